@@ -1,0 +1,204 @@
+/* domain_obj.c: domain objects and a name/UUID-indexed list with libvirt's define rules. */
+#include <config.h>
+
+#include "domain_obj.h"
+#include "qverror.h"
+#include "qvuuid.h"
+
+#define QV_FROM_THIS QV_FROM_DOMAIN
+
+struct _domainObjList {
+    GMutex lock;
+    GHashTable *byName; /* name -> domainObj (owned reference) */
+};
+
+domainObj *domainObjNew(domainDef *def)
+{
+    domainObj *obj = g_new0(domainObj, 1);
+
+    obj->refs = 1;
+    g_mutex_init(&obj->lock);
+    obj->def = def;
+    obj->state = QV_DOMAIN_SHUTOFF;
+    obj->reason = QV_DOMAIN_SHUTOFF_UNKNOWN;
+    return obj;
+}
+
+domainObj *domainObjRef(domainObj *obj)
+{
+    g_atomic_int_inc(&obj->refs);
+    return obj;
+}
+
+void domainObjUnref(domainObj *obj)
+{
+    if (!obj || !g_atomic_int_dec_and_test(&obj->refs))
+        return;
+    domainDefFree(obj->def);
+    domainDefFree(obj->newDef);
+    g_mutex_clear(&obj->lock);
+    g_free(obj);
+}
+
+bool domainObjIsActive(const domainObj *obj)
+{
+    return obj->def->id >= 0;
+}
+
+domainDef *domainObjGetPersistentDef(domainObj *obj)
+{
+    return obj->newDef ? obj->newDef : obj->def;
+}
+
+domainObjList *domainObjListNew(void)
+{
+    domainObjList *list = g_new0(domainObjList, 1);
+
+    g_mutex_init(&list->lock);
+    list->byName = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)domainObjUnref);
+    return list;
+}
+
+void domainObjListFree(domainObjList *list)
+{
+    if (!list)
+        return;
+    g_hash_table_destroy(list->byName);
+    g_mutex_clear(&list->lock);
+    g_free(list);
+}
+
+static domainObj *domainObjListFindByUUIDLocked(domainObjList *list, const unsigned char *uuid)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, list->byName);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        domainObj *obj = value;
+
+        if (memcmp(obj->def->uuid, uuid, QV_UUID_BUFLEN) == 0)
+            return obj;
+    }
+    return NULL;
+}
+
+domainObj *domainObjListFindByName(domainObjList *list, const char *name)
+{
+    domainObj *obj;
+
+    g_mutex_lock(&list->lock);
+    if ((obj = g_hash_table_lookup(list->byName, name)))
+        domainObjRef(obj);
+    g_mutex_unlock(&list->lock);
+    return obj;
+}
+
+domainObj *domainObjListFindByUUID(domainObjList *list, const unsigned char *uuid)
+{
+    domainObj *obj;
+
+    g_mutex_lock(&list->lock);
+    if ((obj = domainObjListFindByUUIDLocked(list, uuid)))
+        domainObjRef(obj);
+    g_mutex_unlock(&list->lock);
+    return obj;
+}
+
+domainObj *domainObjListFindByID(domainObjList *list, int id)
+{
+    GHashTableIter iter;
+    gpointer value;
+    domainObj *found = NULL;
+
+    if (id < 0)
+        return NULL;
+    g_mutex_lock(&list->lock);
+    g_hash_table_iter_init(&iter, list->byName);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        domainObj *obj = value;
+
+        if (obj->def->id == id) {
+            found = domainObjRef(obj);
+            break;
+        }
+    }
+    g_mutex_unlock(&list->lock);
+    return found;
+}
+
+domainObj *domainObjListAdd(domainObjList *list, domainDef *def, domainDef **oldDef)
+{
+    domainObj *obj;
+    char uuid[QV_UUID_STRING_BUFLEN];
+
+    *oldDef = NULL;
+    g_mutex_lock(&list->lock);
+    if ((obj = g_hash_table_lookup(list->byName, def->name))) {
+        if (memcmp(obj->def->uuid, def->uuid, QV_UUID_BUFLEN) != 0) {
+            qvUUIDFormat(obj->def->uuid, uuid);
+            qvReportError(QV_ERR_OPERATION_FAILED,
+                          _("domain '%s' already exists with uuid %s"), def->name, uuid);
+            g_mutex_unlock(&list->lock);
+            return NULL;
+        }
+        /* a new definition for an existing domain: applies at its next start */
+        g_mutex_lock(&obj->lock);
+        if (domainObjIsActive(obj)) {
+            *oldDef = obj->newDef;
+            obj->newDef = def;
+        } else {
+            *oldDef = obj->def;
+            obj->def = def;
+        }
+        obj->persistent = true;
+        g_mutex_unlock(&obj->lock);
+        domainObjRef(obj);
+        g_mutex_unlock(&list->lock);
+        return obj;
+    }
+    if ((obj = domainObjListFindByUUIDLocked(list, def->uuid))) {
+        qvUUIDFormat(def->uuid, uuid);
+        qvReportError(QV_ERR_OPERATION_FAILED,
+                      _("domain '%s' is already defined with uuid %s"), obj->def->name, uuid);
+        g_mutex_unlock(&list->lock);
+        return NULL;
+    }
+    obj = domainObjNew(def);
+    obj->persistent = true;
+    g_hash_table_insert(list->byName, g_strdup(def->name), domainObjRef(obj));
+    g_mutex_unlock(&list->lock);
+    return obj;
+}
+
+void domainObjListRemove(domainObjList *list, domainObj *obj)
+{
+    g_mutex_lock(&list->lock);
+    if (g_hash_table_lookup(list->byName, obj->def->name) == obj)
+        g_hash_table_remove(list->byName, obj->def->name);
+    g_mutex_unlock(&list->lock);
+}
+
+static gint domainObjCompareName(gconstpointer a, gconstpointer b)
+{
+    const domainObj *x = *(domainObj *const *)a;
+    const domainObj *y = *(domainObj *const *)b;
+
+    return g_strcmp0(x->def->name, y->def->name);
+}
+
+GPtrArray *domainObjListCollect(domainObjList *list)
+{
+    GPtrArray *objs = g_ptr_array_new_with_free_func((GDestroyNotify)domainObjUnref);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&list->lock);
+    g_hash_table_iter_init(&iter, list->byName);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(objs, domainObjRef(value));
+    g_mutex_unlock(&list->lock);
+    g_ptr_array_sort(objs, domainObjCompareName);
+    return objs;
+}

@@ -1,0 +1,45 @@
+/* domain_obj.h: a domain as the driver tracks it (definition + state) and the list of them. */
+#pragma once
+
+#include "domain_conf.h"
+
+typedef struct {
+    gint refs;
+    GMutex lock;
+    domainDef *def;      /* what runs now, or the definition when inactive */
+    domainDef *newDef;   /* definition for the next start, when changed while running */
+    bool persistent;
+    int state;           /* qvDomainState */
+    int reason;
+} domainObj;
+
+domainObj *domainObjNew(domainDef *def);
+domainObj *domainObjRef(domainObj *obj);
+void domainObjUnref(domainObj *obj);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(domainObj, domainObjUnref)
+
+bool domainObjIsActive(const domainObj *obj);
+/* The persistent definition: newDef if set, else def. */
+domainDef *domainObjGetPersistentDef(domainObj *obj);
+
+typedef struct _domainObjList domainObjList;
+
+domainObjList *domainObjListNew(void);
+void domainObjListFree(domainObjList *list);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(domainObjList, domainObjListFree)
+
+/* Lookups return a new reference, or NULL (nothing reported). */
+domainObj *domainObjListFindByName(domainObjList *list, const char *name);
+domainObj *domainObjListFindByUUID(domainObjList *list, const unsigned char *uuid);
+domainObj *domainObjListFindByID(domainObjList *list, int id);
+
+/*
+ * Add def (taken on success) under libvirt's rules: a new name and UUID create an
+ * object; the same name with the same UUID replaces the definition; the same name with
+ * another UUID, or the same UUID with another name, is an error. Returns the object (a
+ * new reference) and, in *oldDef, the replaced definition (to free) if any.
+ */
+domainObj *domainObjListAdd(domainObjList *list, domainDef *def, domainDef **oldDef);
+void domainObjListRemove(domainObjList *list, domainObj *obj);
+/* All objects, as new references, sorted by name. */
+GPtrArray *domainObjListCollect(domainObjList *list);

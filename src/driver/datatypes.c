@@ -1,0 +1,47 @@
+/* datatypes.c: reference-counted connection and domain handles. */
+#include <config.h>
+
+#include "datatypes.h"
+#include "driver.h"
+
+qvConnectPtr qvConnectNew(const char *uri, unsigned int flags)
+{
+    qvConnectPtr conn = g_new0(qvConnect, 1);
+
+    conn->refs = 1;
+    conn->uri = g_strdup(uri);
+    conn->flags = flags;
+    return conn;
+}
+
+void qvConnectUnrefInternal(qvConnectPtr conn)
+{
+    if (!conn || !g_atomic_int_dec_and_test(&conn->refs))
+        return;
+    if (conn->driver && conn->driver->connectClose)
+        conn->driver->connectClose(conn);
+    g_free(conn->uri);
+    g_free(conn);
+}
+
+qvDomainPtr qvDomainNew(qvConnectPtr conn, const char *name, const unsigned char *uuid, int id)
+{
+    qvDomainPtr dom = g_new0(qvDomain, 1);
+
+    dom->refs = 1;
+    g_atomic_int_inc(&conn->refs);
+    dom->conn = conn;
+    dom->name = g_strdup(name);
+    memcpy(dom->uuid, uuid, QV_UUID_BUFLEN);
+    dom->id = id;
+    return dom;
+}
+
+void qvDomainUnrefInternal(qvDomainPtr dom)
+{
+    if (!dom || !g_atomic_int_dec_and_test(&dom->refs))
+        return;
+    qvConnectUnrefInternal(dom->conn);
+    g_free(dom->name);
+    g_free(dom);
+}

@@ -1,0 +1,32 @@
+/* driver.h: the table of callbacks a hypervisor driver fills; an empty slot is "unsupported". */
+#pragma once
+
+#include "datatypes.h"
+
+typedef enum {
+    QV_DRV_OPEN_SUCCESS = 0,
+    QV_DRV_OPEN_DECLINED = -2, /* not this driver's URI: try the next */
+    QV_DRV_OPEN_ERROR = -1,
+} qvDrvOpenStatus;
+
+struct _qvDriver {
+    const char *name;
+    int (*connectOpen)(qvConnectPtr conn, GUri *uri, unsigned int flags);
+    int (*connectClose)(qvConnectPtr conn);
+    const char *(*connectGetType)(qvConnectPtr conn);
+    char *(*connectDomainXMLToNative)(qvConnectPtr conn, const char *format, const char *xml,
+                                      unsigned int flags);
+    int (*connectListAllDomains)(qvConnectPtr conn, qvDomainPtr **domains, unsigned int flags);
+    qvDomainPtr (*domainDefineXMLFlags)(qvConnectPtr conn, const char *xml, unsigned int flags);
+    int (*domainUndefineFlags)(qvDomainPtr dom, unsigned int flags);
+    qvDomainPtr (*domainLookupByName)(qvConnectPtr conn, const char *name);
+    qvDomainPtr (*domainLookupByUUID)(qvConnectPtr conn, const unsigned char *uuid);
+    qvDomainPtr (*domainLookupByID)(qvConnectPtr conn, int id);
+    char *(*domainGetXMLDesc)(qvDomainPtr dom, unsigned int flags);
+    int (*domainIsActive)(qvDomainPtr dom);
+    int (*domainIsPersistent)(qvDomainPtr dom);
+    int (*domainGetState)(qvDomainPtr dom, int *state, int *reason, unsigned int flags);
+};
+
+/* Drivers register at library initialisation; connections try them in order. */
+int qvRegisterDriver(const qvDriver *driver);

@@ -1,0 +1,339 @@
+/* libqvirt.c: the public entry points: argument checks, then the connection's driver. */
+#include <config.h>
+
+#include <locale.h>
+#include <stdio.h>
+
+#include "driver.h"
+#include "qemu_driver.h"
+#include "qverror.h"
+#include "qvlog.h"
+#include "qvuuid.h"
+
+#define QV_FROM_THIS QV_FROM_NONE
+
+QV_LOG_INIT("libqvirt");
+
+#define QV_MAX_DRIVERS 8
+
+static const qvDriver *qvDrivers[QV_MAX_DRIVERS];
+static size_t qvNDrivers;
+
+int qvRegisterDriver(const qvDriver *driver)
+{
+    if (qvNDrivers >= QV_MAX_DRIVERS) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, "%s", _("too many drivers registered"));
+        return -1;
+    }
+    qvDrivers[qvNDrivers++] = driver;
+    return 0;
+}
+
+static gpointer qvOnceInit(gpointer data)
+{
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    qvLogSetFromEnv();
+    if (qemuRegister() < 0)
+        return GINT_TO_POINTER(-1);
+    return GINT_TO_POINTER(1);
+}
+
+int qvInitialize(void)
+{
+    static GOnce once = G_ONCE_INIT;
+
+    g_once(&once, qvOnceInit, NULL);
+    return GPOINTER_TO_INT(once.retval) > 0 ? 0 : -1;
+}
+
+int qvGetVersion(unsigned long *libVer)
+{
+    unsigned int major = 0, minor = 0, micro = 0;
+
+    if (qvInitialize() < 0)
+        return -1;
+    qvResetLastError();
+    qvCheckNonNullArgReturn(libVer, -1);
+    if (sscanf(PACKAGE_VERSION, "%u.%u.%u", &major, &minor, &micro) < 1)
+        return -1;
+    *libVer = major * 1000000UL + minor * 1000UL + micro;
+    return 0;
+}
+
+static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
+{
+    g_autoptr(GUri) uri = NULL;
+    g_autoptr(GError) err = NULL;
+    qvConnectPtr conn;
+    size_t i;
+
+    if (qvInitialize() < 0)
+        return NULL;
+    qvResetLastError();
+    if (!name || !*name)
+        name = g_getenv("QVIRT_DEFAULT_URI");
+    if (!name || !*name)
+        name = "qvirt:///embed";
+    if (!(uri = g_uri_parse(name, G_URI_FLAGS_NONE, &err))) {
+        qvReportError(QV_ERR_INVALID_ARG, _("invalid connection URI '%s': %s"), name,
+                      err->message);
+        return NULL;
+    }
+    conn = qvConnectNew(name, flags);
+    for (i = 0; i < qvNDrivers; i++) {
+        int rc = qvDrivers[i]->connectOpen(conn, uri, flags);
+
+        if (rc == QV_DRV_OPEN_SUCCESS) {
+            conn->driver = qvDrivers[i];
+            QV_DEBUG("connection %p to '%s' opened by driver %s", conn, name,
+                     qvDrivers[i]->name);
+            return conn;
+        }
+        if (rc == QV_DRV_OPEN_ERROR) {
+            qvConnectUnrefInternal(conn);
+            return NULL;
+        }
+    }
+    qvConnectUnrefInternal(conn);
+    qvReportError(QV_ERR_NO_CONNECT,
+                  _("%s (qvirt serves 'qvirt:///embed?root=DIR'; the daemon URIs come with qvirtd)"),
+                  name);
+    return NULL;
+}
+
+qvConnectPtr qvConnectOpen(const char *name)
+{
+    return qvConnectOpenInternal(name, 0);
+}
+
+qvConnectPtr qvConnectOpenReadOnly(const char *name)
+{
+    return qvConnectOpenInternal(name, QV_CONNECT_RO);
+}
+
+int qvConnectClose(qvConnectPtr conn)
+{
+    int remaining;
+
+    qvResetLastError();
+    if (!conn) {
+        qvReportError(QV_ERR_INVALID_CONN, "%s", __func__);
+        return -1;
+    }
+    remaining = g_atomic_int_get(&conn->refs) - 1;
+    qvConnectUnrefInternal(conn);
+    return remaining;
+}
+
+int qvConnectRef(qvConnectPtr conn)
+{
+    qvResetLastError();
+    if (!conn) {
+        qvReportError(QV_ERR_INVALID_CONN, "%s", __func__);
+        return -1;
+    }
+    g_atomic_int_inc(&conn->refs);
+    return 0;
+}
+
+#define CHECK_CONN(conn, retval) \
+    do { \
+        qvResetLastError(); \
+        if (!(conn) || !(conn)->driver) { \
+            qvReportError(QV_ERR_INVALID_CONN, "%s", __func__); \
+            return retval; \
+        } \
+    } while (0)
+
+#define CHECK_DOMAIN(dom, retval) \
+    do { \
+        qvResetLastError(); \
+        if (!(dom) || !(dom)->conn || !(dom)->conn->driver) { \
+            qvReportError(QV_ERR_INVALID_DOMAIN, "%s", __func__); \
+            return retval; \
+        } \
+    } while (0)
+
+#define CHECK_WRITABLE(conn, retval) \
+    do { \
+        if ((conn)->flags & QV_CONNECT_RO) { \
+            qvReportError(QV_ERR_OPERATION_DENIED, "%s", \
+                          _("read only access prevents this operation")); \
+            return retval; \
+        } \
+    } while (0)
+
+/* An empty slot in the driver table means the operation is not supported. */
+#define DRIVER_CALL(conn, slot, retval, ...) \
+    do { \
+        if (!(conn)->driver->slot) { \
+            qvReportError(QV_ERR_NO_SUPPORT, "%s", __func__); \
+            return retval; \
+        } \
+        return (conn)->driver->slot(__VA_ARGS__); \
+    } while (0)
+
+char *qvConnectGetURI(qvConnectPtr conn)
+{
+    CHECK_CONN(conn, NULL);
+    return g_strdup(conn->uri);
+}
+
+const char *qvConnectGetType(qvConnectPtr conn)
+{
+    CHECK_CONN(conn, NULL);
+    DRIVER_CALL(conn, connectGetType, NULL, conn);
+}
+
+char *qvConnectDomainXMLToNative(qvConnectPtr conn, const char *nativeFormat,
+                                 const char *domainXml, unsigned int flags)
+{
+    CHECK_CONN(conn, NULL);
+    qvCheckNonNullArgReturn(nativeFormat, NULL);
+    qvCheckNonNullArgReturn(domainXml, NULL);
+    DRIVER_CALL(conn, connectDomainXMLToNative, NULL, conn, nativeFormat, domainXml, flags);
+}
+
+int qvConnectListAllDomains(qvConnectPtr conn, qvDomainPtr **domains, unsigned int flags)
+{
+    if (domains)
+        *domains = NULL;
+    CHECK_CONN(conn, -1);
+    DRIVER_CALL(conn, connectListAllDomains, -1, conn, domains, flags);
+}
+
+qvDomainPtr qvDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, unsigned int flags)
+{
+    CHECK_CONN(conn, NULL);
+    CHECK_WRITABLE(conn, NULL);
+    qvCheckNonNullArgReturn(xml, NULL);
+    DRIVER_CALL(conn, domainDefineXMLFlags, NULL, conn, xml, flags);
+}
+
+qvDomainPtr qvDomainDefineXML(qvConnectPtr conn, const char *xml)
+{
+    return qvDomainDefineXMLFlags(conn, xml, 0);
+}
+
+int qvDomainUndefineFlags(qvDomainPtr domain, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainUndefineFlags, -1, domain, flags);
+}
+
+int qvDomainUndefine(qvDomainPtr domain)
+{
+    return qvDomainUndefineFlags(domain, 0);
+}
+
+qvDomainPtr qvDomainLookupByName(qvConnectPtr conn, const char *name)
+{
+    CHECK_CONN(conn, NULL);
+    qvCheckNonNullArgReturn(name, NULL);
+    DRIVER_CALL(conn, domainLookupByName, NULL, conn, name);
+}
+
+qvDomainPtr qvDomainLookupByUUID(qvConnectPtr conn, const unsigned char *uuid)
+{
+    CHECK_CONN(conn, NULL);
+    qvCheckNonNullArgReturn(uuid, NULL);
+    DRIVER_CALL(conn, domainLookupByUUID, NULL, conn, uuid);
+}
+
+qvDomainPtr qvDomainLookupByUUIDString(qvConnectPtr conn, const char *uuidstr)
+{
+    unsigned char uuid[QV_UUID_BUFLEN];
+
+    CHECK_CONN(conn, NULL);
+    qvCheckNonNullArgReturn(uuidstr, NULL);
+    if (qvUUIDParse(uuidstr, uuid) < 0) {
+        qvReportError(QV_ERR_INVALID_ARG, _("malformed UUID '%s'"), uuidstr);
+        return NULL;
+    }
+    return qvDomainLookupByUUID(conn, uuid);
+}
+
+qvDomainPtr qvDomainLookupByID(qvConnectPtr conn, int id)
+{
+    CHECK_CONN(conn, NULL);
+    if (id < 0) {
+        qvReportError(QV_ERR_INVALID_ARG, _("domain id %d must not be negative"), id);
+        return NULL;
+    }
+    DRIVER_CALL(conn, domainLookupByID, NULL, conn, id);
+}
+
+int qvDomainRef(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, -1);
+    g_atomic_int_inc(&domain->refs);
+    return 0;
+}
+
+int qvDomainFree(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvDomainUnrefInternal(domain);
+    return 0;
+}
+
+const char *qvDomainGetName(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, NULL);
+    return domain->name;
+}
+
+int qvDomainGetUUID(qvDomainPtr domain, unsigned char *uuid)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(uuid, -1);
+    memcpy(uuid, domain->uuid, QV_UUID_BUFLEN);
+    return 0;
+}
+
+int qvDomainGetUUIDString(qvDomainPtr domain, char *buf)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(buf, -1);
+    qvUUIDFormat(domain->uuid, buf);
+    return 0;
+}
+
+unsigned int qvDomainGetID(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, (unsigned int)-1);
+    return (unsigned int)domain->id;
+}
+
+qvConnectPtr qvDomainGetConnect(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, NULL);
+    return domain->conn;
+}
+
+int qvDomainIsActive(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, -1);
+    DRIVER_CALL(domain->conn, domainIsActive, -1, domain);
+}
+
+int qvDomainIsPersistent(qvDomainPtr domain)
+{
+    CHECK_DOMAIN(domain, -1);
+    DRIVER_CALL(domain->conn, domainIsPersistent, -1, domain);
+}
+
+int qvDomainGetState(qvDomainPtr domain, int *state, int *reason, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(state, -1);
+    DRIVER_CALL(domain->conn, domainGetState, -1, domain, state, reason, flags);
+}
+
+char *qvDomainGetXMLDesc(qvDomainPtr domain, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, NULL);
+    DRIVER_CALL(domain->conn, domainGetXMLDesc, NULL, domain, flags);
+}

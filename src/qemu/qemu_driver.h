@@ -1,0 +1,4 @@
+/* qemu_driver.h: registration of the QEMU driver. */
+#pragma once
+
+int qemuRegister(void);

@@ -1,0 +1,203 @@
+/* qvfile.c: file helpers that either complete or leave the previous state intact. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "qverror.h"
+#include "qvfile.h"
+
+#define QV_FROM_THIS QV_FROM_SYSTEM
+
+gssize qvFileReadAll(const char *path, size_t maxlen, char **buf)
+{
+    g_autoptr(GString) data = NULL;
+    struct stat sb;
+    int fd;
+
+    *buf = NULL;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+        qvReportSystemError(errno, _("Failed to open file '%s'"), path);
+        return -1;
+    }
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        close(fd);
+        qvReportSystemError(EISDIR, _("Failed to read file '%s'"), path);
+        return -1;
+    }
+    data = g_string_sized_new(S_ISREG(sb.st_mode) && (size_t)sb.st_size < maxlen
+                              ? (gsize)sb.st_size + 1 : 4096);
+    for (;;) {
+        char chunk[8192];
+        ssize_t got = read(fd, chunk, sizeof(chunk));
+
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            qvReportSystemError(errno, _("Failed to read file '%s'"), path);
+            close(fd);
+            return -1;
+        }
+        if (got == 0)
+            break;
+        if (data->len + (size_t)got > maxlen) {
+            close(fd);
+            qvReportError(QV_ERR_INVALID_ARG,
+                          _("file '%s' is too large: the limit is %zu bytes"), path, maxlen);
+            return -1;
+        }
+        g_string_append_len(data, chunk, got);
+    }
+    close(fd);
+    {
+        gssize len = (gssize)data->len;
+
+        *buf = g_string_free(g_steal_pointer(&data), FALSE);
+        return len;
+    }
+}
+
+static int qvFileSyncDir(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    int fd;
+
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        qvReportSystemError(errno, _("cannot open directory '%s'"), dir);
+        return -1;
+    }
+    if (fsync(fd) < 0 && errno != EINVAL) {
+        qvReportSystemError(errno, _("cannot sync directory '%s'"), dir);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    size_t done = 0;
+    int fd;
+
+    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, (int)mode)) < 0) {
+        qvReportSystemError(errno, _("cannot create temporary file for '%s'"), path);
+        return -1;
+    }
+    while (done < len) {
+        ssize_t n = write(fd, content + done, len - done);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            qvReportSystemError(errno, _("cannot write '%s'"), tmp);
+            goto error;
+        }
+        done += (size_t)n;
+    }
+    if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        qvReportSystemError(errno, _("cannot write '%s'"), tmp);
+        goto error;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        qvReportSystemError(errno, _("cannot write '%s'"), tmp);
+        goto error;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), tmp, path);
+        goto error;
+    }
+    return qvFileSyncDir(path);
+
+ error:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return -1;
+}
+
+int qvFileMakePath(const char *path, mode_t mode)
+{
+    if (g_mkdir_with_parents(path, (int)mode) < 0) {
+        qvReportSystemError(errno, _("cannot create directory '%s'"), path);
+        return -1;
+    }
+    return 0;
+}
+
+int qvFileRemove(const char *path)
+{
+    if (unlink(path) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        qvReportSystemError(errno, _("cannot remove '%s'"), path);
+        return -1;
+    }
+    return qvFileSyncDir(path);
+}
+
+bool qvFileExists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+int qvFileLock(const char *path, bool exclusive, bool wait)
+{
+    int fd;
+
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        qvReportSystemError(errno, _("cannot open lock file '%s'"), path);
+        return -1;
+    }
+    while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)) < 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == EWOULDBLOCK)
+            qvReportError(QV_ERR_RESOURCE_BUSY,
+                          _("'%s' is locked by another qvirt process"), path);
+        else
+            qvReportSystemError(errno, _("cannot lock '%s'"), path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void qvFileUnlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+static bool qvFileRunningUninstalled(void)
+{
+    static gsize once;
+    static bool uninstalled;
+
+    if (g_once_init_enter(&once)) {
+        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+
+        uninstalled = exe && g_str_has_prefix(exe, ABS_TOP_BUILDDIR "/");
+        g_once_init_leave(&once, 1);
+    }
+    return uninstalled;
+}
+
+char *qvFileFindData(const char *relpath)
+{
+    const char *override = g_getenv("QVIRT_DATA_DIR");
+
+    if (override && *override)
+        return g_build_filename(override, relpath, NULL);
+    if (qvFileRunningUninstalled())
+        return g_build_filename(ABS_TOP_SRCDIR, "docs", relpath, NULL);
+    return g_build_filename(PKGDATADIR, relpath, NULL);
+}

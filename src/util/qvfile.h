@@ -1,0 +1,32 @@
+/* qvfile.h: bounded reads, atomic writes, directories and advisory locks. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "internal.h"
+
+/* Read a whole file of at most maxlen bytes; returns its length (NUL-terminated), or -1. */
+gssize qvFileReadAll(const char *path, size_t maxlen, char **buf);
+
+/*
+ * Replace path with content so that a reader (or a crash) sees either the old file or
+ * the new one, never a mix: temporary file in the same directory, fsync, rename, fsync
+ * of the directory.
+ */
+int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode);
+
+int qvFileMakePath(const char *path, mode_t mode);
+/* Remove a file (absent is fine) and make the removal durable. */
+int qvFileRemove(const char *path);
+bool qvFileExists(const char *path);
+
+/* Take an flock() on path (created if needed); returns the fd holding it, or -1. */
+int qvFileLock(const char *path, bool exclusive, bool wait);
+void qvFileUnlock(int fd);
+
+/*
+ * Where an installed data file lives (relpath below docs/ in the source tree, e.g.
+ * "schemas/domain.rng"): $QVIRT_DATA_DIR if set, the source tree when the running
+ * program is an uninstalled build, else the installed package data directory.
+ */
+char *qvFileFindData(const char *relpath);

@@ -1,0 +1,386 @@
+/* qvsh.c: qvsh's main: global options, parsing a command against its table, help. */
+#include <config.h>
+
+#include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "qvsh.h"
+
+#define QVSH_MAX_XML_FILE (10 * 1024 * 1024)
+
+const qvshCmdGroup qvshGroups[] = {
+    { N_("Domain Management"), "domain", qvshDomainCmds },
+    { N_("qvsh itself"), "qvsh", qvshHostCmds },
+    { NULL, NULL, NULL },
+};
+
+void qvshPrint(qvshControl *ctl, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    (void)ctl;
+}
+
+void qvshError(qvshControl *ctl, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, _("error: %s\n"), msg);
+    (void)ctl;
+}
+
+void qvshReportError(qvshControl *ctl, const char *file)
+{
+    const char *msg = qvGetLastErrorMessage();
+
+    if (!qvGetLastError())
+        msg = _("unknown error");
+    if (file) {
+        g_auto(GStrv) parts = g_strsplit(msg, "(domain_definition)", -1);
+        g_autofree char *joined = g_strjoinv(file, parts);
+
+        qvshError(ctl, "%s", joined);
+        return;
+    }
+    qvshError(ctl, "%s", msg);
+}
+
+const char *qvshOptString(const qvshCmd *cmd, const char *name)
+{
+    return g_hash_table_lookup(cmd->values, name);
+}
+
+bool qvshOptBool(const qvshCmd *cmd, const char *name)
+{
+    return g_hash_table_contains(cmd->values, name);
+}
+
+int qvshOptInt(const qvshCmd *cmd, const char *name, int *value)
+{
+    const char *str = qvshOptString(cmd, name);
+    char *end = NULL;
+    gint64 v;
+
+    if (!str)
+        return 0;
+    errno = 0;
+    v = g_ascii_strtoll(str, &end, 10);
+    if (!*str || errno || *end || v < G_MININT || v > G_MAXINT) {
+        qvshError(NULL, _("Numeric value '%s' for <%s> option is malformed or out of range"), str,
+                  name);
+        return -1;
+    }
+    *value = (int)v;
+    return 1;
+}
+
+qvDomainPtr qvshCommandOptDomain(qvshControl *ctl, const qvshCmd *cmd, const char **name)
+{
+    const char *arg = qvshOptString(cmd, "domain");
+    qvDomainPtr dom = NULL;
+    guint64 id;
+
+    if (name)
+        *name = arg;
+    if (!arg)
+        return NULL;
+    if (g_ascii_string_to_unsigned(arg, 10, 0, G_MAXINT, &id, NULL))
+        dom = qvDomainLookupByID(ctl->conn, (int)id);
+    if (!dom && strlen(arg) >= 32)
+        dom = qvDomainLookupByUUIDString(ctl->conn, arg);
+    if (!dom)
+        dom = qvDomainLookupByName(ctl->conn, arg);
+    if (!dom) {
+        /* virsh prints only this line for a failed lookup */
+        qvshError(ctl, _("failed to get domain '%s'"), arg);
+        qvResetLastError();
+    }
+    return dom;
+}
+
+char *qvshReadFile(qvshControl *ctl, const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *data = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        qvshError(ctl, _("Failed to open file '%s': %s"), path, err->message);
+        return NULL;
+    }
+    if (len > QVSH_MAX_XML_FILE) {
+        qvshError(ctl, _("file '%s' is too large: the limit is %d bytes"), path,
+                  QVSH_MAX_XML_FILE);
+        return NULL;
+    }
+    if (strlen(data) != len) {
+        qvshError(ctl, _("file '%s' contains a NUL byte"), path);
+        return NULL;
+    }
+    return g_steal_pointer(&data);
+}
+
+const qvshCmdDef *qvshCommandLookup(const char *name)
+{
+    const qvshCmdGroup *grp;
+    const qvshCmdDef *def;
+
+    for (grp = qvshGroups; grp->name; grp++) {
+        for (def = grp->cmds; def->name; def++) {
+            if (STREQ(def->name, name))
+                return def;
+        }
+    }
+    return NULL;
+}
+
+static const qvshCmdOptDef *qvshOptLookup(const qvshCmdDef *def, const char *name)
+{
+    const qvshCmdOptDef *opt;
+
+    for (opt = def->opts; opt && opt->name; opt++) {
+        if (STREQ(opt->name, name))
+            return opt;
+    }
+    return NULL;
+}
+
+/* virsh's rules: --name value, --name=value, positional in table order, "--" ends options. */
+static bool qvshParseCommand(const qvshCmdDef *def, int argc, char **argv, qvshCmd *cmd)
+{
+    const qvshCmdOptDef *opt;
+    bool onlyData = false;
+    int i;
+
+    cmd->def = def;
+    cmd->values = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    for (i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (!onlyData && STREQ(arg, "--")) {
+            onlyData = true;
+            continue;
+        }
+        if (!onlyData && g_str_has_prefix(arg, "--")) {
+            g_autofree char *name = g_strdup(arg + 2);
+            char *eq = strchr(name, '=');
+            const char *value = NULL;
+
+            if (eq) {
+                *eq = '\0';
+                value = eq + 1;
+            }
+            if (!(opt = qvshOptLookup(def, name))) {
+                qvshError(NULL, _("command '%s' doesn't support option --%s"), def->name, name);
+                return false;
+            }
+            if (opt->type == QVSH_OT_BOOL) {
+                if (value) {
+                    qvshError(NULL, _("invalid '=' after option --%s"), name);
+                    return false;
+                }
+                value = "";
+            } else if (!value) {
+                if (i + 1 >= argc) {
+                    qvshError(NULL, _("expected syntax: --%s <%s>"), name,
+                              opt->type == QVSH_OT_INT ? "number" : "string");
+                    return false;
+                }
+                value = argv[++i];
+            }
+            if (g_hash_table_contains(cmd->values, opt->name)) {
+                qvshError(NULL, _("option --%s already seen"), opt->name);
+                return false;
+            }
+            g_hash_table_insert(cmd->values, (gpointer)opt->name, g_strdup(value));
+            continue;
+        }
+        /* data: the first positional option not given yet */
+        for (opt = def->opts; opt && opt->name; opt++) {
+            if ((opt->flags & QVSH_OFLAG_POSITIONAL) && !g_hash_table_contains(cmd->values, opt->name))
+                break;
+        }
+        if (!opt || !opt->name) {
+            qvshError(NULL, _("unexpected data '%s'"), arg);
+            return false;
+        }
+        g_hash_table_insert(cmd->values, (gpointer)opt->name, g_strdup(arg));
+    }
+    for (opt = def->opts; opt && opt->name; opt++) {
+        if ((opt->flags & QVSH_OFLAG_REQ) && !g_hash_table_contains(cmd->values, opt->name)) {
+            qvshError(NULL, _("command '%s' requires <%s> option"), def->name, opt->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void qvshPrintCommandHelp(const qvshCmdDef *def)
+{
+    const qvshCmdOptDef *opt;
+
+    printf("  NAME\n    %s - %s\n\n  SYNOPSIS\n    %s", def->name, _(def->help), def->name);
+    for (opt = def->opts; opt && opt->name; opt++) {
+        const char *val = opt->type == QVSH_OT_INT ? "number" : "string";
+
+        if (opt->type == QVSH_OT_BOOL)
+            printf(" [--%s]", opt->name);
+        else if (opt->flags & QVSH_OFLAG_REQ)
+            printf(" <%s>", opt->name);
+        else if (opt->flags & QVSH_OFLAG_POSITIONAL)
+            printf(" [<%s>]", opt->name);
+        else
+            printf(" [--%s <%s>]", opt->name, val);
+    }
+    printf("\n\n  DESCRIPTION\n    %s\n", _(def->desc));
+    if (def->opts && def->opts->name) {
+        printf("\n  OPTIONS\n");
+        for (opt = def->opts; opt->name; opt++) {
+            g_autofree char *left = NULL;
+
+            if (opt->type == QVSH_OT_BOOL)
+                left = g_strdup_printf("--%s", opt->name);
+            else if (opt->flags & QVSH_OFLAG_POSITIONAL)
+                left = g_strdup_printf("[--%s] <%s>", opt->name,
+                                       opt->type == QVSH_OT_INT ? "number" : "string");
+            else
+                left = g_strdup_printf("--%s <%s>", opt->name,
+                                       opt->type == QVSH_OT_INT ? "number" : "string");
+            printf("    %-15s  %s\n", left, _(opt->help));
+        }
+    }
+    printf("\n\n");
+}
+
+static void qvshPrintGroup(const qvshCmdGroup *grp)
+{
+    const qvshCmdDef *def;
+
+    printf(_(" %s (help keyword '%s'):\n"), _(grp->name), grp->keyword);
+    for (def = grp->cmds; def->name; def++)
+        printf("    %-30s %s\n", def->name, _(def->help));
+    printf("\n");
+}
+
+bool qvshCmdHelp(qvshControl *ctl, const qvshCmd *cmd)
+{
+    const char *name = qvshOptString(cmd, "command");
+    const qvshCmdGroup *grp;
+    const qvshCmdDef *def;
+
+    if (!name) {
+        printf(_("Grouped commands:\n\n"));
+        for (grp = qvshGroups; grp->name; grp++)
+            qvshPrintGroup(grp);
+        return true;
+    }
+    for (grp = qvshGroups; grp->name; grp++) {
+        if (STREQ(grp->keyword, name)) {
+            qvshPrintGroup(grp);
+            return true;
+        }
+    }
+    if (!(def = qvshCommandLookup(name))) {
+        qvshError(ctl, _("command or command group '%s' doesn't exist"), name);
+        return false;
+    }
+    qvshPrintCommandHelp(def);
+    return true;
+}
+
+static int qvshRun(qvshControl *ctl, int argc, char **argv)
+{
+    const qvshCmdDef *def;
+    qvshCmd cmd = { 0 };
+    bool ok = false;
+
+    if (!(def = qvshCommandLookup(argv[0]))) {
+        qvshError(ctl, _("unknown command: '%s'"), argv[0]);
+        return EXIT_FAILURE;
+    }
+    if (!qvshParseCommand(def, argc - 1, argv + 1, &cmd))
+        goto cleanup;
+    if (!def->noConnect) {
+        ctl->conn = ctl->readonly ? qvConnectOpenReadOnly(ctl->uri) : qvConnectOpen(ctl->uri);
+        if (!ctl->conn) {
+            qvshError(ctl, "%s", _("failed to connect to the hypervisor"));
+            qvshReportError(ctl, NULL);
+            goto cleanup;
+        }
+    }
+    ok = def->handler(ctl, &cmd);
+
+ cleanup:
+    if (cmd.values)
+        g_hash_table_destroy(cmd.values);
+    if (ctl->conn)
+        qvConnectClose(ctl->conn);
+    ctl->conn = NULL;
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) octx = NULL;
+    g_autoptr(GError) err = NULL;
+    qvshControl ctl = { 0 };
+    gboolean version = FALSE;
+    gboolean quiet = FALSE;
+    gboolean readonly = FALSE;
+    char *uri = NULL;
+    int ret;
+    GOptionEntry entries[] = {
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          N_("hypervisor connection URI (default: $QVIRT_DEFAULT_URI or qvirt:///embed)"), "URI" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("quiet mode"), NULL },
+        { "readonly", 'r', 0, G_OPTION_ARG_NONE, &readonly, N_("connect readonly"), NULL },
+        { "version", 'v', 0, G_OPTION_ARG_NONE, &version, N_("print the version and exit"), NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    octx = g_option_context_new(_("COMMAND [ARGS...] - manage qvirt domains"));
+    g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(octx, GETTEXT_PACKAGE);
+    g_option_context_set_description(octx, _("Run 'qvsh help' for the list of commands."));
+    /* stop at the command, so that its options are left to it */
+    g_option_context_set_strict_posix(octx, TRUE);
+    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+        qvshError(NULL, "%s", err->message);
+        return EXIT_FAILURE;
+    }
+    if (version) {
+        printf("%s\n", PACKAGE_VERSION);
+        return EXIT_SUCCESS;
+    }
+    if (argc < 2) {
+        qvshError(NULL, "%s",
+                  _("no command given; run 'qvsh help' for the list (qvsh has no interactive shell yet)"));
+        return EXIT_FAILURE;
+    }
+    if (qvInitialize() < 0) {
+        qvshReportError(NULL, NULL);
+        return EXIT_FAILURE;
+    }
+    ctl.uri = uri;
+    ctl.quiet = quiet;
+    ctl.readonly = readonly;
+    ret = qvshRun(&ctl, argc - 1, argv + 1);
+    g_free(uri);
+    return ret;
+}
