@@ -111,24 +111,37 @@ qvDomainPtr qvshCommandOptDomain(qvshControl *ctl, const qvshCmd *cmd, const cha
 
 char *qvshReadFile(qvshControl *ctl, const char *path)
 {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *data = NULL;
-    gsize len;
+    g_autoptr(GString) data = g_string_new(NULL);
+    char chunk[8192];
+    size_t n;
+    FILE *fp;
 
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        qvshError(ctl, _("Failed to open file '%s': %s"), path, err->message);
+    if (!(fp = fopen(path, "re"))) {
+        qvshError(ctl, _("Failed to open file '%s': %s"), path, g_strerror(errno));
         return NULL;
     }
-    if (len > QVSH_MAX_XML_FILE) {
-        qvshError(ctl, _("file '%s' is too large: the limit is %d bytes"), path,
-                  QVSH_MAX_XML_FILE);
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        if (data->len + n > QVSH_MAX_XML_FILE) {
+            fclose(fp);
+            qvshError(ctl, _("file '%s' is too large: the limit is %d bytes"), path,
+                      QVSH_MAX_XML_FILE);
+            return NULL;
+        }
+        g_string_append_len(data, chunk, (gssize)n);
+    }
+    if (ferror(fp)) {
+        int saved = errno;
+
+        fclose(fp);
+        qvshError(ctl, _("Failed to read file '%s': %s"), path, g_strerror(saved));
         return NULL;
     }
-    if (strlen(data) != len) {
+    fclose(fp);
+    if (strlen(data->str) != data->len) {
         qvshError(ctl, _("file '%s' contains a NUL byte"), path);
         return NULL;
     }
-    return g_steal_pointer(&data);
+    return g_string_free(g_steal_pointer(&data), FALSE);
 }
 
 const qvshCmdDef *qvshCommandLookup(const char *name)

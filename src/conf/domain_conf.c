@@ -51,7 +51,7 @@ void domainStorageSourceFree(domainStorageSource *src)
     }
 }
 
-static void domainDiskDefFree(domainDiskDef *disk)
+void domainDiskDefFree(domainDiskDef *disk)
 {
     if (!disk)
         return;
@@ -70,7 +70,7 @@ void domainChrDefFree(domainChrDef *chr)
     g_free(chr);
 }
 
-static void domainGraphicsDefFree(domainGraphicsDef *gr)
+void domainGraphicsDefFree(domainGraphicsDef *gr)
 {
     if (!gr)
         return;
@@ -78,7 +78,7 @@ static void domainGraphicsDefFree(domainGraphicsDef *gr)
     g_free(gr);
 }
 
-static void domainRNGDefFree(domainRNGDef *rng)
+void domainRNGDefFree(domainRNGDef *rng)
 {
     if (!rng)
         return;

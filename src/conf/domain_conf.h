@@ -391,6 +391,9 @@ typedef enum {
 void domainDefFree(domainDef *def);
 void domainStorageSourceFree(domainStorageSource *src);
 void domainChrDefFree(domainChrDef *chr);
+void domainDiskDefFree(domainDiskDef *disk);
+void domainGraphicsDefFree(domainGraphicsDef *gr);
+void domainRNGDefFree(domainRNGDef *rng);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domainDef, domainDefFree)
 
 /* Parse and check a domain definition; url names it in messages. */

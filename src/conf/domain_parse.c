@@ -146,7 +146,7 @@ static int domainParseGeneral(xmlNodePtr root, domainDef *def, unsigned int flag
     def->id = (flags & DOMAIN_DEF_PARSE_LIVE) ? id : -1;
 
     if (!(def->name = qvXMLChildText(root, "name"))) {
-        qvXMLReportNodeError(QV_ERR_NO_NAME, root, "%s", _("missing <name> in <domain>"));
+        qvXMLReportNodeError(QV_ERR_XML_ERROR, root, "%s", _("missing <name> in <domain>"));
         return -1;
     }
     if ((uuid = qvXMLChildText(root, "uuid")) && qvUUIDParse(uuid, def->uuid) < 0) {
@@ -935,18 +935,24 @@ static int domainParseRNG(xmlNodePtr node, domainRNGDef **ret)
     return 0;
 }
 
-/* Parse each <name> child of devices with fn, appending to arr (freed by the caller). */
-#define PARSE_DEVICES(name, arr, n, ...) \
+/*
+ * Parse each <name> child of devices, appending to arr (freed by the caller). A device
+ * that is unsupported is set aside for the final list, so that one pass names them all.
+ */
+#define PARSE_DEVICES(name, arr, n, freefn, ...) \
     do { \
         g_autofree xmlNodePtr *nodes_ = NULL; \
         size_t nnodes_ = qvXMLChildren(devices, name, &nodes_); \
         size_t i_; \
         for (i_ = 0; i_ < nnodes_; i_++) { \
             __typeof__(*(arr)) item_ = NULL; \
-            int rc_ = __VA_ARGS__; \
-            APPEND(arr, n, item_); \
-            if (rc_ < 0) \
+            if ((__VA_ARGS__) < 0) { \
+                freefn(item_); \
+                if (qvXMLCollectUnsupported(nodes_[i_])) \
+                    continue; \
                 return -1; \
+            } \
+            APPEND(arr, n, item_); \
         } \
     } while (0)
 
@@ -967,26 +973,33 @@ static int domainParseDevices(xmlNodePtr root, domainDef *def, unsigned int flag
         return -1;
     }
 
-    PARSE_DEVICES("disk", def->disks, def->ndisks, domainParseDisk(nodes_[i_], &item_));
-    PARSE_DEVICES("controller", def->controllers, def->ncontrollers,
+    PARSE_DEVICES("disk", def->disks, def->ndisks, domainDiskDefFree,
+                  domainParseDisk(nodes_[i_], &item_));
+    PARSE_DEVICES("controller", def->controllers, def->ncontrollers, g_free,
                   domainParseController(nodes_[i_], &item_));
-    PARSE_DEVICES("interface", def->nets, def->nnets, domainParseNet(nodes_[i_], &item_));
-    PARSE_DEVICES("serial", def->serials, def->nserials,
+    PARSE_DEVICES("interface", def->nets, def->nnets, g_free,
+                  domainParseNet(nodes_[i_], &item_));
+    PARSE_DEVICES("serial", def->serials, def->nserials, domainChrDefFree,
                   domainParseChr(nodes_[i_], DOMAIN_CHR_DEVICE_SERIAL, flags, &item_));
-    PARSE_DEVICES("console", def->consoles, def->nconsoles,
+    PARSE_DEVICES("console", def->consoles, def->nconsoles, domainChrDefFree,
                   domainParseChr(nodes_[i_], DOMAIN_CHR_DEVICE_CONSOLE, flags, &item_));
-    PARSE_DEVICES("channel", def->channels, def->nchannels,
+    PARSE_DEVICES("channel", def->channels, def->nchannels, domainChrDefFree,
                   domainParseChr(nodes_[i_], DOMAIN_CHR_DEVICE_CHANNEL, flags, &item_));
-    PARSE_DEVICES("input", def->inputs, def->ninputs, domainParseInput(nodes_[i_], &item_));
-    PARSE_DEVICES("graphics", def->graphics, def->ngraphics,
+    PARSE_DEVICES("input", def->inputs, def->ninputs, g_free,
+                  domainParseInput(nodes_[i_], &item_));
+    PARSE_DEVICES("graphics", def->graphics, def->ngraphics, domainGraphicsDefFree,
                   domainParseGraphics(nodes_[i_], &item_));
-    PARSE_DEVICES("rng", def->rngs, def->nrngs, domainParseRNG(nodes_[i_], &item_));
+    PARSE_DEVICES("rng", def->rngs, def->nrngs, domainRNGDefFree,
+                  domainParseRNG(nodes_[i_], &item_));
 
     n = qvXMLChildren(devices, "video", &videos);
     def->videos = g_new0(int, n);
     for (i = 0; i < n; i++) {
-        if (domainParseVideo(videos[i], &def->videos[i]) < 0)
+        if (domainParseVideo(videos[i], &def->videos[def->nvideos]) < 0) {
+            if (qvXMLCollectUnsupported(videos[i]))
+                continue;
             return -1;
+        }
         def->nvideos++;
     }
 
@@ -998,7 +1011,8 @@ static int domainParseDevices(xmlNodePtr root, domainDef *def, unsigned int flag
     }
     if (n == 1) {
         if (qvXMLPropEnum(balloons[0], "model", ENUM(domainMemballoonModel), QV_XML_REQUIRED,
-                          &def->memballoon) < 0)
+                          &def->memballoon) < 0 &&
+            !qvXMLCollectUnsupported(balloons[0]))
             return -1;
         domainParseIgnoreAlias(balloons[0]);
     }
@@ -1092,7 +1106,19 @@ static void domainDefPostParse(domainDef *def)
     }
 }
 
-domainDef *domainDefParseNode(xmlNodePtr root, unsigned int flags)
+/* A section whose parse failed on something unsupported joins the final list. */
+static int domainParseSection(xmlNodePtr root, const char *name, int rc)
+{
+    xmlNodePtr node;
+
+    if (rc >= 0)
+        return 0;
+    if ((node = qvXMLChild(root, name)) && qvXMLCollectUnsupported(node))
+        return 0;
+    return -1;
+}
+
+static domainDef *domainDefParseNodeInternal(xmlNodePtr root, unsigned int flags)
 {
     g_autoptr(domainDef) def = g_new0(domainDef, 1);
 
@@ -1108,15 +1134,21 @@ domainDef *domainDefParseNode(xmlNodePtr root, unsigned int flags)
     def->onCrash = DOMAIN_LIFECYCLE_DESTROY;
 
     if (domainParseGeneral(root, def, flags) < 0 ||
-        domainParseMemoryAndVCPU(root, def) < 0 ||
-        domainParseOS(root, def) < 0 ||
-        domainParseFeatures(root, def) < 0 ||
-        domainParseCPU(root, def) < 0 ||
-        domainParseClock(root, def) < 0 ||
-        domainParseEnumText(root, "on_poweroff", ENUM(domainLifecycleAction), &def->onPoweroff) < 0 ||
-        domainParseEnumText(root, "on_reboot", ENUM(domainLifecycleAction), &def->onReboot) < 0 ||
-        domainParseEnumText(root, "on_crash", ENUM(domainLifecycleAction), &def->onCrash) < 0 ||
-        domainParsePM(root, def) < 0 ||
+        domainParseSection(root, "memory", domainParseMemoryAndVCPU(root, def)) < 0 ||
+        domainParseSection(root, "os", domainParseOS(root, def)) < 0 ||
+        domainParseSection(root, "features", domainParseFeatures(root, def)) < 0 ||
+        domainParseSection(root, "cpu", domainParseCPU(root, def)) < 0 ||
+        domainParseSection(root, "clock", domainParseClock(root, def)) < 0 ||
+        domainParseSection(root, "on_poweroff",
+                           domainParseEnumText(root, "on_poweroff", ENUM(domainLifecycleAction),
+                                               &def->onPoweroff)) < 0 ||
+        domainParseSection(root, "on_reboot",
+                           domainParseEnumText(root, "on_reboot", ENUM(domainLifecycleAction),
+                                               &def->onReboot)) < 0 ||
+        domainParseSection(root, "on_crash",
+                           domainParseEnumText(root, "on_crash", ENUM(domainLifecycleAction),
+                                               &def->onCrash)) < 0 ||
+        domainParseSection(root, "pm", domainParsePM(root, def)) < 0 ||
         domainParseDevices(root, def, flags) < 0)
         return NULL;
 
@@ -1132,6 +1164,16 @@ domainDef *domainDefParseNode(xmlNodePtr root, unsigned int flags)
     if (domainDefValidate(def) < 0)
         return NULL;
     return g_steal_pointer(&def);
+}
+
+domainDef *domainDefParseNode(xmlNodePtr root, unsigned int flags)
+{
+    domainDef *def;
+
+    qvXMLCollectBegin();
+    def = domainDefParseNodeInternal(root, flags);
+    qvXMLCollectEnd();
+    return def;
 }
 
 domainDef *domainDefParseString(const char *xml, const char *url, unsigned int flags)

@@ -120,15 +120,27 @@ static int snapshotParseReadBack(xmlNodePtr root, snapshotDef *def, unsigned int
     return 0;
 }
 
+static snapshotDef *snapshotDefParseDoc(xmlDocPtr doc, unsigned int flags);
+
 snapshotDef *snapshotDefParseString(const char *xml, const char *url, unsigned int flags)
 {
     g_autoptr(xmlDoc) doc = NULL;
+    snapshotDef *def;
+
+    if (!(doc = qvXMLParseString(xml, url, QV_XML_MAX_BYTES)))
+        return NULL;
+    qvXMLCollectBegin();
+    def = snapshotDefParseDoc(doc, flags);
+    qvXMLCollectEnd();
+    return def;
+}
+
+static snapshotDef *snapshotDefParseDoc(xmlDocPtr doc, unsigned int flags)
+{
     g_autoptr(snapshotDef) def = g_new0(snapshotDef, 1);
     xmlNodePtr root, node;
     size_t i;
 
-    if (!(doc = qvXMLParseString(xml, url, QV_XML_MAX_BYTES)))
-        return NULL;
     root = xmlDocGetRootElement(doc);
     if (!xmlStrEqual(root->name, (const xmlChar *)"domainsnapshot") || root->ns) {
         qvXMLReportNodeError(QV_ERR_XML_ERROR, root,
@@ -171,10 +183,13 @@ snapshotDef *snapshotDefParseString(const char *xml, const char *url, unsigned i
             size_t j;
 
             def->ndisks++;
-            if (snapshotParseDisk(disks[i], &def->disks[i]) < 0)
-                return NULL;
+            if (snapshotParseDisk(disks[i], &def->disks[i]) < 0) {
+                if (!qvXMLCollectUnsupported(disks[i]))
+                    return NULL;
+                continue;
+            }
             for (j = 0; j < i; j++) {
-                if (STREQ(def->disks[j].name, def->disks[i].name)) {
+                if (STREQ_NULLABLE(def->disks[j].name, def->disks[i].name)) {
                     qvXMLReportNodeError(QV_ERR_XML_ERROR, disks[i],
                                          _("disk '%s' is listed twice"), def->disks[i].name);
                     return NULL;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <libxml/parser.h>
@@ -148,6 +149,12 @@ static xmlRelaxNGPtr qvXMLLoadSchema(const char *path)
                                              (GDestroyNotify)xmlRelaxNGFree);
     if ((rng = g_hash_table_lookup(qvXMLSchemas, path)))
         return rng;
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        qvReportError(QV_ERR_INTERNAL_ERROR,
+                      _("cannot load schema '%s': the file does not exist (is qvirt installed?)"),
+                      path);
+        return NULL;
+    }
 
     if (!(pctxt = xmlRelaxNGNewParserCtxt(path))) {
         qvReportError(QV_ERR_INTERNAL_ERROR, _("cannot load schema '%s'"), path);
@@ -209,9 +216,70 @@ char *qvXMLNodeLocation(xmlNodePtr node)
     return g_strdup_printf("%s:%ld", url, xmlGetLineNo(node));
 }
 
+/* What the last node error said, per thread, so that it can be collected. */
+typedef struct {
+    GPtrArray *items; /* "line N: ..." of unsupported parts, while collecting */
+    int depth;
+    long lastLine;
+    char *lastDetail;
+} qvXMLCollector;
+
+static void qvXMLCollectorFree(gpointer data)
+{
+    qvXMLCollector *c = data;
+
+    if (c->items)
+        g_ptr_array_free(c->items, TRUE);
+    g_free(c->lastDetail);
+    g_free(c);
+}
+
+static GPrivate qvXMLCollectorKey = G_PRIVATE_INIT(qvXMLCollectorFree);
+
+static qvXMLCollector *qvXMLGetCollector(void)
+{
+    qvXMLCollector *c = g_private_get(&qvXMLCollectorKey);
+
+    if (!c) {
+        c = g_new0(qvXMLCollector, 1);
+        g_private_set(&qvXMLCollectorKey, c);
+    }
+    return c;
+}
+
+void qvXMLCollectBegin(void)
+{
+    qvXMLCollector *c = qvXMLGetCollector();
+
+    if (c->depth++ == 0)
+        c->items = g_ptr_array_new_with_free_func(g_free);
+}
+
+void qvXMLCollectEnd(void)
+{
+    qvXMLCollector *c = qvXMLGetCollector();
+
+    if (--c->depth == 0)
+        g_clear_pointer(&c->items, g_ptr_array_unref);
+}
+
+bool qvXMLCollectUnsupported(xmlNodePtr node)
+{
+    qvXMLCollector *c = qvXMLGetCollector();
+
+    if (!c->items || qvGetLastErrorCode() != QV_ERR_CONFIG_UNSUPPORTED || !c->lastDetail)
+        return false;
+    g_ptr_array_add(c->items, g_strdup_printf(_("line %ld: %s"), c->lastLine, c->lastDetail));
+    g_clear_pointer(&c->lastDetail, g_free);
+    qvXMLMarkTree(node);
+    qvResetLastError();
+    return true;
+}
+
 void qvXMLReportNodeError(int code, xmlNodePtr node, const char *fmt, ...)
 {
     g_autofree char *where = qvXMLNodeLocation(node);
+    qvXMLCollector *c = qvXMLGetCollector();
     g_autofree char *detail = NULL;
     va_list ap;
 
@@ -219,6 +287,9 @@ void qvXMLReportNodeError(int code, xmlNodePtr node, const char *fmt, ...)
     detail = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     qvReportError(code, "%s: %s", where, detail);
+    g_free(c->lastDetail);
+    c->lastDetail = g_steal_pointer(&detail);
+    c->lastLine = xmlGetLineNo(node);
 }
 
 void qvXMLMarkConsumed(xmlNodePtr node)
@@ -482,14 +553,33 @@ static void qvXMLCollectUnconsumed(xmlNodePtr node, GPtrArray *items, size_t *to
     }
 }
 
+static gint qvXMLCompareItems(gconstpointer a, gconstpointer b)
+{
+    const char *x = *(const char *const *)a;
+    const char *y = *(const char *const *)b;
+    long lx = 0, ly = 0;
+
+    /* items start "line N: " (or its translation, which keeps the number first) */
+    sscanf(x + strcspn(x, "0123456789"), "%ld", &lx);
+    sscanf(y + strcspn(y, "0123456789"), "%ld", &ly);
+    return lx < ly ? -1 : lx > ly ? 1 : 0;
+}
+
 int qvXMLReportUnconsumed(xmlNodePtr root)
 {
     g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+    qvXMLCollector *c = qvXMLGetCollector();
     g_autofree char *list = NULL;
     const char *url;
     size_t total = 0;
+    guint i;
 
+    for (i = 0; c->items && i < c->items->len; i++) {
+        if (total++ < 20)
+            g_ptr_array_add(items, g_strdup(c->items->pdata[i]));
+    }
     qvXMLCollectUnconsumed(root, items, &total);
+    g_ptr_array_sort(items, qvXMLCompareItems);
     if (total == 0)
         return 0;
     if (total > items->len)

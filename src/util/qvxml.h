@@ -50,9 +50,21 @@ int qvXMLParseULL(xmlNodePtr node, const char *what, const char *str, unsigned l
 
 /*
  * Report every element and attribute under root that no accessor consumed, with its
- * line, as one QV_ERR_CONFIG_UNSUPPORTED error. Returns 0 when nothing is left over.
+ * line, as one QV_ERR_CONFIG_UNSUPPORTED error, together with the unsupported values
+ * collected meanwhile. Returns 0 when nothing is left over.
  */
 int qvXMLReportUnconsumed(xmlNodePtr root);
+
+/*
+ * While a document is parsed (between Begin and End, which nest), a part whose parse
+ * failed only because something in it is unsupported can be set aside with
+ * qvXMLCollectUnsupported(): the error joins the final list, node and everything below
+ * it count as read, and parsing goes on. So one pass names everything unsupported.
+ * Returns false (the error stays) for any other failure.
+ */
+void qvXMLCollectBegin(void);
+void qvXMLCollectEnd(void);
+bool qvXMLCollectUnsupported(xmlNodePtr node);
 
 /* Escaping for formatting. */
 void qvBufferEscapeXML(GString *buf, const char *str);

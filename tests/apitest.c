@@ -1,0 +1,276 @@
+/* apitest.c: the public API as a program linked to the installed library would use it:
+ * connections, define/lookup/list/undefine, typed errors, persistence under the root. */
+#include <config.h>
+
+#include <stdlib.h>
+
+#include <glib/gstdio.h>
+
+#include "testutils.h"
+
+static char *testRoot;
+
+static const char *domainXML =
+    "<domain type='qemu'>\n"
+    "  <name>api</name>\n"
+    "  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
+    "  <memory unit='MiB'>128</memory>\n"
+    "  <os><type>hvm</type></os>\n"
+    "  <devices>\n"
+    "    <channel type='unix'>\n"
+    "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+    "    </channel>\n"
+    "  </devices>\n"
+    "</domain>\n";
+
+static char *testURI(void)
+{
+    return g_strdup_printf("qvirt:///embed?root=%s", testRoot);
+}
+
+/* A listing of every path under the root, to prove a failed call changed nothing. */
+static void testTreeList(const char *dir, GString *out)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *entry;
+
+    if (!d)
+        return;
+    while ((entry = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, entry, NULL);
+        g_autofree char *data = NULL;
+        gsize len = 0;
+
+        g_string_append_printf(out, "%s\n", path);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            testTreeList(path, out);
+        else if (g_file_get_contents(path, &data, &len, NULL))
+            g_string_append_printf(out, "  %zu bytes, hash %u\n", len, g_str_hash(data));
+    }
+}
+
+static char *testTree(void)
+{
+    GString *out = g_string_new(NULL);
+
+    testTreeList(testRoot, out);
+    return g_string_free(out, FALSE);
+}
+
+static void testOpenErrors(void)
+{
+    g_assert_null(qvConnectOpen("qemu:///system"));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_CONNECT);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "qemu:///system"));
+    g_assert_null(qvConnectOpen("qvirt:///embed?root=/tmp&bogus=1"));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "unknown parameter 'bogus'"));
+    g_assert_null(qvConnectOpen("::not a uri"));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_cmpint(qvConnectClose(NULL), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_CONN);
+}
+
+static void testDefineLookupUndefine(void)
+{
+    g_autofree char *uri = testURI();
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom, dom2;
+    qvDomainPtr *doms = NULL;
+    g_autofree char *xml = NULL;
+    char uuid[QV_UUID_STRING_BUFLEN];
+    int state = -1, reason = -1;
+
+    g_assert_nonnull(conn);
+    g_assert_cmpstr(qvConnectGetType(conn), ==, "QEMU");
+    /* opening a connection creates nothing */
+    g_assert_false(g_file_test(testRoot, G_FILE_TEST_EXISTS));
+
+    dom = qvDomainDefineXML(conn, domainXML);
+    g_assert_nonnull(dom);
+    g_assert_cmpstr(qvDomainGetName(dom), ==, "api");
+    g_assert_cmpint(qvDomainGetUUIDString(dom, uuid), ==, 0);
+    g_assert_cmpstr(uuid, ==, "11111111-2222-3333-4444-555555555555");
+    g_assert_cmpint(qvDomainIsActive(dom), ==, 0);
+    g_assert_cmpint(qvDomainIsPersistent(dom), ==, 1);
+    g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 0), ==, 0);
+    g_assert_cmpint(state, ==, QV_DOMAIN_SHUTOFF);
+    g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 1), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==, "unsupported flags (0x1) in function qemuDomainGetState");
+
+    xml = qvDomainGetXMLDesc(dom, 0);
+    g_assert_nonnull(strstr(xml, "<target type='virtio' name='org.qemu.guest_agent.0'/>"));
+    g_assert_nonnull(strstr(xml, "<source mode='bind'/>"));
+
+    dom2 = qvDomainLookupByUUIDString(conn, uuid);
+    g_assert_nonnull(dom2);
+    g_assert_cmpstr(qvDomainGetName(dom2), ==, "api");
+    qvDomainFree(dom2);
+    g_assert_null(qvDomainLookupByName(conn, "nosuch"));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN);
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==, "Domain not found: no domain with matching name 'nosuch'");
+    g_assert_null(qvDomainLookupByID(conn, 1));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN);
+    g_assert_null(qvDomainLookupByUUIDString(conn, "xyz"));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+
+    g_assert_cmpint(qvConnectListAllDomains(conn, &doms, 0), ==, 1);
+    qvDomainFree(doms[0]);
+    g_free(doms);
+    g_assert_cmpint(qvConnectListAllDomains(conn, NULL, QV_CONNECT_LIST_DOMAINS_ACTIVE), ==, 0);
+    g_assert_cmpint(qvConnectListAllDomains(conn, NULL, QV_CONNECT_LIST_DOMAINS_INACTIVE |
+                                                    QV_CONNECT_LIST_DOMAINS_PERSISTENT), ==, 1);
+    g_assert_cmpint(qvConnectListAllDomains(conn, NULL, QV_CONNECT_LIST_DOMAINS_TRANSIENT), ==, 0);
+    g_assert_cmpint(qvConnectListAllDomains(conn, NULL, 1 << 20), ==, -1);
+
+    g_assert_cmpint(qvDomainUndefineFlags(dom, 1 << 10), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_cmpint(qvDomainUndefineFlags(dom, QV_DOMAIN_UNDEFINE_NVRAM |
+                                               QV_DOMAIN_UNDEFINE_KEEP_NVRAM), ==, -1);
+    g_assert_cmpint(qvDomainUndefine(dom), ==, 0);
+    g_assert_null(qvDomainLookupByName(conn, "api"));
+    g_assert_cmpint(qvDomainUndefine(dom), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN);
+    qvDomainFree(dom);
+    g_assert_cmpint(qvConnectClose(conn), ==, 0);
+}
+
+static void testConflicts(void)
+{
+    g_autofree char *uri = testURI();
+    qvConnectPtr conn = qvConnectOpen(uri);
+    g_autofree char *otherName = NULL;
+    qvDomainPtr dom;
+
+    g_assert_nonnull(conn);
+    dom = qvDomainDefineXML(conn, domainXML);
+    g_assert_nonnull(dom);
+    qvDomainFree(dom);
+
+    /* same name, other UUID: refused */
+    {
+        g_auto(GStrv) parts = g_strsplit(domainXML, "11111111-2222-3333-4444-555555555555", 2);
+        g_autofree char *xml = g_strjoinv("99999999-2222-3333-4444-555555555555", parts);
+
+        g_assert_null(qvDomainDefineXML(conn, xml));
+        g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_FAILED);
+        g_assert_cmpstr(qvGetLastErrorMessage(), ==,
+                        "operation failed: domain 'api' already exists with uuid 11111111-2222-3333-4444-555555555555");
+    }
+    /* same UUID, other name: refused */
+    {
+        g_auto(GStrv) parts = g_strsplit(domainXML, "<name>api</name>", 2);
+
+        otherName = g_strjoinv("<name>other</name>", parts);
+        g_assert_null(qvDomainDefineXML(conn, otherName));
+        g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_FAILED);
+        g_assert_nonnull(strstr(qvGetLastErrorMessage(), "domain 'api' is already defined with uuid"));
+    }
+    /* the same again: a redefinition, not a conflict */
+    dom = qvDomainDefineXMLFlags(conn, domainXML, QV_DOMAIN_DEFINE_VALIDATE);
+    g_assert_nonnull(dom);
+    qvDomainFree(dom);
+    g_assert_null(qvDomainDefineXMLFlags(conn, domainXML, 2));
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==, "unsupported flags (0x2) in function qemuDomainDefineXMLFlags");
+    g_assert_cmpint(qvConnectClose(conn), ==, 0);
+}
+
+/* Definitions survive the connection (and the process): a fresh open reads them back. */
+static void testPersistence(void)
+{
+    g_autofree char *uri = testURI();
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom;
+
+    g_assert_nonnull(conn);
+    dom = qvDomainLookupByName(conn, "api");
+    g_assert_nonnull(dom);
+    g_assert_cmpint(qvDomainUndefine(dom), ==, 0);
+    qvDomainFree(dom);
+    g_assert_cmpint(qvConnectClose(conn), ==, 0);
+}
+
+static void testFailuresLeaveRootUnchanged(void)
+{
+    g_autofree char *uri = testURI();
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvConnectPtr ro = qvConnectOpenReadOnly(uri);
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    static const char *const bad[] = {
+        "<domain",
+        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><watchdog/></devices></domain>",
+        "<!DOCTYPE d [<!ENTITY a 'aaaa'>]><domain type='qemu'><name>&a;</name></domain>",
+        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><cpu mode='host-model'/></domain>",
+    };
+    size_t i;
+    qvDomainPtr dom;
+
+    g_assert_nonnull(conn);
+    g_assert_nonnull(ro);
+    dom = qvDomainDefineXML(conn, domainXML);
+    g_assert_nonnull(dom);
+    before = testTree();
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_null(qvDomainDefineXML(conn, bad[i]));
+        g_assert_nonnull(qvGetLastError());
+    }
+    g_assert_null(qvDomainDefineXML(ro, domainXML));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_DENIED);
+    g_assert_cmpint(qvDomainUndefine(NULL), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_DOMAIN);
+    after = testTree();
+    g_assert_cmpstr(before, ==, after);
+    g_assert_cmpint(qvDomainUndefine(dom), ==, 0);
+    qvDomainFree(dom);
+    qvConnectClose(ro);
+    qvConnectClose(conn);
+}
+
+static void testXMLToNative(void)
+{
+    g_autofree char *uri = testURI();
+    qvConnectPtr conn = qvConnectOpen(uri);
+    g_autofree char *argv = NULL;
+    g_autofree char *expect = NULL;
+
+    g_assert_nonnull(conn);
+    argv = qvConnectDomainXMLToNative(conn, "qemu-argv", domainXML, 0);
+    g_assert_nonnull(argv);
+    expect = g_strdup_printf("-chardev socket,id=charchannel0,path=%s/lib/qemu/channel/target/domain-1-api/org.qemu.guest_agent.0,server=on,wait=off",
+                             testRoot);
+    g_assert_nonnull(strstr(argv, expect));
+    g_assert_nonnull(strstr(argv, "\"id\":\"channel0\",\"name\":\"org.qemu.guest_agent.0\""));
+    g_assert_null(qvConnectDomainXMLToNative(conn, "xen-xm", domainXML, 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_null(qvConnectDomainXMLToNative(conn, "qemu-argv", domainXML, 1));
+    g_assert_null(qvConnectDomainXMLToNative(conn, NULL, domainXML, 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    qvConnectClose(conn);
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *tmp = NULL;
+    int ret;
+
+    testInit(&argc, &argv);
+    tmp = g_dir_make_tmp("qvapi-XXXXXX", NULL);
+    testRoot = g_build_filename(tmp, "root", NULL);
+    g_test_add_func("/api/open-errors", testOpenErrors);
+    g_test_add_func("/api/define-lookup-undefine", testDefineLookupUndefine);
+    g_test_add_func("/api/conflicts", testConflicts);
+    g_test_add_func("/api/persistence", testPersistence);
+    g_test_add_func("/api/failures-leave-root-unchanged", testFailuresLeaveRootUnchanged);
+    g_test_add_func("/api/xml-to-native", testXMLToNative);
+    ret = g_test_run();
+    {
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+
+        if (system(cmd) != 0)
+            ret = 1;
+    }
+    g_free(testRoot);
+    return ret;
+}

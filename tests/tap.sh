@@ -1,0 +1,70 @@
+# tap.sh: helpers for the shell tests: TAP output, running commands, comparing output.
+# Sourced by tests/*.sh; they use $abs_top_builddir and $abs_top_srcdir from make.
+
+: "${abs_top_builddir:?run from make check}"
+: "${abs_top_srcdir:?run from make check}"
+tap_n=0
+tap_fail=0
+
+ok() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n - $1"
+}
+
+not_ok() {
+    tap_n=$((tap_n + 1))
+    tap_fail=$((tap_fail + 1))
+    echo "not ok $tap_n - $1"
+    shift
+    for line in "$@"; do
+        printf '%s\n' "$line" | sed 's/^/#   /'
+    done
+}
+
+# run CMD...: run, keeping stdout in $out, stderr in $err and the status in $rc.
+run() {
+    out=$("$@" 2>"$TAP_TMP/stderr")
+    rc=$?
+    err=$(cat "$TAP_TMP/stderr")
+}
+
+# expect_rc DESC N: the last run ended with status N.
+expect_rc() {
+    if [ "$rc" -eq "$2" ]; then ok "$1"; else not_ok "$1" "status $rc, expected $2" "stdout: $out" "stderr: $err"; fi
+}
+
+# expect_in DESC HAYSTACK NEEDLE: NEEDLE occurs in HAYSTACK (fixed string).
+expect_in() {
+    case "$2" in
+    *"$3"*) ok "$1" ;;
+    *) not_ok "$1" "expected to find: $3" "in: $2" ;;
+    esac
+}
+
+expect_not_in() {
+    case "$2" in
+    *"$3"*) not_ok "$1" "did not expect: $3" "in: $2" ;;
+    *) ok "$1" ;;
+    esac
+}
+
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
+}
+
+# tree DIR: every path below DIR with a checksum of each file, to compare states.
+tree() {
+    if [ -d "$1" ]; then
+        (cd "$1" && find . -print0 | sort -z | xargs -0 -n 50 sh -c 'for f; do if [ -f "$f" ]; then md5sum "$f"; else echo "$f"; fi; done' sh)
+    else
+        echo "(absent)"
+    fi
+}
+
+done_testing() {
+    echo "1..$tap_n"
+    [ "$tap_fail" -eq 0 ]
+}
+
+TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/qvtest.XXXXXX")
+trap 'rm -rf "$TAP_TMP"' EXIT

@@ -1,0 +1,100 @@
+/* testutils.c: helpers shared by the C test programs. */
+#include <config.h>
+
+#include <locale.h>
+#include <stdio.h>
+
+#include "testutils.h"
+
+const char *testSrcDir(void)
+{
+    return ABS_TOP_SRCDIR "/tests";
+}
+
+char *testDataPath(const char *subdir, const char *file)
+{
+    return g_build_filename(testSrcDir(), subdir, file, NULL);
+}
+
+char *testLoadFile(const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    char *data = NULL;
+
+    if (!g_file_get_contents(path, &data, NULL, &err)) {
+        g_test_message("cannot read %s: %s", path, err->message);
+        g_test_fail();
+        return g_strdup("");
+    }
+    return data;
+}
+
+static void testShowDifference(const char *expected, const char *actual)
+{
+    g_auto(GStrv) e = g_strsplit(expected, "\n", -1);
+    g_auto(GStrv) a = g_strsplit(actual, "\n", -1);
+    size_t i;
+
+    for (i = 0; e[i] && a[i]; i++) {
+        if (STRNEQ(e[i], a[i]))
+            break;
+    }
+    g_test_message("first difference at line %zu:\n  expected: %s\n  actual:   %s", i + 1,
+                   e[i] ? e[i] : "<end>", a[i] ? a[i] : "<end>");
+}
+
+void testCompareToFile(const char *actual, const char *path)
+{
+    g_autofree char *expected = NULL;
+
+    if (g_strcmp0(g_getenv("TEST_REGENERATE"), "1") == 0) {
+        g_autoptr(GError) err = NULL;
+
+        if (!g_file_set_contents(path, actual, -1, &err)) {
+            g_test_message("cannot write %s: %s", path, err->message);
+            g_test_fail();
+        }
+        return;
+    }
+    expected = testLoadFile(path);
+    if (STRNEQ(expected, actual)) {
+        g_test_message("output differs from %s (run with TEST_REGENERATE=1 to rewrite)", path);
+        testShowDifference(expected, actual);
+        g_test_fail();
+    }
+}
+
+static gint testCompareStrings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *testListCases(const char *subdir, const char *suffix)
+{
+    g_autofree char *dir = g_build_filename(testSrcDir(), subdir, NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    GPtrArray *cases = g_ptr_array_new_with_free_func(g_free);
+    const char *entry;
+
+    g_assert_nonnull(d);
+    while ((entry = g_dir_read_name(d))) {
+        if (g_str_has_suffix(entry, suffix))
+            g_ptr_array_add(cases, g_strndup(entry, strlen(entry) - strlen(suffix)));
+    }
+    g_ptr_array_sort(cases, testCompareStrings);
+    g_assert_cmpuint(cases->len, >, 0);
+    return cases;
+}
+
+void testInit(int *argc, char ***argv)
+{
+    setlocale(LC_ALL, "C");
+    g_setenv("LC_ALL", "C", TRUE);
+    g_test_init(argc, argv, NULL);
+    g_random_set_seed(20261125);
+}
+
+const char *testLastError(void)
+{
+    return qvGetLastError() ? qvGetLastErrorMessage() : "<no error reported>";
+}

@@ -1,0 +1,23 @@
+/* testutils.h: golden-file comparison (TEST_REGENERATE=1 rewrites), data-file listing. */
+#pragma once
+
+#include "internal.h"
+
+/* The source directory of the tests (for data files). */
+const char *testSrcDir(void);
+char *testDataPath(const char *subdir, const char *file);
+
+/* Load a file or fail the test. */
+char *testLoadFile(const char *path);
+
+/* Compare actual text with a golden file; with TEST_REGENERATE=1, write it instead. */
+void testCompareToFile(const char *actual, const char *path);
+
+/* The sorted basenames (without suffix) of subdir's files ending in suffix. */
+GPtrArray *testListCases(const char *subdir, const char *suffix);
+
+/* Set up GLib's test framework, the library's i18n, and a deterministic random seed. */
+void testInit(int *argc, char ***argv);
+
+/* The text of the last error, with a placeholder for a missing one. */
+const char *testLastError(void);
