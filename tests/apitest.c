@@ -10,18 +10,17 @@
 
 static char *testRoot;
 
-static const char *domainXML =
-    "<domain type='qemu'>\n"
-    "  <name>api</name>\n"
-    "  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
-    "  <memory unit='MiB'>128</memory>\n"
-    "  <os><type>hvm</type></os>\n"
-    "  <devices>\n"
-    "    <channel type='unix'>\n"
-    "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
-    "    </channel>\n"
-    "  </devices>\n"
-    "</domain>\n";
+static const char *domainXML = "<domain type='qemu'>\n"
+                               "  <name>api</name>\n"
+                               "  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
+                               "  <memory unit='MiB'>128</memory>\n"
+                               "  <os><type>hvm</type></os>\n"
+                               "  <devices>\n"
+                               "    <channel type='unix'>\n"
+                               "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+                               "    </channel>\n"
+                               "  </devices>\n"
+                               "</domain>\n";
 
 static char *testURI(void)
 {
@@ -97,7 +96,8 @@ static void testDefineLookupUndefine(void)
     g_assert_cmpint(state, ==, QV_DOMAIN_SHUTOFF);
     g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 1), ==, -1);
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
-    g_assert_cmpstr(qvGetLastErrorMessage(), ==, "unsupported flags (0x1) in function qemuDomainGetState");
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==,
+                    "unsupported flags (0x1) in function qemuDomainGetState");
 
     xml = qvDomainGetXMLDesc(dom, 0);
     g_assert_nonnull(strstr(xml, "<target type='virtio' name='org.qemu.guest_agent.0'/>"));
@@ -109,7 +109,8 @@ static void testDefineLookupUndefine(void)
     qvDomainFree(dom2);
     g_assert_null(qvDomainLookupByName(conn, "nosuch"));
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN);
-    g_assert_cmpstr(qvGetLastErrorMessage(), ==, "Domain not found: no domain with matching name 'nosuch'");
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==,
+                    "Domain not found: no domain with matching name 'nosuch'");
     g_assert_null(qvDomainLookupByID(conn, 1));
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN);
     g_assert_null(qvDomainLookupByUUIDString(conn, "xyz"));
@@ -119,15 +120,18 @@ static void testDefineLookupUndefine(void)
     qvDomainFree(doms[0]);
     g_free(doms);
     g_assert_cmpint(qvConnectListAllDomains(conn, NULL, QV_CONNECT_LIST_DOMAINS_ACTIVE), ==, 0);
-    g_assert_cmpint(qvConnectListAllDomains(conn, NULL, QV_CONNECT_LIST_DOMAINS_INACTIVE |
-                                                    QV_CONNECT_LIST_DOMAINS_PERSISTENT), ==, 1);
+    g_assert_cmpint(qvConnectListAllDomains(conn, NULL,
+                                            QV_CONNECT_LIST_DOMAINS_INACTIVE |
+                                                QV_CONNECT_LIST_DOMAINS_PERSISTENT),
+                    ==, 1);
     g_assert_cmpint(qvConnectListAllDomains(conn, NULL, QV_CONNECT_LIST_DOMAINS_TRANSIENT), ==, 0);
     g_assert_cmpint(qvConnectListAllDomains(conn, NULL, 1 << 20), ==, -1);
 
     g_assert_cmpint(qvDomainUndefineFlags(dom, 1 << 10), ==, -1);
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
-    g_assert_cmpint(qvDomainUndefineFlags(dom, QV_DOMAIN_UNDEFINE_NVRAM |
-                                               QV_DOMAIN_UNDEFINE_KEEP_NVRAM), ==, -1);
+    g_assert_cmpint(
+        qvDomainUndefineFlags(dom, QV_DOMAIN_UNDEFINE_NVRAM | QV_DOMAIN_UNDEFINE_KEEP_NVRAM), ==,
+        -1);
     g_assert_cmpint(qvDomainUndefine(dom), ==, 0);
     g_assert_null(qvDomainLookupByName(conn, "api"));
     g_assert_cmpint(qvDomainUndefine(dom), ==, -1);
@@ -156,7 +160,8 @@ static void testConflicts(void)
         g_assert_null(qvDomainDefineXML(conn, xml));
         g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_FAILED);
         g_assert_cmpstr(qvGetLastErrorMessage(), ==,
-                        "operation failed: domain 'api' already exists with uuid 11111111-2222-3333-4444-555555555555");
+                        "operation failed: domain 'api' already exists with uuid "
+                        "11111111-2222-3333-4444-555555555555");
     }
     /* same UUID, other name: refused */
     {
@@ -165,14 +170,16 @@ static void testConflicts(void)
         otherName = g_strjoinv("<name>other</name>", parts);
         g_assert_null(qvDomainDefineXML(conn, otherName));
         g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_FAILED);
-        g_assert_nonnull(strstr(qvGetLastErrorMessage(), "domain 'api' is already defined with uuid"));
+        g_assert_nonnull(
+            strstr(qvGetLastErrorMessage(), "domain 'api' is already defined with uuid"));
     }
     /* the same again: a redefinition, not a conflict */
     dom = qvDomainDefineXMLFlags(conn, domainXML, QV_DOMAIN_DEFINE_VALIDATE);
     g_assert_nonnull(dom);
     qvDomainFree(dom);
     g_assert_null(qvDomainDefineXMLFlags(conn, domainXML, 2));
-    g_assert_cmpstr(qvGetLastErrorMessage(), ==, "unsupported flags (0x2) in function qemuDomainDefineXMLFlags");
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==,
+                    "unsupported flags (0x2) in function qemuDomainDefineXMLFlags");
     g_assert_cmpint(qvConnectClose(conn), ==, 0);
 }
 
@@ -200,9 +207,12 @@ static void testFailuresLeaveRootUnchanged(void)
     g_autofree char *after = NULL;
     static const char *const bad[] = {
         "<domain",
-        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><watchdog/></devices></domain>",
+        "<domain "
+        "type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><watchdog/"
+        "></devices></domain>",
         "<!DOCTYPE d [<!ENTITY a 'aaaa'>]><domain type='qemu'><name>&a;</name></domain>",
-        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><cpu mode='host-model'/></domain>",
+        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><cpu "
+        "mode='host-model'/></domain>",
     };
     size_t i;
     qvDomainPtr dom;
@@ -238,7 +248,9 @@ static void testXMLToNative(void)
     g_assert_nonnull(conn);
     argv = qvConnectDomainXMLToNative(conn, "qemu-argv", domainXML, 0);
     g_assert_nonnull(argv);
-    expect = g_strdup_printf("-chardev socket,id=charchannel0,path=%s/lib/qemu/channel/target/domain-1-api/org.qemu.guest_agent.0,server=on,wait=off",
+    expect = g_strdup_printf("-chardev "
+                             "socket,id=charchannel0,path=%s/lib/qemu/channel/target/domain-1-api/"
+                             "org.qemu.guest_agent.0,server=on,wait=off",
                              testRoot);
     g_assert_nonnull(strstr(argv, expect));
     g_assert_nonnull(strstr(argv, "\"id\":\"channel0\",\"name\":\"org.qemu.guest_agent.0\""));

@@ -96,14 +96,18 @@ static void testAgentChannelLiveXML(void)
     def->id = 7;
     g_assert_cmpint(qemuDomainPrepareChannels(cfg, def), ==, 0);
     chr = domainDefFindAgentChannel(def);
-    g_assert_cmpstr(chr->source.path, ==,
-                    "/var/lib/qvirt/lib/qemu/channel/target/domain-7-agent-channel/org.qemu.guest_agent.0");
+    g_assert_cmpstr(
+        chr->source.path, ==,
+        "/var/lib/qvirt/lib/qemu/channel/target/domain-7-agent-channel/org.qemu.guest_agent.0");
     chr->state = DOMAIN_CHR_STATE_CONNECTED;
 
     live = domainDefFormat(def, 0);
     g_assert_nonnull(strstr(live, "<domain type='qemu' id='7'>"));
-    g_assert_nonnull(strstr(live, "<source mode='bind' path='/var/lib/qvirt/lib/qemu/channel/target/domain-7-agent-channel/org.qemu.guest_agent.0'/>"));
-    g_assert_nonnull(strstr(live, "<target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>"));
+    g_assert_nonnull(strstr(live, "<source mode='bind' "
+                                  "path='/var/lib/qvirt/lib/qemu/channel/target/"
+                                  "domain-7-agent-channel/org.qemu.guest_agent.0'/>"));
+    g_assert_nonnull(
+        strstr(live, "<target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>"));
     testValidateText(live, "domain.rng");
 
     inactive = domainDefFormat(def, DOMAIN_DEF_FORMAT_INACTIVE);
@@ -217,8 +221,8 @@ int main(int argc, char **argv)
     testInit(&argc, &argv);
     cases = testListCases("qemuxml2argvdata", ".args");
     for (i = 0; i < cases->len; i++) {
-        g_autofree char *path = g_strdup_printf("/domainconf/roundtrip/%s",
-                                                (char *)cases->pdata[i]);
+        g_autofree char *path =
+            g_strdup_printf("/domainconf/roundtrip/%s", (char *)cases->pdata[i]);
 
         g_test_add_data_func(path, cases->pdata[i], testRoundTrip);
     }

@@ -153,7 +153,8 @@ static void testLive(const char *name, const char *xml, const char *const *expec
     if (qmp.fd < 0) {
         g_autofree char *log = testLoadFile(logPath);
 
-        g_test_message("%s: QEMU %s:\n%s", name, qmp.fd == -2 ? "refused the command line" : "never answered", log);
+        g_test_message("%s: QEMU %s:\n%s", name,
+                       qmp.fd == -2 ? "refused the command line" : "never answered", log);
         if (qmp.fd == -1)
             kill(pid, SIGKILL);
         g_assert_not_reached();
@@ -202,9 +203,10 @@ static void testLive(const char *name, const char *xml, const char *const *expec
         size_t c;
 
         for (c = 0; c < def->nchannels; c++) {
-            g_autofree char *q = g_strdup_printf(
-                "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/channel%zu\",\"property\":\"name\"}}",
-                c);
+            g_autofree char *q =
+                g_strdup_printf("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/"
+                                "peripheral/channel%zu\",\"property\":\"name\"}}",
+                                c);
 
             if (!domainChrIsAgentChannel(def->channels[c]))
                 continue;
@@ -245,8 +247,12 @@ static void testAgentGuest(void)
         "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
         "<memballoon model='none'/></devices></domain>",
         disk, console);
-    const char *chardevs[] = { "charchannel0", "domain-1-agent-guest/org.qemu.guest_agent.0",
-                               "charserial0", "file", "charmonitor", "monitor.sock",
+    const char *chardevs[] = { "charchannel0",
+                               "domain-1-agent-guest/org.qemu.guest_agent.0",
+                               "charserial0",
+                               "file",
+                               "charmonitor",
+                               "monitor.sock",
                                NULL };
 
     testLive("agent-guest", xml, chardevs);
@@ -274,9 +280,11 @@ static void testEverythingPC(void)
         "<on_reboot>destroy</on_reboot>"
         "<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='yes'/></pm>"
         "<devices>"
-        "<disk type='file'><driver name='qemu' type='qcow2' cache='writeback' io='threads' discard='unmap'/>"
+        "<disk type='file'><driver name='qemu' type='qcow2' cache='writeback' io='threads' "
+        "discard='unmap'/>"
         "<source file='%s'/><backingStore type='file'><format type='qcow2'/><source file='%s'/>"
-        "<backingStore type='file'><format type='raw'/><source file='%s'/><backingStore/></backingStore>"
+        "<backingStore type='file'><format type='raw'/><source "
+        "file='%s'/><backingStore/></backingStore>"
         "</backingStore><target dev='vda'/><serial>QV1</serial></disk>"
         "<disk type='file' device='cdrom'><source file='%s'/><target dev='sda' bus='sata'/></disk>"
         "<disk type='file' device='cdrom'><target dev='sdb' bus='sata'/></disk>"
@@ -284,14 +292,16 @@ static void testEverythingPC(void)
         "<target dev='sdc' bus='sata'/></disk>"
         "<disk type='file'><driver name='qemu' type='qcow2' cache='unsafe'/><source file='%s'/>"
         "<target dev='sdd' bus='scsi'/><readonly/></disk>"
-        "<interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/></interface>"
+        "<interface type='user'><mac address='52:54:00:00:00:01'/><model "
+        "type='virtio'/></interface>"
         "<interface type='user'><model type='e1000'/></interface>"
         "<serial type='pty'/><serial type='file'><source path='%s' append='on'/></serial>"
         "<serial type='unix'><source mode='bind' path='%s'/></serial>"
         "<console type='pty'/>"
         "<channel type='unix'><target type='virtio' name='org.example.data'/></channel>"
         "<channel type='pty'><target type='virtio' name='org.example.pty'/></channel>"
-        "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+        "<channel type='unix'><source mode='bind'/><target type='virtio' "
+        "name='org.qemu.guest_agent.0'/></channel>"
         "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.1'/></channel>"
         "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>"
         "<video><model type='virtio'/></video>"
@@ -300,12 +310,21 @@ static void testEverythingPC(void)
         "<rng model='virtio'><backend model='builtin'/></rng>"
         "</devices></domain>",
         top, mid, base, iso, sata, scsi, serial, sock);
-    const char *chardevs[] = { "charchannel0", "domain-1-every,thing/org.example.data",
-                               "charchannel1", "pty:",
-                               "charchannel2", "domain-1-every,thing/org.qemu.guest_agent.0",
-                               "charchannel3", "domain-1-every,thing/org.qemu.guest_agent.1",
-                               "charserial0", "pty:", "charserial1", "file",
-                               "charserial2", "serial2.sock,server=on", NULL };
+    const char *chardevs[] = { "charchannel0",
+                               "domain-1-every,thing/org.example.data",
+                               "charchannel1",
+                               "pty:",
+                               "charchannel2",
+                               "domain-1-every,thing/org.qemu.guest_agent.0",
+                               "charchannel3",
+                               "domain-1-every,thing/org.qemu.guest_agent.1",
+                               "charserial0",
+                               "pty:",
+                               "charserial1",
+                               "file",
+                               "charserial2",
+                               "serial2.sock,server=on",
+                               NULL };
 
     testLive("everything-pc", xml, chardevs);
 }
@@ -316,7 +335,8 @@ static void testQ35(void)
     g_autofree char *xml = g_strdup_printf(
         "<domain type='qemu'><name>q35</name><memory unit='MiB'>256</memory><vcpu>2</vcpu>"
         "<os><type machine='q35'>hvm</type></os><features><acpi/><vmport state='off'/></features>"
-        "<cpu mode='custom'><model>qemu64</model><topology sockets='2' cores='1' threads='1'/></cpu>"
+        "<cpu mode='custom'><model>qemu64</model><topology sockets='2' cores='1' "
+        "threads='1'/></cpu>"
         "<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='no'/></pm>"
         "<devices><disk type='file'><driver name='qemu' type='qcow2'/><source file='%s'/>"
         "<target dev='sda' bus='sata'/><boot order='1'/></disk>"
@@ -351,8 +371,10 @@ int main(int argc, char **argv)
         g_autofree char *sata = testImage("sata.raw");
         g_autofree char *iso = testImage("cd,1.iso");
         const char *c1[] = { "qemu-img", "create", "-q", "-f", "raw", base, "16M", NULL };
-        const char *c2[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", base, mid, NULL };
-        const char *c3[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", mid, top, NULL };
+        const char *c2[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F",
+                             "raw",      "-b",     base, mid,  NULL };
+        const char *c3[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F",
+                             "qcow2",    "-b",     mid,  top,  NULL };
         const char *c4[] = { "qemu-img", "create", "-q", "-f", "qcow2", guest, "16M", NULL };
         const char *c5[] = { "qemu-img", "create", "-q", "-f", "qcow2", q35, "16M", NULL };
         const char *c6[] = { "qemu-img", "create", "-q", "-f", "qcow2", scsi, "16M", NULL };

@@ -79,8 +79,10 @@ static void testErrorPreserve(void)
     g_assert_cmpstr(qvGetLastErrorMessage(), ==, "operation failed: first");
     copy = qvSaveLastError();
     g_assert_cmpint(copy->code, ==, QV_ERR_OPERATION_FAILED);
-    g_assert_cmpint(qvErrorCodeToLibvirt(QV_ERR_AGENT_NOT_CONNECTED), ==, QV_ERR_AGENT_UNRESPONSIVE);
-    g_assert_cmpint(qvErrorCodeToLibvirt(QV_ERR_AGENT_NOT_CONFIGURED), ==, QV_ERR_ARGUMENT_UNSUPPORTED);
+    g_assert_cmpint(qvErrorCodeToLibvirt(QV_ERR_AGENT_NOT_CONNECTED), ==,
+                    QV_ERR_AGENT_UNRESPONSIVE);
+    g_assert_cmpint(qvErrorCodeToLibvirt(QV_ERR_AGENT_NOT_CONFIGURED), ==,
+                    QV_ERR_ARGUMENT_UNSUPPORTED);
     g_assert_cmpint(qvErrorCodeToLibvirt(QV_ERR_NO_DOMAIN), ==, QV_ERR_NO_DOMAIN);
 }
 
@@ -122,9 +124,11 @@ static void testJSONRoundTrip(void)
     g_assert_nonnull(val);
     g_assert_null(err);
     out = qvJSONFormat(val, false);
-    g_assert_cmpstr(out, ==, "{\"execute\":\"guest-sync\",\"arguments\":{\"id\":18446744073709551615},"
-                             "\"list\":[1,-2,3.5,true,false,null,\"\xc3\xa9\\n\"]}");
-    g_assert_cmpint(qvJSONGetULLong(qvJSONObjectGet(qvJSONObjectGet(val, "arguments"), "id"), &id), ==, 0);
+    g_assert_cmpstr(out, ==,
+                    "{\"execute\":\"guest-sync\",\"arguments\":{\"id\":18446744073709551615},"
+                    "\"list\":[1,-2,3.5,true,false,null,\"\xc3\xa9\\n\"]}");
+    g_assert_cmpint(qvJSONGetULLong(qvJSONObjectGet(qvJSONObjectGet(val, "arguments"), "id"), &id),
+                    ==, 0);
     g_assert_true(id == G_MAXUINT64);
     g_assert_cmpint(qvJSONGetLLong(qvJSONArrayGet(qvJSONObjectGet(val, "list"), 1), &neg), ==, 0);
     g_assert_cmpint(neg, ==, -2);
@@ -140,7 +144,8 @@ static void testJSONTypedReads(void)
     g_autofree char *err = NULL;
     g_autoptr(qvJSONValue) val =
         testJSONParse("{\"big\":99999999999999999999999,\"neg\":-1,\"f\":1.5,\"s\":\"1\","
-                      "\"i\":2147483648,\"inf\":1e999}", 5, &err);
+                      "\"i\":2147483648,\"inf\":1e999}",
+                      5, &err);
     unsigned long long u;
     long long ll;
     unsigned int ui;
@@ -165,16 +170,16 @@ static void testJSONTypedReads(void)
 static void testJSONHostile(void)
 {
     static const char *const bad[] = {
-        "",                                /* nothing */
-        "{\"a\":1",                        /* truncated */
-        "{\"a\":1}{\"b\":2}",              /* two values */
-        "{\"a\":1} x",                     /* trailing garbage */
-        "{\"a\":1,\"a\":2}",               /* duplicate key: which one would count? */
-        "{\"a\":\"\xff\xfe\"}",            /* invalid UTF-8 */
-        "{\"a\":\"x\\u0000y\"}",           /* NUL inside a string */
-        "{'a':1}",                         /* not JSON */
-        "/* c */ {}",                      /* comments */
-        "\xff{\"return\":1}",              /* a stray 0xFF */
+        "", /* nothing */
+        "{\"a\":1", /* truncated */
+        "{\"a\":1}{\"b\":2}", /* two values */
+        "{\"a\":1} x", /* trailing garbage */
+        "{\"a\":1,\"a\":2}", /* duplicate key: which one would count? */
+        "{\"a\":\"\xff\xfe\"}", /* invalid UTF-8 */
+        "{\"a\":\"x\\u0000y\"}", /* NUL inside a string */
+        "{'a':1}", /* not JSON */
+        "/* c */ {}", /* comments */
+        "\xff{\"return\":1}", /* a stray 0xFF */
     };
     size_t i;
 
@@ -214,13 +219,13 @@ static void testJSONBuild(void)
     g_autofree char *out = NULL;
     g_autofree char *pretty = NULL;
 
-    qvJSONObjectAdd(obj, "s:driver", "virtio-blk-pci", "S:skipped", NULL, "i:neg", -3,
-                    "u:u", 7u, "p:zero", 0u, "p:one", 1u, "b:f", false, "B:skipF", false,
-                    "B:t", true, "U:big", 18446744073709551615ULL, "A:none", NULL,
-                    "a:null", qvJSONNewNull(), NULL);
+    qvJSONObjectAdd(obj, "s:driver", "virtio-blk-pci", "S:skipped", NULL, "i:neg", -3, "u:u", 7u,
+                    "p:zero", 0u, "p:one", 1u, "b:f", false, "B:skipF", false, "B:t", true, "U:big",
+                    18446744073709551615ULL, "A:none", NULL, "a:null", qvJSONNewNull(), NULL);
     out = qvJSONFormat(obj, false);
-    g_assert_cmpstr(out, ==, "{\"driver\":\"virtio-blk-pci\",\"neg\":-3,\"u\":7,\"one\":1,"
-                             "\"f\":false,\"t\":true,\"big\":18446744073709551615,\"null\":null}");
+    g_assert_cmpstr(out, ==,
+                    "{\"driver\":\"virtio-blk-pci\",\"neg\":-3,\"u\":7,\"one\":1,"
+                    "\"f\":false,\"t\":true,\"big\":18446744073709551615,\"null\":null}");
     pretty = qvJSONFormat(obj, true);
     g_assert_nonnull(strstr(pretty, "\n  \"driver\": \"virtio-blk-pci\",\n"));
     qvJSONFree(qvJSONObjectSteal(obj, "driver"));

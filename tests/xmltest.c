@@ -111,8 +111,8 @@ static void testSchemaError(void)
                                              "<memory unit='parsecs'>1</memory>\n"
                                              "<os><type>hvm</type></os></domain>",
                                              "s.xml", QV_XML_MAX_BYTES);
-    g_autofree char *schema = g_build_filename(ABS_TOP_SRCDIR, "docs", "schemas",
-                                               "domain.rng", NULL);
+    g_autofree char *schema =
+        g_build_filename(ABS_TOP_SRCDIR, "docs", "schemas", "domain.rng", NULL);
 
     g_assert_nonnull(doc);
     g_assert_cmpint(qvXMLValidate(doc, schema), ==, -1);

@@ -183,7 +183,8 @@ static bool cmdList(qvshControl *ctl, const qvshCmd *cmd)
     int n;
 
     if (brief > 1 || (brief && (qvshOptBool(cmd, "table") || title))) {
-        qvshError(ctl, "%s", _("Options --uuid, --name, --id, --table and --title are mutually exclusive"));
+        qvshError(ctl, "%s",
+                  _("Options --uuid, --name, --id, --table and --title are mutually exclusive"));
         return false;
     }
     if (all && inactive) {
@@ -326,13 +327,14 @@ static bool cmdDomXMLToNative(qvshControl *ctl, const qvshCmd *cmd)
 }
 
 const qvshCmdDef qvshDomainCmds[] = {
-    { "define", cmdDefine, opts_define,
-      N_("define (but don't start) a domain from an XML file"),
-      N_("Define a domain. The XML is checked against qvirt's schema; anything qvirt does not support is listed with its line."),
+    { "define", cmdDefine, opts_define, N_("define (but don't start) a domain from an XML file"),
+      N_("Define a domain. The XML is checked against qvirt's schema; anything qvirt does not "
+         "support is listed with its line."),
       false },
     { "domxml-to-native", cmdDomXMLToNative, opts_domxmltonative,
       N_("Convert domain XML to native config"),
-      N_("Convert domain XML config to a native guest configuration format (qemu-argv: the QEMU command line qvirt would run)."),
+      N_("Convert domain XML config to a native guest configuration format (qemu-argv: the QEMU "
+         "command line qvirt would run)."),
       false },
     { "dumpxml", cmdDumpXML, opts_dumpxml, N_("domain information in XML"),
       N_("Output the domain information as an XML dump to stdout."), false },

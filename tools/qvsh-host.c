@@ -6,7 +6,8 @@
 #include "qvsh.h"
 
 static const qvshCmdOptDef opts_help[] = {
-    { "command", QVSH_OT_STRING, QVSH_OFLAG_POSITIONAL, N_("Prints global help, command specific help, or help for a group of related commands") },
+    { "command", QVSH_OT_STRING, QVSH_OFLAG_POSITIONAL,
+      N_("Prints global help, command specific help, or help for a group of related commands") },
     { NULL, 0, 0, NULL },
 };
 
@@ -32,8 +33,7 @@ static bool cmdVersion(qvshControl *ctl, const qvshCmd *cmd)
         return false;
     }
     printf(_("Compiled against library: qvirt %s\n"), PACKAGE_VERSION);
-    printf(_("Using library: qvirt %lu.%lu.%lu\n"), ver / 1000000, ver / 1000 % 1000,
-           ver % 1000);
+    printf(_("Using library: qvirt %lu.%lu.%lu\n"), ver / 1000000, ver / 1000 % 1000, ver % 1000);
     printf(_("Using API: %s\n\n"), qvConnectGetType(ctl->conn));
     return true;
 }

@@ -221,7 +221,8 @@ static bool qvshParseCommand(const qvshCmdDef *def, int argc, char **argv, qvshC
         }
         /* data: the first positional option not given yet */
         for (opt = def->opts; opt && opt->name; opt++) {
-            if ((opt->flags & QVSH_OFLAG_POSITIONAL) && !g_hash_table_contains(cmd->values, opt->name))
+            if ((opt->flags & QVSH_OFLAG_POSITIONAL) &&
+                !g_hash_table_contains(cmd->values, opt->name))
                 break;
         }
         if (!opt || !opt->name) {
@@ -334,7 +335,7 @@ static int qvshRun(qvshControl *ctl, int argc, char **argv)
     }
     ok = def->handler(ctl, &cmd);
 
- cleanup:
+cleanup:
     if (cmd.values)
         g_hash_table_destroy(cmd.values);
     if (ctl->conn)
@@ -383,7 +384,8 @@ int main(int argc, char **argv)
     }
     if (argc < 2) {
         qvshError(NULL, "%s",
-                  _("no command given; run 'qvsh help' for the list (qvsh has no interactive shell yet)"));
+                  _("no command given; run 'qvsh help' for the list (qvsh has no interactive shell "
+                    "yet)"));
         return EXIT_FAILURE;
     }
     if (qvInitialize() < 0) {

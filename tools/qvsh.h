@@ -4,13 +4,13 @@
 #include "internal.h"
 
 typedef enum {
-    QVSH_OT_BOOL,   /* --flag */
+    QVSH_OT_BOOL, /* --flag */
     QVSH_OT_STRING, /* --name value */
-    QVSH_OT_INT,    /* --name number */
+    QVSH_OT_INT, /* --name number */
 } qvshOptType;
 
 typedef enum {
-    QVSH_OFLAG_REQ = 1 << 0,        /* must be given */
+    QVSH_OFLAG_REQ = 1 << 0, /* must be given */
     QVSH_OFLAG_POSITIONAL = 1 << 1, /* may be given without its --name, in table order */
 } qvshOptFlags;
 
@@ -28,9 +28,9 @@ typedef struct {
     const char *name;
     bool (*handler)(qvshControl *ctl, const qvshCmd *cmd);
     const qvshCmdOptDef *opts; /* ends with a NULL name */
-    const char *help;          /* one line, for the command list */
-    const char *desc;          /* DESCRIPTION paragraph */
-    bool noConnect;            /* runs without opening a connection */
+    const char *help; /* one line, for the command list */
+    const char *desc; /* DESCRIPTION paragraph */
+    bool noConnect; /* runs without opening a connection */
 } qvshCmdDef;
 
 typedef struct {

@@ -2,7 +2,7 @@
 #pragma once
 
 #ifndef QVIRT_H_INCLUDE
-# error "include <qvirt/qvirt.h>, not this header"
+#error "include <qvirt/qvirt.h>, not this header"
 #endif
 
 typedef enum {

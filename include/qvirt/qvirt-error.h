@@ -2,7 +2,7 @@
 #pragma once
 
 #ifndef QVIRT_H_INCLUDE
-# error "include <qvirt/qvirt.h>, not this header"
+#error "include <qvirt/qvirt.h>, not this header"
 #endif
 
 typedef enum {
@@ -25,7 +25,7 @@ typedef enum {
     QV_FROM_URI = 45,
     QV_FROM_THREAD = 61,
     QV_FROM_SYSTEM = 1000, /* qvirt: files, processes, sockets */
-    QV_FROM_AGENT = 1001,  /* qvirt: the guest agent client */
+    QV_FROM_AGENT = 1001, /* qvirt: the guest agent client */
 } qvErrorDomain;
 
 /*
@@ -76,24 +76,24 @@ typedef enum {
 
     /* qvirt's own codes: each agent failure has its own, so no caller matches strings */
     QV_ERR_AGENT_NOT_CONFIGURED = 1000, /* the domain has no agent channel */
-    QV_ERR_AGENT_NOT_CONNECTED = 1001,  /* channel closed: qemu-ga is not running */
-    QV_ERR_AGENT_SYNC_TIMEOUT = 1002,   /* open but silent: guest-sync timed out */
-    QV_ERR_AGENT_COMMAND_TIMEOUT = 1003,/* command sent, no reply within its limit */
+    QV_ERR_AGENT_NOT_CONNECTED = 1001, /* channel closed: qemu-ga is not running */
+    QV_ERR_AGENT_SYNC_TIMEOUT = 1002, /* open but silent: guest-sync timed out */
+    QV_ERR_AGENT_COMMAND_TIMEOUT = 1003, /* command sent, no reply within its limit */
     QV_ERR_AGENT_COMMAND_FAILED = 1004, /* qemu-ga answered with an error */
-    QV_ERR_AGENT_UNSUPPORTED = 1005,    /* this qemu-ga lacks or disabled the command */
-    QV_ERR_AGENT_GUEST_FROZEN = 1006,   /* refused: guest filesystems are frozen */
-    QV_ERR_AGENT_MALFORMED_REPLY = 1007,/* the reply does not have the expected shape */
-    QV_ERR_AGENT_QUARANTINED = 1008,    /* too much hostile input; waiting for reconnect */
+    QV_ERR_AGENT_UNSUPPORTED = 1005, /* this qemu-ga lacks or disabled the command */
+    QV_ERR_AGENT_GUEST_FROZEN = 1006, /* refused: guest filesystems are frozen */
+    QV_ERR_AGENT_MALFORMED_REPLY = 1007, /* the reply does not have the expected shape */
+    QV_ERR_AGENT_QUARANTINED = 1008, /* too much hostile input; waiting for reconnect */
 } qvErrorNumber;
 
 typedef struct _qvError qvError;
 typedef qvError *qvErrorPtr;
 struct _qvError {
-    int code;      /* qvErrorNumber */
-    int domain;    /* qvErrorDomain */
+    int code; /* qvErrorNumber */
+    int domain; /* qvErrorDomain */
     char *message; /* the whole human-readable, translated message */
     qvErrorLevel level;
-    char *str1;    /* extra information, as in libvirt's virError */
+    char *str1; /* extra information, as in libvirt's virError */
     char *str2;
     char *str3;
     int int1;

@@ -2,7 +2,7 @@
 #pragma once
 
 #ifndef QVIRT_H_INCLUDE
-# error "include <qvirt/qvirt.h>, not this header"
+#error "include <qvirt/qvirt.h>, not this header"
 #endif
 
 typedef enum {
@@ -20,5 +20,5 @@ int qvConnectRef(qvConnectPtr conn);
 char *qvConnectGetURI(qvConnectPtr conn);
 const char *qvConnectGetType(qvConnectPtr conn);
 
-char *qvConnectDomainXMLToNative(qvConnectPtr conn, const char *nativeFormat,
-                                 const char *domainXml, unsigned int flags);
+char *qvConnectDomainXMLToNative(qvConnectPtr conn, const char *nativeFormat, const char *domainXml,
+                                 unsigned int flags);

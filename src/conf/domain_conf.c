@@ -13,8 +13,7 @@ QV_ENUM_IMPL(domainVirt, DOMAIN_VIRT_LAST, "qemu", "kvm");
 QV_ENUM_IMPL(domainArch, DOMAIN_ARCH_LAST, "x86_64", "i686");
 QV_ENUM_IMPL(domainLifecycleAction, DOMAIN_LIFECYCLE_LAST, "destroy", "restart", "preserve");
 QV_ENUM_IMPL(domainBootDev, DOMAIN_BOOT_LAST, "hd", "cdrom", "network");
-QV_ENUM_IMPL(domainCPUMode, DOMAIN_CPU_MODE_LAST,
-             "", "custom", "host-passthrough", "maximum");
+QV_ENUM_IMPL(domainCPUMode, DOMAIN_CPU_MODE_LAST, "", "custom", "host-passthrough", "maximum");
 QV_ENUM_IMPL(domainTristateSwitch, DOMAIN_TRISTATE_LAST, "", "on", "off");
 QV_ENUM_IMPL(domainTristateBool, DOMAIN_TRISTATE_LAST, "", "yes", "no");
 QV_ENUM_IMPL(domainClockOffset, DOMAIN_CLOCK_OFFSET_LAST, "utc", "localtime");
@@ -24,14 +23,14 @@ QV_ENUM_IMPL(domainDiskType, DOMAIN_DISK_TYPE_LAST, "file", "block");
 QV_ENUM_IMPL(domainDiskDevice, DOMAIN_DISK_DEVICE_LAST, "disk", "cdrom");
 QV_ENUM_IMPL(domainDiskBus, DOMAIN_DISK_BUS_LAST, "virtio", "sata", "scsi");
 QV_ENUM_IMPL(domainDiskFormat, DOMAIN_DISK_FORMAT_LAST, "raw", "qcow2");
-QV_ENUM_IMPL(domainDiskCache, DOMAIN_DISK_CACHE_LAST,
-             "default", "none", "writethrough", "writeback", "directsync", "unsafe");
+QV_ENUM_IMPL(domainDiskCache, DOMAIN_DISK_CACHE_LAST, "default", "none", "writethrough",
+             "writeback", "directsync", "unsafe");
 QV_ENUM_IMPL(domainDiskIO, DOMAIN_DISK_IO_LAST, "default", "native", "threads", "io_uring");
 QV_ENUM_IMPL(domainDiskDiscard, DOMAIN_DISK_DISCARD_LAST, "default", "unmap", "ignore");
-QV_ENUM_IMPL(domainControllerType, DOMAIN_CONTROLLER_LAST,
-             "virtio-serial", "scsi", "sata", "pci", "usb");
-QV_ENUM_IMPL(domainControllerModel, DOMAIN_CONTROLLER_MODEL_LAST,
-             "", "virtio-scsi", "pci-root", "pcie-root", "none");
+QV_ENUM_IMPL(domainControllerType, DOMAIN_CONTROLLER_LAST, "virtio-serial", "scsi", "sata", "pci",
+             "usb");
+QV_ENUM_IMPL(domainControllerModel, DOMAIN_CONTROLLER_MODEL_LAST, "", "virtio-scsi", "pci-root",
+             "pcie-root", "none");
 QV_ENUM_IMPL(domainNetModel, DOMAIN_NET_MODEL_LAST, "virtio", "e1000", "e1000e", "rtl8139");
 QV_ENUM_IMPL(domainChrType, DOMAIN_CHR_TYPE_LAST, "pty", "file", "unix");
 QV_ENUM_IMPL(domainChrState, DOMAIN_CHR_STATE_LAST, "", "connected", "disconnected");
@@ -86,12 +85,12 @@ void domainRNGDefFree(domainRNGDef *rng)
     g_free(rng);
 }
 
-#define FREE_ARRAY(arr, n, freefn) \
-    do { \
-        size_t i_; \
+#define FREE_ARRAY(arr, n, freefn)   \
+    do {                             \
+        size_t i_;                   \
         for (i_ = 0; i_ < (n); i_++) \
-            freefn((arr)[i_]); \
-        g_free(arr); \
+            freefn((arr)[i_]);       \
+        g_free(arr);                 \
     } while (0)
 
 void domainDefFree(domainDef *def)
@@ -207,8 +206,8 @@ int domainMacParse(const char *str, unsigned char *mac)
 
 void domainMacFormat(const unsigned char *mac, char *buf)
 {
-    snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
-             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
 }
 
 void domainMacGenerate(unsigned char *mac)
@@ -252,7 +251,8 @@ static int domainDefValidateDisks(const domainDef *def)
         }
         if ((disk->bus == DOMAIN_DISK_BUS_VIRTIO) != STRPREFIX(disk->dst, "vd")) {
             qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                          _("disk target '%s' does not match bus '%s' (virtio disks are 'vdX', sata and scsi disks 'sdX')"),
+                          _("disk target '%s' does not match bus '%s' (virtio disks are 'vdX', "
+                            "sata and scsi disks 'sdX')"),
                           disk->dst, domainDiskBusTypeToString(disk->bus));
             return -1;
         }
@@ -274,9 +274,9 @@ static int domainDefValidateDisks(const domainDef *def)
         }
         for (j = 0; j < i; j++) {
             if (STREQ(def->disks[j]->dst, disk->dst)) {
-                qvReportError(QV_ERR_XML_ERROR, _("target '%s' duplicated for disk sources '%s' and '%s'"),
-                              disk->dst, NULLSTR(def->disks[j]->src->path),
-                              NULLSTR(disk->src->path));
+                qvReportError(QV_ERR_XML_ERROR,
+                              _("target '%s' duplicated for disk sources '%s' and '%s'"), disk->dst,
+                              NULLSTR(def->disks[j]->src->path), NULLSTR(disk->src->path));
                 return -1;
             }
         }
@@ -292,32 +292,34 @@ static int domainDefValidateChannels(const domainDef *def)
     for (i = 0; i < def->nchannels; i++) {
         const domainChrDef *chr = def->channels[i];
 
-        if (chr->source.type == DOMAIN_CHR_TYPE_UNIX && !chr->source.listen &&
-            !chr->source.path) {
+        if (chr->source.type == DOMAIN_CHR_TYPE_UNIX && !chr->source.listen && !chr->source.path) {
             qvReportError(QV_ERR_XML_ERROR,
-                          _("channel '%s': mode='connect' needs a source path; only mode='bind' channels get an automatic path"),
+                          _("channel '%s': mode='connect' needs a source path; only mode='bind' "
+                            "channels get an automatic path"),
                           NULLSTR(chr->targetName));
             return -1;
         }
         if (domainChrIsAgentChannel(chr)) {
             if (haveAgent) {
-                qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                              _("more than one channel is named '%s'; a domain has one guest agent channel"),
-                              DOMAIN_AGENT_CHANNEL_NAME);
+                qvReportError(
+                    QV_ERR_CONFIG_UNSUPPORTED,
+                    _("more than one channel is named '%s'; a domain has one guest agent channel"),
+                    DOMAIN_AGENT_CHANNEL_NAME);
                 return -1;
             }
             haveAgent = true;
             if (chr->source.type != DOMAIN_CHR_TYPE_UNIX || !chr->source.listen) {
                 qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                              _("the guest agent channel '%s' must be <channel type='unix'> with <source mode='bind'/>: qvirt connects to it, so QEMU must listen"),
+                              _("the guest agent channel '%s' must be <channel type='unix'> with "
+                                "<source mode='bind'/>: qvirt connects to it, so QEMU must listen"),
                               DOMAIN_AGENT_CHANNEL_NAME);
                 return -1;
             }
         }
         for (j = 0; j < i; j++) {
             if (chr->vsPort && def->channels[j]->vsPort == chr->vsPort) {
-                qvReportError(QV_ERR_XML_ERROR,
-                              _("virtio-serial port %u is used by two channels"), chr->vsPort);
+                qvReportError(QV_ERR_XML_ERROR, _("virtio-serial port %u is used by two channels"),
+                              chr->vsPort);
                 return -1;
             }
             if (chr->targetName && STREQ_NULLABLE(def->channels[j]->targetName, chr->targetName)) {
@@ -345,12 +347,12 @@ static int domainDefValidateBoot(const domainDef *def)
         return -1;
     }
     for (i = 0; i < def->ndisks + def->nnets; i++) {
-        unsigned int a = i < def->ndisks ? def->disks[i]->bootIndex
-                                         : def->nets[i - def->ndisks]->bootIndex;
+        unsigned int a =
+            i < def->ndisks ? def->disks[i]->bootIndex : def->nets[i - def->ndisks]->bootIndex;
 
         for (j = i + 1; a && j < def->ndisks + def->nnets; j++) {
-            unsigned int b = j < def->ndisks ? def->disks[j]->bootIndex
-                                             : def->nets[j - def->ndisks]->bootIndex;
+            unsigned int b =
+                j < def->ndisks ? def->disks[j]->bootIndex : def->nets[j - def->ndisks]->bootIndex;
 
             if (a == b) {
                 qvReportError(QV_ERR_XML_ERROR, _("boot order %u is used by more than one device"),
@@ -376,7 +378,8 @@ static int domainDefValidateCPU(const domainDef *def)
 
     if (def->cpu.mode == DOMAIN_CPU_MODE_HOST_PASSTHROUGH && def->virtType != DOMAIN_VIRT_KVM) {
         qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                      _("CPU mode 'host-passthrough' needs <domain type='kvm'>; with type '%s' use mode 'maximum' or 'custom'"),
+                      _("CPU mode 'host-passthrough' needs <domain type='kvm'>; with type '%s' use "
+                        "mode 'maximum' or 'custom'"),
                       domainVirtTypeToString(def->virtType));
         return -1;
     }
@@ -388,7 +391,8 @@ static int domainDefValidateCPU(const domainDef *def)
         product = def->cpu.sockets * def->cpu.dies * def->cpu.cores * def->cpu.threads;
         if (product != def->maxvcpus) {
             qvReportError(QV_ERR_XML_ERROR,
-                          _("CPU topology %u sockets x %u dies x %u cores x %u threads = %u does not match the maximum vCPU count %u"),
+                          _("CPU topology %u sockets x %u dies x %u cores x %u threads = %u does "
+                            "not match the maximum vCPU count %u"),
                           def->cpu.sockets, def->cpu.dies, def->cpu.cores, def->cpu.threads,
                           product, def->maxvcpus);
             return -1;
@@ -405,13 +409,15 @@ static int domainDefValidateTimers(const domainDef *def)
         const domainTimerDef *t = &def->timers[i];
 
         if (t->name == DOMAIN_TIMER_RTC && t->tickpolicy == DOMAIN_TICKPOLICY_DISCARD) {
-            qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s",
-                          _("timer 'rtc': tickpolicy 'discard' is not supported (use 'delay' or 'catchup')"));
+            qvReportError(
+                QV_ERR_CONFIG_UNSUPPORTED, "%s",
+                _("timer 'rtc': tickpolicy 'discard' is not supported (use 'delay' or 'catchup')"));
             return -1;
         }
         if (t->name == DOMAIN_TIMER_PIT && t->tickpolicy == DOMAIN_TICKPOLICY_CATCHUP) {
-            qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s",
-                          _("timer 'pit': tickpolicy 'catchup' is not supported (use 'delay' or 'discard')"));
+            qvReportError(
+                QV_ERR_CONFIG_UNSUPPORTED, "%s",
+                _("timer 'pit': tickpolicy 'catchup' is not supported (use 'delay' or 'discard')"));
             return -1;
         }
         if (t->name == DOMAIN_TIMER_HPET && t->tickpolicy != DOMAIN_TICKPOLICY_NONE) {
@@ -434,7 +440,8 @@ int domainDefValidate(const domainDef *def)
 
     if (!domainNameIsValid(def->name)) {
         qvReportError(QV_ERR_XML_ERROR,
-                      _("domain name '%s' is not valid: it must be non-empty UTF-8 without '/' or control characters"),
+                      _("domain name '%s' is not valid: it must be non-empty UTF-8 without '/' or "
+                        "control characters"),
                       def->name);
         return -1;
     }
@@ -459,11 +466,12 @@ int domainDefValidate(const domainDef *def)
                       def->vcpus, def->maxvcpus);
         return -1;
     }
-    if (def->os.machine && !(STREQ(def->os.machine, "pc") || STREQ(def->os.machine, "q35") ||
-                             STRPREFIX(def->os.machine, "pc-i440fx-") ||
-                             STRPREFIX(def->os.machine, "pc-q35-"))) {
+    if (def->os.machine &&
+        !(STREQ(def->os.machine, "pc") || STREQ(def->os.machine, "q35") ||
+          STRPREFIX(def->os.machine, "pc-i440fx-") || STRPREFIX(def->os.machine, "pc-q35-"))) {
         qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                      _("machine type '%s' is not supported (supported: 'pc', 'q35', 'pc-i440fx-*', 'pc-q35-*')"),
+                      _("machine type '%s' is not supported (supported: 'pc', 'q35', "
+                        "'pc-i440fx-*', 'pc-q35-*')"),
                       def->os.machine);
         return -1;
     }
@@ -483,12 +491,12 @@ int domainDefValidate(const domainDef *def)
         for (j = 0; j < def->nserials; j++) {
             const domainChrDef *ser = def->serials[j];
 
-            if (ser->targetPort == 0 &&
-                (ser->source.type != con->source.type ||
-                 (con->source.type != DOMAIN_CHR_TYPE_PTY &&
-                  !STREQ_NULLABLE(ser->source.path, con->source.path)))) {
+            if (ser->targetPort == 0 && (ser->source.type != con->source.type ||
+                                         (con->source.type != DOMAIN_CHR_TYPE_PTY &&
+                                          !STREQ_NULLABLE(ser->source.path, con->source.path)))) {
                 qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s",
-                              _("<console> on serial port 0 is that serial port: its type and source must match the <serial> with port 0"));
+                              _("<console> on serial port 0 is that serial port: its type and "
+                                "source must match the <serial> with port 0"));
                 return -1;
             }
         }
@@ -511,7 +519,8 @@ int domainDefValidate(const domainDef *def)
         }
     }
     if (def->ngraphics > 1) {
-        qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s", _("only one <graphics> device is supported"));
+        qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s",
+                      _("only one <graphics> device is supported"));
         return -1;
     }
     if (def->nvideos > 1) {

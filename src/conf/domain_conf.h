@@ -9,17 +9,9 @@
 #define DOMAIN_AGENT_CHANNEL_NAME "org.qemu.guest_agent.0"
 #define DOMAIN_MAC_PREFIX_QEMU "52:54:00"
 
-typedef enum {
-    DOMAIN_VIRT_QEMU,
-    DOMAIN_VIRT_KVM,
-    DOMAIN_VIRT_LAST
-} domainVirtType;
+typedef enum { DOMAIN_VIRT_QEMU, DOMAIN_VIRT_KVM, DOMAIN_VIRT_LAST } domainVirtType;
 
-typedef enum {
-    DOMAIN_ARCH_X86_64,
-    DOMAIN_ARCH_I686,
-    DOMAIN_ARCH_LAST
-} domainArch;
+typedef enum { DOMAIN_ARCH_X86_64, DOMAIN_ARCH_I686, DOMAIN_ARCH_LAST } domainArch;
 
 typedef enum {
     DOMAIN_LIFECYCLE_DESTROY,
@@ -72,9 +64,9 @@ typedef enum {
 } domainTickPolicy;
 
 typedef struct {
-    int name;       /* domainTimerName */
+    int name; /* domainTimerName */
     int tickpolicy; /* domainTickPolicy */
-    int present;    /* domainTristate */
+    int present; /* domainTristate */
 } domainTimerDef;
 
 typedef enum {
@@ -130,9 +122,9 @@ typedef enum {
 /* One image of a disk's backing chain: the disk's own source, or a <backingStore>. */
 typedef struct _domainStorageSource domainStorageSource;
 struct _domainStorageSource {
-    int type;        /* domainDiskType */
+    int type; /* domainDiskType */
     char *path;
-    int format;      /* domainDiskFormat */
+    int format; /* domainDiskFormat */
     /* NULL with backingKnown=false: not described (QEMU follows the image header);
      * NULL with backingKnown=true: the chain ends here (<backingStore/>) */
     domainStorageSource *backing;
@@ -140,13 +132,13 @@ struct _domainStorageSource {
 };
 
 typedef struct {
-    int device;     /* domainDiskDevice */
-    char *dst;      /* target dev, e.g. "vda" */
-    int bus;        /* domainDiskBus */
+    int device; /* domainDiskDevice */
+    char *dst; /* target dev, e.g. "vda" */
+    int bus; /* domainDiskBus */
     domainStorageSource *src;
-    int cache;      /* domainDiskCache */
-    int io;         /* domainDiskIO */
-    int discard;    /* domainDiskDiscard */
+    int cache; /* domainDiskCache */
+    int io; /* domainDiskIO */
+    int discard; /* domainDiskDiscard */
     bool readonly;
     char *serial;
     unsigned int bootIndex;
@@ -171,7 +163,7 @@ typedef enum {
 } domainControllerModel;
 
 typedef struct {
-    int type;  /* domainControllerType */
+    int type; /* domainControllerType */
     int model; /* domainControllerModel */
     unsigned int idx;
 } domainControllerDef;
@@ -212,25 +204,25 @@ typedef enum {
 } domainChrState;
 
 typedef struct {
-    int type;       /* domainChrType */
-    char *path;     /* file or socket path; for pty, the live /dev/pts path */
-    bool listen;    /* unix: mode='bind' (QEMU listens) rather than 'connect' */
-    bool autopath;  /* path chosen by qvirt for this run; not part of the definition */
-    int append;     /* file: domainTristate */
+    int type; /* domainChrType */
+    char *path; /* file or socket path; for pty, the live /dev/pts path */
+    bool listen; /* unix: mode='bind' (QEMU listens) rather than 'connect' */
+    bool autopath; /* path chosen by qvirt for this run; not part of the definition */
+    int append; /* file: domainTristate */
 } domainChrSourceDef;
 
 typedef struct {
-    int deviceType;        /* domainChrDeviceType */
+    int deviceType; /* domainChrDeviceType */
     domainChrSourceDef source;
-    char *targetName;      /* channel: the virtio-serial port name */
-    int targetPort;        /* serial/console: the serial port number */
-    int state;             /* channel, live only: domainChrState */
-    unsigned int vsPort;   /* channel: port on the virtio-serial bus (1..) */
+    char *targetName; /* channel: the virtio-serial port name */
+    int targetPort; /* serial/console: the serial port number */
+    int state; /* channel, live only: domainChrState */
+    unsigned int vsPort; /* channel: port on the virtio-serial bus (1..) */
 } domainChrDef;
 
 typedef struct {
-    int port;      /* -1: autoport */
-    char *listen;  /* address */
+    int port; /* -1: autoport */
+    char *listen; /* address */
 } domainGraphicsDef;
 
 typedef enum {
@@ -255,15 +247,11 @@ typedef enum {
 } domainRNGBackend;
 
 typedef struct {
-    int backend;  /* domainRNGBackend */
+    int backend; /* domainRNGBackend */
     char *source; /* random: the host device, e.g. /dev/urandom */
 } domainRNGDef;
 
-typedef enum {
-    DOMAIN_INPUT_MOUSE,
-    DOMAIN_INPUT_KEYBOARD,
-    DOMAIN_INPUT_LAST
-} domainInputType;
+typedef enum { DOMAIN_INPUT_MOUSE, DOMAIN_INPUT_KEYBOARD, DOMAIN_INPUT_LAST } domainInputType;
 
 typedef struct {
     int type; /* domainInputType; only the machine's built-in PS/2 devices */
@@ -272,7 +260,7 @@ typedef struct {
 typedef struct _domainDef domainDef;
 struct _domainDef {
     int virtType; /* domainVirtType */
-    int id;       /* -1 when not running */
+    int id; /* -1 when not running */
     unsigned char uuid[QV_UUID_BUFLEN];
     char *name;
     char *title;
@@ -280,46 +268,46 @@ struct _domainDef {
     xmlNodePtr metadata; /* a private copy, kept as given */
     xmlDocPtr metadataDoc;
 
-    unsigned long long memory;    /* KiB */
+    unsigned long long memory; /* KiB */
     unsigned long long curMemory; /* KiB */
     unsigned int maxvcpus;
     unsigned int vcpus;
 
     struct {
-        int arch;      /* domainArch */
+        int arch; /* domainArch */
         char *machine; /* pc, q35, pc-i440fx-X.Y, pc-q35-X.Y */
         char *kernel;
         char *initrd;
         char *cmdline;
         int bootDevs[DOMAIN_BOOT_LAST];
         size_t nBootDevs;
-        int bootMenu;  /* domainTristate */
+        int bootMenu; /* domainTristate */
     } os;
 
     struct {
         bool acpi;
         bool apic;
         bool pae;
-        int vmport;    /* domainTristate */
+        int vmport; /* domainTristate */
     } features;
 
     struct {
-        int mode;      /* domainCPUMode */
+        int mode; /* domainCPUMode */
         char *model;
-        int migratable;/* domainTristate; host-passthrough only */
+        int migratable; /* domainTristate; host-passthrough only */
         unsigned int sockets, dies, cores, threads; /* 0: not given */
     } cpu;
 
-    int clockOffset;   /* domainClockOffset */
+    int clockOffset; /* domainClockOffset */
     domainTimerDef *timers;
     size_t ntimers;
 
-    int onPoweroff;    /* domainLifecycleAction */
+    int onPoweroff; /* domainLifecycleAction */
     int onReboot;
     int onCrash;
 
     struct {
-        int suspendToMem;  /* domainTristate */
+        int suspendToMem; /* domainTristate */
         int suspendToDisk;
     } pm;
 
@@ -341,9 +329,9 @@ struct _domainDef {
     size_t ninputs;
     domainGraphicsDef **graphics;
     size_t ngraphics;
-    int *videos;       /* domainVideoModel */
+    int *videos; /* domainVideoModel */
     size_t nvideos;
-    int memballoon;    /* domainMemballoonModel */
+    int memballoon; /* domainMemballoonModel */
     domainRNGDef **rngs;
     size_t nrngs;
 };

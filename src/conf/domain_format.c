@@ -29,8 +29,7 @@ static void domainFormatGeneral(GString *buf, int indent, const domainDef *def)
     qvBufferAddIndent(buf, indent);
     g_string_append_printf(buf, "<memory unit='KiB'>%llu</memory>\n", def->memory);
     qvBufferAddIndent(buf, indent);
-    g_string_append_printf(buf, "<currentMemory unit='KiB'>%llu</currentMemory>\n",
-                           def->curMemory);
+    g_string_append_printf(buf, "<currentMemory unit='KiB'>%llu</currentMemory>\n", def->curMemory);
     qvBufferAddIndent(buf, indent);
     g_string_append(buf, "<vcpu placement='static'");
     if (def->vcpus != def->maxvcpus)
@@ -117,10 +116,8 @@ static void domainFormatFeaturesAndCPU(GString *buf, int indent, const domainDef
     }
     if (def->cpu.sockets) {
         qvBufferAddIndent(buf, indent + 2);
-        g_string_append_printf(buf,
-                               "<topology sockets='%u' dies='%u' cores='%u' threads='%u'/>\n",
-                               def->cpu.sockets, def->cpu.dies, def->cpu.cores,
-                               def->cpu.threads);
+        g_string_append_printf(buf, "<topology sockets='%u' dies='%u' cores='%u' threads='%u'/>\n",
+                               def->cpu.sockets, def->cpu.dies, def->cpu.cores, def->cpu.threads);
     }
     qvBufferAddIndent(buf, indent);
     g_string_append(buf, "</cpu>\n");
@@ -151,7 +148,8 @@ static void domainFormatClockAndLifecycle(GString *buf, int indent, const domain
         qvBufferAddIndent(buf, indent);
         g_string_append(buf, "</clock>\n");
     }
-    qvBufferAddElement(buf, indent, "on_poweroff", domainLifecycleActionTypeToString(def->onPoweroff));
+    qvBufferAddElement(buf, indent, "on_poweroff",
+                       domainLifecycleActionTypeToString(def->onPoweroff));
     qvBufferAddElement(buf, indent, "on_reboot", domainLifecycleActionTypeToString(def->onReboot));
     qvBufferAddElement(buf, indent, "on_crash", domainLifecycleActionTypeToString(def->onCrash));
     if (def->pm.suspendToMem || def->pm.suspendToDisk) {
@@ -243,14 +241,13 @@ static void domainFormatDisk(GString *buf, int indent, const domainDiskDef *disk
     g_string_append(buf, "</disk>\n");
 }
 
-static void domainFormatChr(GString *buf, int indent, const domainChrDef *chr,
-                            unsigned int flags)
+static void domainFormatChr(GString *buf, int indent, const domainChrDef *chr, unsigned int flags)
 {
     static const char *const elems[] = { "serial", "console", "channel" };
     const char *elem = elems[chr->deviceType];
-    bool showPath = chr->source.path &&
-                    !((flags & DOMAIN_DEF_FORMAT_INACTIVE) &&
-                      (chr->source.autopath || chr->source.type == DOMAIN_CHR_TYPE_PTY));
+    bool showPath =
+        chr->source.path && !((flags & DOMAIN_DEF_FORMAT_INACTIVE) &&
+                              (chr->source.autopath || chr->source.type == DOMAIN_CHR_TYPE_PTY));
 
     qvBufferAddIndent(buf, indent);
     g_string_append_printf(buf, "<%s type='%s'>\n", elem,
@@ -285,17 +282,15 @@ static void domainFormatChr(GString *buf, int indent, const domainChrDef *chr,
             domainFormatAttr(buf, "state", domainChrStateTypeToString(chr->state));
         g_string_append(buf, "/>\n");
         qvBufferAddIndent(buf, indent + 2);
-        g_string_append_printf(buf,
-                               "<address type='virtio-serial' controller='0' bus='0' port='%u'/>\n",
-                               chr->vsPort);
+        g_string_append_printf(
+            buf, "<address type='virtio-serial' controller='0' bus='0' port='%u'/>\n", chr->vsPort);
         break;
     }
     qvBufferAddIndent(buf, indent);
     g_string_append_printf(buf, "</%s>\n", elem);
 }
 
-static void domainFormatDevices(GString *buf, int indent, const domainDef *def,
-                                unsigned int flags)
+static void domainFormatDevices(GString *buf, int indent, const domainDef *def, unsigned int flags)
 {
     size_t i;
 

@@ -55,8 +55,8 @@ domainObjList *domainObjListNew(void)
     domainObjList *list = g_new0(domainObjList, 1);
 
     g_mutex_init(&list->lock);
-    list->byName = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify)domainObjUnref);
+    list->byName =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)domainObjUnref);
     return list;
 }
 
@@ -138,8 +138,8 @@ domainObj *domainObjListAdd(domainObjList *list, domainDef *def, domainDef **old
     if ((obj = g_hash_table_lookup(list->byName, def->name))) {
         if (memcmp(obj->def->uuid, def->uuid, QV_UUID_BUFLEN) != 0) {
             qvUUIDFormat(obj->def->uuid, uuid);
-            qvReportError(QV_ERR_OPERATION_FAILED,
-                          _("domain '%s' already exists with uuid %s"), def->name, uuid);
+            qvReportError(QV_ERR_OPERATION_FAILED, _("domain '%s' already exists with uuid %s"),
+                          def->name, uuid);
             g_mutex_unlock(&list->lock);
             return NULL;
         }
@@ -160,8 +160,8 @@ domainObj *domainObjListAdd(domainObjList *list, domainDef *def, domainDef **old
     }
     if ((obj = domainObjListFindByUUIDLocked(list, def->uuid))) {
         qvUUIDFormat(def->uuid, uuid);
-        qvReportError(QV_ERR_OPERATION_FAILED,
-                      _("domain '%s' is already defined with uuid %s"), obj->def->name, uuid);
+        qvReportError(QV_ERR_OPERATION_FAILED, _("domain '%s' is already defined with uuid %s"),
+                      obj->def->name, uuid);
         g_mutex_unlock(&list->lock);
         return NULL;
     }

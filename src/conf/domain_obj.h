@@ -6,10 +6,10 @@
 typedef struct {
     gint refs;
     GMutex lock;
-    domainDef *def;      /* what runs now, or the definition when inactive */
-    domainDef *newDef;   /* definition for the next start, when changed while running */
+    domainDef *def; /* what runs now, or the definition when inactive */
+    domainDef *newDef; /* definition for the next start, when changed while running */
     bool persistent;
-    int state;           /* qvDomainState */
+    int state; /* qvDomainState */
     int reason;
 } domainObj;
 

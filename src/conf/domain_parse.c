@@ -17,10 +17,10 @@
 /* Largest memory size accepted: 1 PiB, in KiB. */
 #define DOMAIN_MAX_MEMORY_KIB (1ULL << 40)
 
-#define APPEND(arr, n, item) \
-    do { \
+#define APPEND(arr, n, item)                                 \
+    do {                                                     \
         (arr) = g_renew(__typeof__(*(arr)), (arr), (n) + 1); \
-        (arr)[(n)++] = (item); \
+        (arr)[(n)++] = (item);                               \
     } while (0)
 
 static int domainParseScaledMemory(xmlNodePtr node, unsigned long long *kib)
@@ -29,11 +29,11 @@ static int domainParseScaledMemory(xmlNodePtr node, unsigned long long *kib)
         const char *unit;
         unsigned long long scale;
     } units[] = {
-        { "b", 1 }, { "bytes", 1 },
-        { "KB", 1000ULL }, { "k", 1024ULL }, { "KiB", 1024ULL },
-        { "MB", 1000000ULL }, { "M", 1ULL << 20 }, { "MiB", 1ULL << 20 },
-        { "GB", 1000000000ULL }, { "G", 1ULL << 30 }, { "GiB", 1ULL << 30 },
-        { "TB", 1000000000000ULL }, { "T", 1ULL << 40 }, { "TiB", 1ULL << 40 },
+        { "b", 1 },          { "bytes", 1 },        { "KB", 1000ULL },
+        { "k", 1024ULL },    { "KiB", 1024ULL },    { "MB", 1000000ULL },
+        { "M", 1ULL << 20 }, { "MiB", 1ULL << 20 }, { "GB", 1000000000ULL },
+        { "G", 1ULL << 30 }, { "GiB", 1ULL << 30 }, { "TB", 1000000000000ULL },
+        { "T", 1ULL << 40 }, { "TiB", 1ULL << 40 },
     };
     g_autofree char *unit = qvXMLProp(node, "unit");
     g_autofree char *text = qvXMLText(node);
@@ -47,9 +47,10 @@ static int domainParseScaledMemory(xmlNodePtr node, unsigned long long *kib)
                 break;
         }
         if (i == G_N_ELEMENTS(units)) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                                 _("unknown unit '%s' for %s (use b, KB, KiB, MB, MiB, GB, GiB, TB or TiB)"),
-                                 unit, what);
+            qvXMLReportNodeError(
+                QV_ERR_CONFIG_UNSUPPORTED, node,
+                _("unknown unit '%s' for %s (use b, KB, KiB, MB, MiB, GB, GiB, TB or TiB)"), unit,
+                what);
             return -1;
         }
         scale = units[i].scale;
@@ -150,8 +151,8 @@ static int domainParseGeneral(xmlNodePtr root, domainDef *def, unsigned int flag
         return -1;
     }
     if ((uuid = qvXMLChildText(root, "uuid")) && qvUUIDParse(uuid, def->uuid) < 0) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, qvXMLChild(root, "uuid"),
-                             _("malformed uuid '%s'"), uuid);
+        qvXMLReportNodeError(QV_ERR_XML_ERROR, qvXMLChild(root, "uuid"), _("malformed uuid '%s'"),
+                             uuid);
         return -1;
     }
     if ((def->title = qvXMLChildText(root, "title")) && strchr(def->title, '\n')) {
@@ -197,7 +198,8 @@ static int domainParseMemoryAndVCPU(xmlNodePtr root, domainDef *def)
             return -1;
         if ((placement = qvXMLProp(node, "placement")) && STRNEQ(placement, "static")) {
             qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                                 _("unsupported value '%s' for attribute 'placement' of <vcpu> (supported: 'static')"),
+                                 _("unsupported value '%s' for attribute 'placement' of <vcpu> "
+                                   "(supported: 'static')"),
                                  placement);
             return -1;
         }
@@ -296,8 +298,10 @@ static int domainParseCPU(xmlNodePtr root, domainDef *def)
     if (!cpu)
         return 0;
     if ((mode = qvXMLProp(cpu, "mode")) && STREQ(mode, "host-model")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu, "%s",
-                             _("CPU mode 'host-model' is not supported: qvirt does not translate the host CPU into a model; use 'host-passthrough' (kvm), 'maximum' or 'custom'"));
+        qvXMLReportNodeError(
+            QV_ERR_CONFIG_UNSUPPORTED, cpu, "%s",
+            _("CPU mode 'host-model' is not supported: qvirt does not translate the host CPU into "
+              "a model; use 'host-passthrough' (kvm), 'maximum' or 'custom'"));
         return -1;
     }
     if (mode) {
@@ -305,14 +309,15 @@ static int domainParseCPU(xmlNodePtr root, domainDef *def)
             return -1;
     }
     if ((match = qvXMLProp(cpu, "match")) && STRNEQ(match, "exact")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu,
-                             _("unsupported value '%s' for attribute 'match' of <cpu> (supported: 'exact')"),
-                             match);
+        qvXMLReportNodeError(
+            QV_ERR_CONFIG_UNSUPPORTED, cpu,
+            _("unsupported value '%s' for attribute 'match' of <cpu> (supported: 'exact')"), match);
         return -1;
     }
     if ((check = qvXMLProp(cpu, "check")) && STRNEQ(check, "none")) {
         qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu,
-                             _("unsupported value '%s' for attribute 'check' of <cpu> (supported: 'none': qvirt does not compare CPU features with the host)"),
+                             _("unsupported value '%s' for attribute 'check' of <cpu> (supported: "
+                               "'none': qvirt does not compare CPU features with the host)"),
                              check);
         return -1;
     }
@@ -325,7 +330,8 @@ static int domainParseCPU(xmlNodePtr root, domainDef *def)
 
         if (fallback && STRNEQ(fallback, "allow") && STRNEQ(fallback, "forbid")) {
             qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                                 _("unsupported value '%s' for attribute 'fallback' of <model> (supported: 'allow', 'forbid')"),
+                                 _("unsupported value '%s' for attribute 'fallback' of <model> "
+                                   "(supported: 'allow', 'forbid')"),
                                  fallback);
             return -1;
         }
@@ -334,12 +340,14 @@ static int domainParseCPU(xmlNodePtr root, domainDef *def)
             def->cpu.mode = DOMAIN_CPU_MODE_CUSTOM;
     }
     if (def->cpu.migratable && def->cpu.mode != DOMAIN_CPU_MODE_HOST_PASSTHROUGH) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu, "%s",
-                             _("attribute 'migratable' of <cpu> is only valid with mode 'host-passthrough'"));
+        qvXMLReportNodeError(
+            QV_ERR_CONFIG_UNSUPPORTED, cpu, "%s",
+            _("attribute 'migratable' of <cpu> is only valid with mode 'host-passthrough'"));
         return -1;
     }
     if (def->cpu.model && def->cpu.mode != DOMAIN_CPU_MODE_CUSTOM) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu, _("<model> cannot be used with CPU mode '%s'"),
+        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu,
+                             _("<model> cannot be used with CPU mode '%s'"),
                              domainCPUModeTypeToString(def->cpu.mode));
         return -1;
     }
@@ -375,7 +383,8 @@ static int domainParseClock(xmlNodePtr root, domainDef *def)
     for (i = 0; i < ntimers; i++) {
         domainTimerDef *t = &def->timers[def->ntimers];
 
-        if (qvXMLPropEnum(timers[i], "name", ENUM(domainTimerName), QV_XML_REQUIRED, &t->name) < 0 ||
+        if (qvXMLPropEnum(timers[i], "name", ENUM(domainTimerName), QV_XML_REQUIRED, &t->name) <
+                0 ||
             qvXMLPropEnum(timers[i], "tickpolicy", ENUM(domainTickPolicy), QV_XML_NONZERO,
                           &t->tickpolicy) < 0 ||
             qvXMLPropEnum(timers[i], "present", ENUM(domainTristateBool), QV_XML_NONZERO,
@@ -458,12 +467,11 @@ static int domainParseBackingStore(xmlNodePtr parent, domainStorageSource *src)
     if (qvXMLPropEnum(node, "type", ENUM(domainDiskType), QV_XML_REQUIRED, &backing->type) < 0)
         return -1;
     if (!(format = qvXMLChild(node, "format"))) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s",
-                             _("missing <format> in <backingStore>"));
+        qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s", _("missing <format> in <backingStore>"));
         return -1;
     }
-    if (qvXMLPropEnum(format, "type", ENUM(domainDiskFormat), QV_XML_REQUIRED,
-                      &backing->format) < 0)
+    if (qvXMLPropEnum(format, "type", ENUM(domainDiskFormat), QV_XML_REQUIRED, &backing->format) <
+        0)
         return -1;
     if (domainParseStorageSourcePath(node, backing, false) < 0)
         return -1;
@@ -486,8 +494,7 @@ static int domainParseDisk(xmlNodePtr node, domainDiskDef **ret)
     if ((driver = qvXMLChild(node, "driver"))) {
         if ((driverName = qvXMLProp(driver, "name")) && STRNEQ(driverName, "qemu")) {
             qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, driver,
-                                 _("unsupported disk driver '%s' (supported: 'qemu')"),
-                                 driverName);
+                                 _("unsupported disk driver '%s' (supported: 'qemu')"), driverName);
             return -1;
         }
         if (qvXMLPropEnum(driver, "type", ENUM(domainDiskFormat), 0, &disk->src->format) < 0 ||
@@ -496,8 +503,8 @@ static int domainParseDisk(xmlNodePtr node, domainDiskDef **ret)
             qvXMLPropEnum(driver, "discard", ENUM(domainDiskDiscard), 0, &disk->discard) < 0)
             return -1;
     }
-    if (domainParseStorageSourcePath(node, disk->src,
-                                     disk->device == DOMAIN_DISK_DEVICE_CDROM) < 0 ||
+    if (domainParseStorageSourcePath(node, disk->src, disk->device == DOMAIN_DISK_DEVICE_CDROM) <
+            0 ||
         domainParseBackingStore(node, disk->src) < 0)
         return -1;
 
@@ -529,12 +536,15 @@ static int domainParseDisk(xmlNodePtr node, domainDiskDef **ret)
     if (disk->device == DOMAIN_DISK_DEVICE_CDROM)
         disk->readonly = true;
     disk->serial = qvXMLChildText(node, "serial");
-    if (disk->serial && (!*disk->serial || strlen(disk->serial) > 36 ||
-                         strspn(disk->serial, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") !=
-                         strlen(disk->serial))) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, qvXMLChild(node, "serial"),
-                             _("disk serial '%s' must be 1 to 36 letters, digits, '_', '-', '.' or spaces"),
-                             disk->serial);
+    if (disk->serial &&
+        (!*disk->serial || strlen(disk->serial) > 36 ||
+         strspn(disk->serial,
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") !=
+             strlen(disk->serial))) {
+        qvXMLReportNodeError(
+            QV_ERR_XML_ERROR, qvXMLChild(node, "serial"),
+            _("disk serial '%s' must be 1 to 36 letters, digits, '_', '-', '.' or spaces"),
+            disk->serial);
         return -1;
     }
     if (domainParseBootOrder(node, &disk->bootIndex) < 0)
@@ -662,7 +672,8 @@ static int domainParseChrSource(xmlNodePtr node, domainChrDef *chr, unsigned int
                 chr->source.listen = false;
             } else if (STRNEQ(mode, "bind")) {
                 qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, source,
-                                     _("unsupported value '%s' for attribute 'mode' of <source> (supported: 'bind', 'connect')"),
+                                     _("unsupported value '%s' for attribute 'mode' of <source> "
+                                       "(supported: 'bind', 'connect')"),
                                      mode);
                 return -1;
             }
@@ -746,11 +757,13 @@ static int domainParseChannelTarget(xmlNodePtr node, domainChrDef *chr, unsigned
     chr->targetName = qvXMLProp(target, "name");
     if (chr->targetName &&
         (!*chr->targetName || strlen(chr->targetName) > 255 ||
-         strspn(chr->targetName, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
-         strlen(chr->targetName))) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, target,
-                             _("channel name '%s' must be 1 to 255 letters, digits, '_', '.' or '-'"),
-                             chr->targetName);
+         strspn(chr->targetName,
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+             strlen(chr->targetName))) {
+        qvXMLReportNodeError(
+            QV_ERR_XML_ERROR, target,
+            _("channel name '%s' must be 1 to 255 letters, digits, '_', '.' or '-'"),
+            chr->targetName);
         return -1;
     }
     /* state is output-only: it describes the running guest, never the definition */
@@ -764,9 +777,10 @@ static int domainParseChannelTarget(xmlNodePtr node, domainChrDef *chr, unsigned
         unsigned int controller = 0, bus = 0;
 
         if (!atype || STRNEQ(atype, "virtio-serial")) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, addr,
-                                 _("unsupported channel address type '%s' (supported: 'virtio-serial')"),
-                                 atype ? atype : "");
+            qvXMLReportNodeError(
+                QV_ERR_CONFIG_UNSUPPORTED, addr,
+                _("unsupported channel address type '%s' (supported: 'virtio-serial')"),
+                atype ? atype : "");
             return -1;
         }
         if (qvXMLPropUInt(addr, "controller", 0, &controller) < 0 ||
@@ -774,16 +788,16 @@ static int domainParseChannelTarget(xmlNodePtr node, domainChrDef *chr, unsigned
             qvXMLPropUInt(addr, "port", 0, &chr->vsPort) < 0)
             return -1;
         if (controller != 0 || bus != 0 || chr->vsPort > 30) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, addr, "%s",
-                                 _("only virtio-serial controller 0, bus 0, ports 1 to 30 are supported"));
+            qvXMLReportNodeError(
+                QV_ERR_CONFIG_UNSUPPORTED, addr, "%s",
+                _("only virtio-serial controller 0, bus 0, ports 1 to 30 are supported"));
             return -1;
         }
     }
     return 0;
 }
 
-static int domainParseChr(xmlNodePtr node, int deviceType, unsigned int flags,
-                          domainChrDef **ret)
+static int domainParseChr(xmlNodePtr node, int deviceType, unsigned int flags, domainChrDef **ret)
 {
     domainChrDef *chr = g_new0(domainChrDef, 1);
 
@@ -817,7 +831,8 @@ static int domainParseInput(xmlNodePtr node, domainInputDef **ret)
         return -1;
     if ((bus = qvXMLProp(node, "bus")) && STRNEQ(bus, "ps2")) {
         qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported input bus '%s' (supported: 'ps2', the machine's built-in mouse and keyboard)"),
+                             _("unsupported input bus '%s' (supported: 'ps2', the machine's "
+                               "built-in mouse and keyboard)"),
                              bus);
         return -1;
     }
@@ -866,7 +881,8 @@ static int domainParseGraphics(xmlNodePtr node, domainGraphicsDef **ret)
         listenAddr = qvXMLProp(listen, "address");
         if (listenAddr && gr->listen && STRNEQ(listenAddr, gr->listen)) {
             qvXMLReportNodeError(QV_ERR_XML_ERROR, listen,
-                                 _("graphics 'listen' attribute '%s' must match the 'address' attribute of its first <listen> '%s'"),
+                                 _("graphics 'listen' attribute '%s' must match the 'address' "
+                                   "attribute of its first <listen> '%s'"),
                                  gr->listen, listenAddr);
             return -1;
         }
@@ -916,8 +932,7 @@ static int domainParseRNG(xmlNodePtr node, domainRNGDef **ret)
         qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s", _("missing <backend> in <rng>"));
         return -1;
     }
-    if (qvXMLPropEnum(backend, "model", ENUM(domainRNGBackend), QV_XML_REQUIRED,
-                      &rng->backend) < 0)
+    if (qvXMLPropEnum(backend, "model", ENUM(domainRNGBackend), QV_XML_REQUIRED, &rng->backend) < 0)
         return -1;
     if (rng->backend == DOMAIN_RNG_BACKEND_RANDOM) {
         rng->source = qvXMLText(backend);
@@ -926,8 +941,8 @@ static int domainParseRNG(xmlNodePtr node, domainRNGDef **ret)
             rng->source = g_strdup("/dev/urandom");
         }
         if (!g_path_is_absolute(rng->source)) {
-            qvXMLReportNodeError(QV_ERR_XML_ERROR, backend, _("rng source '%s' must be an absolute path"),
-                                 rng->source);
+            qvXMLReportNodeError(QV_ERR_XML_ERROR, backend,
+                                 _("rng source '%s' must be an absolute path"), rng->source);
             return -1;
         }
     }
@@ -939,21 +954,21 @@ static int domainParseRNG(xmlNodePtr node, domainRNGDef **ret)
  * Parse each <name> child of devices, appending to arr (freed by the caller). A device
  * that is unsupported is set aside for the final list, so that one pass names them all.
  */
-#define PARSE_DEVICES(name, arr, n, freefn, ...) \
-    do { \
-        g_autofree xmlNodePtr *nodes_ = NULL; \
+#define PARSE_DEVICES(name, arr, n, freefn, ...)                \
+    do {                                                        \
+        g_autofree xmlNodePtr *nodes_ = NULL;                   \
         size_t nnodes_ = qvXMLChildren(devices, name, &nodes_); \
-        size_t i_; \
-        for (i_ = 0; i_ < nnodes_; i_++) { \
-            __typeof__(*(arr)) item_ = NULL; \
-            if ((__VA_ARGS__) < 0) { \
-                freefn(item_); \
-                if (qvXMLCollectUnsupported(nodes_[i_])) \
-                    continue; \
-                return -1; \
-            } \
-            APPEND(arr, n, item_); \
-        } \
+        size_t i_;                                              \
+        for (i_ = 0; i_ < nnodes_; i_++) {                      \
+            __typeof__(*(arr)) item_ = NULL;                    \
+            if ((__VA_ARGS__) < 0) {                            \
+                freefn(item_);                                  \
+                if (qvXMLCollectUnsupported(nodes_[i_]))        \
+                    continue;                                   \
+                return -1;                                      \
+            }                                                   \
+            APPEND(arr, n, item_);                              \
+        }                                                       \
     } while (0)
 
 static int domainParseDevices(xmlNodePtr root, domainDef *def, unsigned int flags)
@@ -977,16 +992,14 @@ static int domainParseDevices(xmlNodePtr root, domainDef *def, unsigned int flag
                   domainParseDisk(nodes_[i_], &item_));
     PARSE_DEVICES("controller", def->controllers, def->ncontrollers, g_free,
                   domainParseController(nodes_[i_], &item_));
-    PARSE_DEVICES("interface", def->nets, def->nnets, g_free,
-                  domainParseNet(nodes_[i_], &item_));
+    PARSE_DEVICES("interface", def->nets, def->nnets, g_free, domainParseNet(nodes_[i_], &item_));
     PARSE_DEVICES("serial", def->serials, def->nserials, domainChrDefFree,
                   domainParseChr(nodes_[i_], DOMAIN_CHR_DEVICE_SERIAL, flags, &item_));
     PARSE_DEVICES("console", def->consoles, def->nconsoles, domainChrDefFree,
                   domainParseChr(nodes_[i_], DOMAIN_CHR_DEVICE_CONSOLE, flags, &item_));
     PARSE_DEVICES("channel", def->channels, def->nchannels, domainChrDefFree,
                   domainParseChr(nodes_[i_], DOMAIN_CHR_DEVICE_CHANNEL, flags, &item_));
-    PARSE_DEVICES("input", def->inputs, def->ninputs, g_free,
-                  domainParseInput(nodes_[i_], &item_));
+    PARSE_DEVICES("input", def->inputs, def->ninputs, g_free, domainParseInput(nodes_[i_], &item_));
     PARSE_DEVICES("graphics", def->graphics, def->ngraphics, domainGraphicsDefFree,
                   domainParseGraphics(nodes_[i_], &item_));
     PARSE_DEVICES("rng", def->rngs, def->nrngs, domainRNGDefFree,

@@ -44,12 +44,11 @@ static int snapshotParseDisk(xmlNodePtr node, snapshotDiskDef *disk)
 
     disk->format = -1;
     if (!(disk->name = qvXMLProp(node, "name"))) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s",
-                             _("missing attribute 'name' of <disk>"));
+        qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s", _("missing attribute 'name' of <disk>"));
         return -1;
     }
-    if (qvXMLPropEnum(node, "snapshot", ENUM(snapshotLocation), QV_XML_NONZERO,
-                      &disk->snapshot) < 0)
+    if (qvXMLPropEnum(node, "snapshot", ENUM(snapshotLocation), QV_XML_NONZERO, &disk->snapshot) <
+        0)
         return -1;
     if ((type = qvXMLProp(node, "type")) && STRNEQ(type, "file")) {
         qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
@@ -74,9 +73,10 @@ static int snapshotParseDisk(xmlNodePtr node, snapshotDiskDef *disk)
             disk->snapshot = SNAPSHOT_LOCATION_EXTERNAL;
     }
     if ((disk->file || driver) && disk->snapshot != SNAPSHOT_LOCATION_EXTERNAL) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, node,
-                             _("disk '%s': a <source> or <driver> only makes sense with snapshot='external'"),
-                             disk->name);
+        qvXMLReportNodeError(
+            QV_ERR_XML_ERROR, node,
+            _("disk '%s': a <source> or <driver> only makes sense with snapshot='external'"),
+            disk->name);
         return -1;
     }
     return 0;
@@ -169,8 +169,9 @@ static snapshotDef *snapshotDefParseDoc(xmlDocPtr doc, unsigned int flags)
             return NULL;
         def->memoryFile = qvXMLProp(node, "file");
         if ((def->memoryFile != NULL) != (def->memory == SNAPSHOT_LOCATION_EXTERNAL)) {
-            qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s",
-                                 _("memory snapshot='external' needs a file, and only it takes one"));
+            qvXMLReportNodeError(
+                QV_ERR_XML_ERROR, node, "%s",
+                _("memory snapshot='external' needs a file, and only it takes one"));
             return NULL;
         }
     }
@@ -190,8 +191,8 @@ static snapshotDef *snapshotDefParseDoc(xmlDocPtr doc, unsigned int flags)
             }
             for (j = 0; j < i; j++) {
                 if (STREQ_NULLABLE(def->disks[j].name, def->disks[i].name)) {
-                    qvXMLReportNodeError(QV_ERR_XML_ERROR, disks[i],
-                                         _("disk '%s' is listed twice"), def->disks[i].name);
+                    qvXMLReportNodeError(QV_ERR_XML_ERROR, disks[i], _("disk '%s' is listed twice"),
+                                         def->disks[i].name);
                     return NULL;
                 }
             }

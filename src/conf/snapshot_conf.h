@@ -25,23 +25,23 @@ typedef enum {
 } snapshotState;
 
 typedef struct {
-    char *name;      /* the disk's target, e.g. "vda" */
-    int snapshot;    /* snapshotLocation */
-    char *file;      /* external: the new overlay */
-    int format;      /* external: domainDiskFormat of the overlay, -1 if not given */
+    char *name; /* the disk's target, e.g. "vda" */
+    int snapshot; /* snapshotLocation */
+    char *file; /* external: the new overlay */
+    int format; /* external: domainDiskFormat of the overlay, -1 if not given */
 } snapshotDiskDef;
 
 typedef struct {
     char *name;
     char *description;
-    char *parent;            /* read back only */
-    long long creationTime;  /* read back only; 0 if unknown */
-    int state;               /* snapshotState, read back only */
-    int memory;              /* snapshotLocation */
+    char *parent; /* read back only */
+    long long creationTime; /* read back only; 0 if unknown */
+    int state; /* snapshotState, read back only */
+    int memory; /* snapshotLocation */
     char *memoryFile;
     snapshotDiskDef *disks;
     size_t ndisks;
-    domainDef *dom;          /* read back only: the domain as it was */
+    domainDef *dom; /* read back only: the domain as it was */
 } snapshotDef;
 
 QV_ENUM_DECL(snapshotLocation);

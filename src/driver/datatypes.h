@@ -8,9 +8,9 @@ typedef struct _qvDriver qvDriver;
 struct _qvConnect {
     gint refs;
     char *uri;
-    unsigned int flags;       /* qvConnectFlags */
+    unsigned int flags; /* qvConnectFlags */
     const qvDriver *driver;
-    void *privateData;        /* the driver's */
+    void *privateData; /* the driver's */
 };
 
 struct _qvDomain {

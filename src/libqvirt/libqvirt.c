@@ -76,8 +76,7 @@ static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
     if (!name || !*name)
         name = "qvirt:///embed";
     if (!(uri = g_uri_parse(name, G_URI_FLAGS_NONE, &err))) {
-        qvReportError(QV_ERR_INVALID_ARG, _("invalid connection URI '%s': %s"), name,
-                      err->message);
+        qvReportError(QV_ERR_INVALID_ARG, _("invalid connection URI '%s': %s"), name, err->message);
         return NULL;
     }
     conn = qvConnectNew(name, flags);
@@ -86,8 +85,7 @@ static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
 
         if (rc == QV_DRV_OPEN_SUCCESS) {
             conn->driver = qvDrivers[i];
-            QV_DEBUG("connection %p to '%s' opened by driver %s", conn, name,
-                     qvDrivers[i]->name);
+            QV_DEBUG("connection %p to '%s' opened by driver %s", conn, name, qvDrivers[i]->name);
             return conn;
         }
         if (rc == QV_DRV_OPEN_ERROR) {
@@ -96,9 +94,9 @@ static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
         }
     }
     qvConnectUnrefInternal(conn);
-    qvReportError(QV_ERR_NO_CONNECT,
-                  _("%s (qvirt serves 'qvirt:///embed?root=DIR'; the daemon URIs come with qvirtd)"),
-                  name);
+    qvReportError(
+        QV_ERR_NO_CONNECT,
+        _("%s (qvirt serves 'qvirt:///embed?root=DIR'; the daemon URIs come with qvirtd)"), name);
     return NULL;
 }
 
@@ -137,41 +135,41 @@ int qvConnectRef(qvConnectPtr conn)
     return 0;
 }
 
-#define CHECK_CONN(conn, retval) \
-    do { \
-        qvResetLastError(); \
-        if (!(conn) || !(conn)->driver) { \
+#define CHECK_CONN(conn, retval)                                \
+    do {                                                        \
+        qvResetLastError();                                     \
+        if (!(conn) || !(conn)->driver) {                       \
             qvReportError(QV_ERR_INVALID_CONN, "%s", __func__); \
-            return retval; \
-        } \
+            return retval;                                      \
+        }                                                       \
     } while (0)
 
-#define CHECK_DOMAIN(dom, retval) \
-    do { \
-        qvResetLastError(); \
-        if (!(dom) || !(dom)->conn || !(dom)->conn->driver) { \
+#define CHECK_DOMAIN(dom, retval)                                 \
+    do {                                                          \
+        qvResetLastError();                                       \
+        if (!(dom) || !(dom)->conn || !(dom)->conn->driver) {     \
             qvReportError(QV_ERR_INVALID_DOMAIN, "%s", __func__); \
-            return retval; \
-        } \
+            return retval;                                        \
+        }                                                         \
     } while (0)
 
-#define CHECK_WRITABLE(conn, retval) \
-    do { \
-        if ((conn)->flags & QV_CONNECT_RO) { \
-            qvReportError(QV_ERR_OPERATION_DENIED, "%s", \
+#define CHECK_WRITABLE(conn, retval)                                      \
+    do {                                                                  \
+        if ((conn)->flags & QV_CONNECT_RO) {                              \
+            qvReportError(QV_ERR_OPERATION_DENIED, "%s",                  \
                           _("read only access prevents this operation")); \
-            return retval; \
-        } \
+            return retval;                                                \
+        }                                                                 \
     } while (0)
 
 /* An empty slot in the driver table means the operation is not supported. */
-#define DRIVER_CALL(conn, slot, retval, ...) \
-    do { \
-        if (!(conn)->driver->slot) { \
+#define DRIVER_CALL(conn, slot, retval, ...)                  \
+    do {                                                      \
+        if (!(conn)->driver->slot) {                          \
             qvReportError(QV_ERR_NO_SUPPORT, "%s", __func__); \
-            return retval; \
-        } \
-        return (conn)->driver->slot(__VA_ARGS__); \
+            return retval;                                    \
+        }                                                     \
+        return (conn)->driver->slot(__VA_ARGS__);             \
     } while (0)
 
 char *qvConnectGetURI(qvConnectPtr conn)
@@ -186,8 +184,8 @@ const char *qvConnectGetType(qvConnectPtr conn)
     DRIVER_CALL(conn, connectGetType, NULL, conn);
 }
 
-char *qvConnectDomainXMLToNative(qvConnectPtr conn, const char *nativeFormat,
-                                 const char *domainXml, unsigned int flags)
+char *qvConnectDomainXMLToNative(qvConnectPtr conn, const char *nativeFormat, const char *domainXml,
+                                 unsigned int flags)
 {
     CHECK_CONN(conn, NULL);
     qvCheckNonNullArgReturn(nativeFormat, NULL);

@@ -99,8 +99,7 @@ static void qemuBuildMachine(qemuCommand *cmd, const domainDef *def)
         g_string_append_printf(buf, ",hpet=%s",
                                timer->present == DOMAIN_TRISTATE_ON ? "on" : "off");
     if (qemuDefHasTimer(def, DOMAIN_TIMER_PIT, &timer) && timer->present)
-        g_string_append_printf(buf, ",pit=%s",
-                               timer->present == DOMAIN_TRISTATE_ON ? "on" : "off");
+        g_string_append_printf(buf, ",pit=%s", timer->present == DOMAIN_TRISTATE_ON ? "on" : "off");
     qemuArgPair(cmd, "-machine", buf->str);
     qemuArgPair(cmd, "-accel", def->virtType == DOMAIN_VIRT_KVM ? "kvm" : "tcg");
 }
@@ -135,8 +134,7 @@ static void qemuBuildCPU(qemuCommand *cmd, const domainDef *def)
         qemuArgPair(cmd, "-cpu", buf->str);
 
     /* QEMU wants RAM in whole MiB: round up, as libvirt does */
-    qemuArgPairTake(cmd, "-m",
-                    g_strdup_printf("size=%lluk", (def->memory + 1023) / 1024 * 1024));
+    qemuArgPairTake(cmd, "-m", g_strdup_printf("size=%lluk", (def->memory + 1023) / 1024 * 1024));
     qemuArgPairTake(cmd, "-smp",
                     g_strdup_printf("%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u",
                                     def->vcpus, def->maxvcpus, sockets, dies, cores, threads));
@@ -180,7 +178,8 @@ static int qemuBuildClockAndBoot(qemuCommand *cmd, const domainDef *def)
         } else if (timer->tickpolicy != DOMAIN_TICKPOLICY_DELAY) {
             /* TCG's PIT always delivers late ticks late ("delay"); nothing else exists */
             qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                          _("timer 'pit' tickpolicy '%s' needs <domain type='kvm'>; QEMU's emulated PIT only supports 'delay'"),
+                          _("timer 'pit' tickpolicy '%s' needs <domain type='kvm'>; QEMU's "
+                            "emulated PIT only supports 'delay'"),
                           domainTickPolicyTypeToString(timer->tickpolicy));
             return -1;
         }
@@ -320,17 +319,16 @@ static char *qemuBuildBlockChain(qemuCommand *cmd, const domainDiskDef *disk, si
     if (src->type == DOMAIN_DISK_TYPE_BLOCK)
         driver = disk->device == DOMAIN_DISK_DEVICE_CDROM ? "host_cdrom" : "host_device";
     qvJSONObjectAdd(file, "s:driver", driver, "s:filename", src->path, "s:node-name", storage,
-                    "b:auto-read-only", true,
-                    "S:discard", disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL,
-                    "S:aio", disk->io ? domainDiskIOTypeToString(disk->io) : NULL,
-                    "A:cache", qemuBlockCacheProps(disk), NULL);
+                    "b:auto-read-only", true, "S:discard",
+                    disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL, "S:aio",
+                    disk->io ? domainDiskIOTypeToString(disk->io) : NULL, "A:cache",
+                    qemuBlockCacheProps(disk), NULL);
     qemuArgJSON(cmd, "-blockdev", g_steal_pointer(&file));
 
     qvJSONObjectAdd(fmt, "s:node-name", format, "b:read-only", layer > 0 || disk->readonly,
                     "S:discard", disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL,
-                    "A:cache", qemuBlockCacheProps(disk),
-                    "s:driver", domainDiskFormatTypeToString(src->format),
-                    "s:file", storage, NULL);
+                    "A:cache", qemuBlockCacheProps(disk), "s:driver",
+                    domainDiskFormatTypeToString(src->format), "s:file", storage, NULL);
     if (backing)
         qvJSONObjectAdd(fmt, "s:backing", backing, NULL);
     else if (src->backingKnown && src->format == DOMAIN_DISK_FORMAT_QCOW2)
@@ -350,9 +348,10 @@ static int qemuBuildDisk(qemuCommand *cmd, const domainDef *def, size_t diskIdx)
     const char *writeCache = NULL;
 
     if (disk->readonly && !cdrom && disk->bus == DOMAIN_DISK_BUS_SATA) {
-        qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                      _("disk '%s': QEMU cannot make a read-only SATA hard disk; use virtio or scsi"),
-                      disk->dst);
+        qvReportError(
+            QV_ERR_CONFIG_UNSUPPORTED,
+            _("disk '%s': QEMU cannot make a read-only SATA hard disk; use virtio or scsi"),
+            disk->dst);
         return -1;
     }
     if (disk->src->path)
@@ -376,8 +375,8 @@ static int qemuBuildDisk(qemuCommand *cmd, const domainDef *def, size_t diskIdx)
 
     switch ((domainDiskBus)disk->bus) {
     case DOMAIN_DISK_BUS_SATA: {
-        g_autofree char *bus = g_strdup_printf("%s.%d", domainDefIsQ35(def) ? "ide" : "sata0",
-                                               unit);
+        g_autofree char *bus =
+            g_strdup_printf("%s.%d", domainDefIsQ35(def) ? "ide" : "sata0", unit);
 
         qvJSONObjectAdd(dev, "s:driver", cdrom ? "ide-cd" : "ide-hd", "s:bus", bus, NULL);
         break;
@@ -392,8 +391,8 @@ static int qemuBuildDisk(qemuCommand *cmd, const domainDef *def, size_t diskIdx)
         qvJSONObjectAdd(dev, "s:driver", "virtio-blk-pci", NULL);
         break;
     }
-    qvJSONObjectAdd(dev, "S:drive", top, "s:id", alias, "p:bootindex", disk->bootIndex,
-                    "S:serial", disk->serial, "S:write-cache", writeCache, NULL);
+    qvJSONObjectAdd(dev, "S:drive", top, "s:id", alias, "p:bootindex", disk->bootIndex, "S:serial",
+                    disk->serial, "S:write-cache", writeCache, NULL);
     qemuArgJSON(cmd, "-device", g_steal_pointer(&dev));
     return 0;
 }
@@ -453,8 +452,8 @@ static void qemuBuildSerials(qemuCommand *cmd, const domainDef *def)
         g_autofree char *id = g_strdup_printf("serial%d", chr->targetPort);
 
         qemuBuildChardev(cmd, chardev, &chr->source);
-        qvJSONObjectAdd(dev, "s:driver", "isa-serial", "s:chardev", chardev, "s:id", id,
-                        "i:index", chr->targetPort, NULL);
+        qvJSONObjectAdd(dev, "s:driver", "isa-serial", "s:chardev", chardev, "s:id", id, "i:index",
+                        chr->targetPort, NULL);
         qemuArgJSON(cmd, "-device", g_steal_pointer(&dev));
     }
 }
@@ -471,17 +470,17 @@ static void qemuBuildChannels(qemuCommand *cmd, const domainDef *def)
 
         qemuBuildChardev(cmd, chardev, &chr->source);
         /* a stable id: QEMU reports VSERPORT_CHANGE only for ports that have one */
-        qvJSONObjectAdd(dev, "s:driver", "virtserialport", "s:bus", "virtio-serial0.0",
-                        "u:nr", chr->vsPort, "s:chardev", chardev, "s:id", alias,
-                        "S:name", chr->targetName, NULL);
+        qvJSONObjectAdd(dev, "s:driver", "virtserialport", "s:bus", "virtio-serial0.0", "u:nr",
+                        chr->vsPort, "s:chardev", chardev, "s:id", alias, "S:name", chr->targetName,
+                        NULL);
         qemuArgJSON(cmd, "-device", g_steal_pointer(&dev));
     }
 }
 
 static void qemuBuildGraphicsAndVideo(qemuCommand *cmd, const domainDef *def)
 {
-    static const char *const videoDrivers[] = { "VGA", "virtio-vga", "cirrus-vga",
-                                                "bochs-display", NULL };
+    static const char *const videoDrivers[] = { "VGA", "virtio-vga", "cirrus-vga", "bochs-display",
+                                                NULL };
     size_t i;
 
     for (i = 0; i < def->ngraphics; i++) {
@@ -527,8 +526,8 @@ static void qemuBuildMiscDevices(qemuCommand *cmd, const domainDef *def)
         g_autofree char *id = g_strdup_printf("rng%zu", i);
 
         if (rng->backend == DOMAIN_RNG_BACKEND_RANDOM)
-            qvJSONObjectAdd(obj, "s:qom-type", "rng-random", "s:id", objId,
-                            "s:filename", rng->source, NULL);
+            qvJSONObjectAdd(obj, "s:qom-type", "rng-random", "s:id", objId, "s:filename",
+                            rng->source, NULL);
         else
             qvJSONObjectAdd(obj, "s:qom-type", "rng-builtin", "s:id", objId, NULL);
         qemuArgJSON(cmd, "-object", g_steal_pointer(&obj));
@@ -548,7 +547,8 @@ static int qemuCheckControllers(const domainDef *def)
             continue;
         if ((c->model == DOMAIN_CONTROLLER_MODEL_PCIE_ROOT) != domainDefIsQ35(def)) {
             qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                          _("controller model '%s' does not match machine type '%s' (q35 machines have 'pcie-root', pc machines 'pci-root')"),
+                          _("controller model '%s' does not match machine type '%s' (q35 machines "
+                            "have 'pcie-root', pc machines 'pci-root')"),
                           domainControllerModelTypeToString(c->model), def->os.machine);
             return -1;
         }

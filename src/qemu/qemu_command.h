@@ -4,7 +4,7 @@
 #include "qemu_conf.h"
 
 typedef struct {
-    GPtrArray *env;  /* "NAME=value" strings */
+    GPtrArray *env; /* "NAME=value" strings */
     GPtrArray *argv; /* argv[0] is the emulator */
 } qemuCommand;
 

@@ -97,7 +97,8 @@ static int qemuCheckSocketPath(const char *what, const char *path)
 
     if (len > QEMU_UNIX_PATH_MAX) {
         qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
-                      _("%s socket path '%s' is %zu bytes long; UNIX sockets allow at most %d: choose a shorter qvirt root or domain name"),
+                      _("%s socket path '%s' is %zu bytes long; UNIX sockets allow at most %d: "
+                        "choose a shorter qvirt root or domain name"),
                       what, path, len, QEMU_UNIX_PATH_MAX);
         return -1;
     }
@@ -120,8 +121,8 @@ int qemuDomainPrepareChannels(const qemuDriverConfig *cfg, domainDef *def)
             continue;
         if (!chr->source.path || chr->source.autopath) {
             g_autofree char *file = chr->targetName
-                ? g_strdup(chr->targetName)
-                : g_strdup_printf("vioser-00-00-%02u.sock", chr->vsPort);
+                                        ? g_strdup(chr->targetName)
+                                        : g_strdup_printf("vioser-00-00-%02u.sock", chr->vsPort);
 
             g_free(chr->source.path);
             chr->source.path = g_build_filename(dir, file, NULL);

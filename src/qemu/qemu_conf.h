@@ -7,13 +7,13 @@
 #define QEMU_UNIX_PATH_MAX 107
 
 typedef struct {
-    char *root;             /* the state root everything lives under */
-    char *configDir;        /* root/etc/qemu: persistent definitions <name>.xml */
-    char *stateDir;         /* root/run/qemu: status of running domains, monitor sockets */
-    char *libDir;           /* root/lib/qemu: per-domain homes, channel sockets */
+    char *root; /* the state root everything lives under */
+    char *configDir; /* root/etc/qemu: persistent definitions <name>.xml */
+    char *stateDir; /* root/run/qemu: status of running domains, monitor sockets */
+    char *libDir; /* root/lib/qemu: per-domain homes, channel sockets */
     char *channelTargetDir; /* root/lib/qemu/channel/target */
-    char *logDir;           /* root/log/qemu */
-    char *snapshotDir;      /* root/lib/qemu/snapshot */
+    char *logDir; /* root/log/qemu */
+    char *snapshotDir; /* root/lib/qemu/snapshot */
     char *defaultEmulator;
 } qemuDriverConfig;
 

@@ -91,7 +91,8 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
             qvResetLastError();
             continue;
         }
-        if (strlen(entry) != strlen(def->name) + 4 || strncmp(entry, def->name, strlen(def->name))) {
+        if (strlen(entry) != strlen(def->name) + 4 ||
+            strncmp(entry, def->name, strlen(def->name))) {
             QV_DEBUG("skipping '%s': it defines domain '%s'", path, def->name);
             continue;
         }
@@ -125,8 +126,7 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
         gpointer key, value;
 
         if (!(params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, &err))) {
-            qvReportError(QV_ERR_INVALID_ARG, _("invalid URI query '%s': %s"), query,
-                          err->message);
+            qvReportError(QV_ERR_INVALID_ARG, _("invalid URI query '%s': %s"), query, err->message);
             return QV_DRV_OPEN_ERROR;
         }
         g_hash_table_iter_init(&iter, params);
@@ -227,18 +227,18 @@ static int qemuDomainSaveConfig(qemuDriver *driver, const domainDef *def)
 {
     g_autofree char *path = qemuDriverConfigFile(driver, def->name);
     g_autofree char *xml = domainDefFormat(def, DOMAIN_DEF_FORMAT_INACTIVE);
-    g_autofree char *content = g_strdup_printf(
-        "<!--\n"
-        "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
-        "OVERWRITTEN AND LOST. Change this configuration with:\n"
-        "  qvsh define FILE\n"
-        "-->\n%s", xml);
+    g_autofree char *content =
+        g_strdup_printf("<!--\n"
+                        "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
+                        "OVERWRITTEN AND LOST. Change this configuration with:\n"
+                        "  qvsh define FILE\n"
+                        "-->\n%s",
+                        xml);
 
     return qvFileWriteAtomic(path, content, strlen(content), 0600);
 }
 
-static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml,
-                                            unsigned int flags)
+static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, unsigned int flags)
 {
     qemuDriver *driver = conn->privateData;
     g_autoptr(domainDef) def = NULL;
@@ -282,7 +282,7 @@ static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml,
     QV_DEBUG("defined domain '%s'", obj->def->name);
     dom = qemuDomainHandle(conn, obj);
 
- cleanup:
+cleanup:
     domainDefFree(oldDef);
     qvFileUnlock(lockfd);
     return dom;
@@ -298,9 +298,10 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
     /* qvirt keeps no managed save images, NVRAM, TPM state or checkpoints, so those
      * flags have nothing to remove; snapshot metadata arrives with snapshots */
     qvCheckFlags(QV_DOMAIN_UNDEFINE_MANAGED_SAVE | QV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                 QV_DOMAIN_UNDEFINE_NVRAM | QV_DOMAIN_UNDEFINE_KEEP_NVRAM |
-                 QV_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | QV_DOMAIN_UNDEFINE_TPM |
-                 QV_DOMAIN_UNDEFINE_KEEP_TPM, -1);
+                     QV_DOMAIN_UNDEFINE_NVRAM | QV_DOMAIN_UNDEFINE_KEEP_NVRAM |
+                     QV_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | QV_DOMAIN_UNDEFINE_TPM |
+                     QV_DOMAIN_UNDEFINE_KEEP_TPM,
+                 -1);
     qvExclusiveFlags(QV_DOMAIN_UNDEFINE_NVRAM, QV_DOMAIN_UNDEFINE_KEEP_NVRAM, -1);
     qvExclusiveFlags(QV_DOMAIN_UNDEFINE_TPM, QV_DOMAIN_UNDEFINE_KEEP_TPM, -1);
 
@@ -321,7 +322,7 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
     domainObjListRemove(driver->domains, obj);
     ret = 0;
 
- cleanup:
+cleanup:
     qvFileUnlock(lockfd);
     return ret;
 }
@@ -368,12 +369,11 @@ static bool qemuDomainMatchesListFlags(domainObj *obj, unsigned int flags)
 {
     bool active = domainObjIsActive(obj);
 
-#define FILTER(yes, no, value) \
+#define FILTER(yes, no, value)                                                                   \
     if ((flags & ((yes) | (no))) && !((flags & (yes) && (value)) || (flags & (no) && !(value)))) \
-        return false
+    return false
     FILTER(QV_CONNECT_LIST_DOMAINS_ACTIVE, QV_CONNECT_LIST_DOMAINS_INACTIVE, active);
-    FILTER(QV_CONNECT_LIST_DOMAINS_PERSISTENT, QV_CONNECT_LIST_DOMAINS_TRANSIENT,
-           obj->persistent);
+    FILTER(QV_CONNECT_LIST_DOMAINS_PERSISTENT, QV_CONNECT_LIST_DOMAINS_TRANSIENT, obj->persistent);
     /* no managed save, autostart, snapshots or checkpoints exist yet */
     FILTER(QV_CONNECT_LIST_DOMAINS_MANAGEDSAVE, QV_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, false);
     FILTER(QV_CONNECT_LIST_DOMAINS_AUTOSTART, QV_CONNECT_LIST_DOMAINS_NO_AUTOSTART, false);
@@ -404,8 +404,7 @@ static bool qemuDomainMatchesListFlags(domainObj *obj, unsigned int flags)
     return true;
 }
 
-static int qemuConnectListAllDomains(qvConnectPtr conn, qvDomainPtr **domains,
-                                     unsigned int flags)
+static int qemuConnectListAllDomains(qvConnectPtr conn, qvDomainPtr **domains, unsigned int flags)
 {
     qemuDriver *driver = conn->privateData;
     g_autoptr(GPtrArray) objs = NULL;
@@ -438,7 +437,8 @@ static char *qemuDomainGetXMLDesc(qvDomainPtr dom, unsigned int flags)
     char *xml;
 
     qvCheckFlags(QV_DOMAIN_XML_SECURE | QV_DOMAIN_XML_INACTIVE | QV_DOMAIN_XML_UPDATE_CPU |
-                 QV_DOMAIN_XML_MIGRATABLE, NULL);
+                     QV_DOMAIN_XML_MIGRATABLE,
+                 NULL);
     if (!(obj = qemuDomObjFromDomain(dom)))
         return NULL;
     g_mutex_lock(&obj->lock);
@@ -496,8 +496,8 @@ static int qemuDriverPeekNextID(qemuDriver *driver)
     return id > 0 && id < G_MAXINT ? (int)id : 1;
 }
 
-static char *qemuConnectDomainXMLToNative(qvConnectPtr conn, const char *format,
-                                          const char *xml, unsigned int flags)
+static char *qemuConnectDomainXMLToNative(qvConnectPtr conn, const char *format, const char *xml,
+                                          unsigned int flags)
 {
     qemuDriver *driver = conn->privateData;
     g_autoptr(domainDef) def = NULL;

@@ -21,29 +21,29 @@
  * Reject unknown flag bits with libvirt's exact message, so that clients relying on
  * "unsupported flags (0x...) in function ..." see what they expect.
  */
-#define qvCheckFlags(supported, retval) \
-    do { \
+#define qvCheckFlags(supported, retval)                                \
+    do {                                                               \
         unsigned int qv_unknown_ = flags & ~(unsigned int)(supported); \
-        if (qv_unknown_) { \
+        if (qv_unknown_) {                                             \
             qvReportInvalidFlags(QV_FROM_THIS, __func__, qv_unknown_); \
-            return retval; \
-        } \
+            return retval;                                             \
+        }                                                              \
     } while (0)
 
 /* Two flags that cannot be used together. */
-#define qvExclusiveFlags(f1, f2, retval) \
-    do { \
-        if ((flags & (f1)) && (flags & (f2))) { \
+#define qvExclusiveFlags(f1, f2, retval)                    \
+    do {                                                    \
+        if ((flags & (f1)) && (flags & (f2))) {             \
             qvReportExclusiveFlags(QV_FROM_THIS, #f1, #f2); \
-            return retval; \
-        } \
+            return retval;                                  \
+        }                                                   \
     } while (0)
 
 /* f2 needs f1: the message names both, as libvirt's VIR_REQUIRE_FLAG_RET does. */
-#define qvRequireFlag(f1, f2, retval) \
-    do { \
-        if ((flags & (f2)) && !(flags & (f1))) { \
+#define qvRequireFlag(f1, f2, retval)                     \
+    do {                                                  \
+        if ((flags & (f2)) && !(flags & (f1))) {          \
             qvReportRequiredFlag(QV_FROM_THIS, #f1, #f2); \
-            return retval; \
-        } \
+            return retval;                                \
+        }                                                 \
     } while (0)

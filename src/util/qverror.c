@@ -296,13 +296,12 @@ void qvReportErrorFull(int domain, int code, const char *funcname, const char *f
     /* the format comes from the table above: one %s each, checked by the unit tests */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    qvSetError(domain, code, QV_ERR_ERROR,
-               g_strdup_printf(qvErrorMsgFormat(code), detail), funcname);
+    qvSetError(domain, code, QV_ERR_ERROR, g_strdup_printf(qvErrorMsgFormat(code), detail),
+               funcname);
 #pragma GCC diagnostic pop
 }
 
-void qvReportSystemErrorFull(int domain, int theerrno, const char *funcname, const char *fmt,
-                             ...)
+void qvReportSystemErrorFull(int domain, int theerrno, const char *funcname, const char *fmt, ...)
 {
     g_autofree char *detail = NULL;
     va_list ap;
@@ -342,6 +341,6 @@ void qvReportRequiredFlag(int domain, const char *required, const char *by)
 
 void qvReportInvalidNonNullArg(int domain, const char *funcname, const char *argname)
 {
-    qvReportErrorFull(domain, QV_ERR_INVALID_ARG, funcname,
-                      _("%s in %s must not be NULL"), argname, funcname);
+    qvReportErrorFull(domain, QV_ERR_INVALID_ARG, funcname, _("%s in %s must not be NULL"), argname,
+                      funcname);
 }

@@ -5,8 +5,8 @@
 
 void qvReportErrorFull(int domain, int code, const char *funcname, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
-void qvReportSystemErrorFull(int domain, int theerrno, const char *funcname, const char *fmt,
-                             ...) G_GNUC_PRINTF(4, 5);
+void qvReportSystemErrorFull(int domain, int theerrno, const char *funcname, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
 void qvReportInvalidFlags(int domain, const char *funcname, unsigned int flags);
 void qvReportExclusiveFlags(int domain, const char *flag1, const char *flag2);
 void qvReportRequiredFlag(int domain, const char *required, const char *by);
@@ -16,12 +16,12 @@ void qvReportInvalidNonNullArg(int domain, const char *funcname, const char *arg
 #define qvReportSystemError(theerrno, ...) \
     qvReportSystemErrorFull(QV_FROM_THIS, (theerrno), __func__, __VA_ARGS__)
 
-#define qvCheckNonNullArgReturn(arg, retval) \
-    do { \
-        if (!(arg)) { \
+#define qvCheckNonNullArgReturn(arg, retval)                         \
+    do {                                                             \
+        if (!(arg)) {                                                \
             qvReportInvalidNonNullArg(QV_FROM_THIS, __func__, #arg); \
-            return retval; \
-        } \
+            return retval;                                           \
+        }                                                            \
     } while (0)
 
 /* Keep the current error across cleanup code that may report its own. */

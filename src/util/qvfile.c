@@ -30,8 +30,8 @@ gssize qvFileReadAll(const char *path, size_t maxlen, char **buf)
         qvReportSystemError(EISDIR, _("Failed to read file '%s'"), path);
         return -1;
     }
-    data = g_string_sized_new(S_ISREG(sb.st_mode) && (size_t)sb.st_size < maxlen
-                              ? (gsize)sb.st_size + 1 : 4096);
+    data = g_string_sized_new(
+        S_ISREG(sb.st_mode) && (size_t)sb.st_size < maxlen ? (gsize)sb.st_size + 1 : 4096);
     for (;;) {
         char chunk[8192];
         ssize_t got = read(fd, chunk, sizeof(chunk));
@@ -47,8 +47,8 @@ gssize qvFileReadAll(const char *path, size_t maxlen, char **buf)
             break;
         if (data->len + (size_t)got > maxlen) {
             close(fd);
-            qvReportError(QV_ERR_INVALID_ARG,
-                          _("file '%s' is too large: the limit is %zu bytes"), path, maxlen);
+            qvReportError(QV_ERR_INVALID_ARG, _("file '%s' is too large: the limit is %zu bytes"),
+                          path, maxlen);
             return -1;
         }
         g_string_append_len(data, chunk, got);
@@ -117,7 +117,7 @@ int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t 
     }
     return qvFileSyncDir(path);
 
- error:
+error:
     if (fd >= 0)
         close(fd);
     unlink(tmp);
@@ -161,8 +161,7 @@ int qvFileLock(const char *path, bool exclusive, bool wait)
         if (errno == EINTR)
             continue;
         if (errno == EWOULDBLOCK)
-            qvReportError(QV_ERR_RESOURCE_BUSY,
-                          _("'%s' is locked by another qvirt process"), path);
+            qvReportError(QV_ERR_RESOURCE_BUSY, _("'%s' is locked by another qvirt process"), path);
         else
             qvReportSystemError(errno, _("cannot lock '%s'"), path);
         close(fd);

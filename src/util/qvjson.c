@@ -16,7 +16,7 @@ struct _qvJSONValue {
     qvJSONType type;
     union {
         bool boolean;
-        char *str;        /* STRING, and NUMBER as its decimal text */
+        char *str; /* STRING, and NUMBER as its decimal text */
         GPtrArray *array; /* ARRAY: of qvJSONValue*; OBJECT: key, value, key, value... */
     } data;
 };
@@ -341,8 +341,8 @@ int qvJSONGetBoolean(const qvJSONValue *val, bool *out)
 /* ---- parsing ---- */
 
 typedef struct {
-    GPtrArray *stack;  /* open containers */
-    char *pendingKey;  /* key of the next value in the innermost object */
+    GPtrArray *stack; /* open containers */
+    char *pendingKey; /* key of the next value in the innermost object */
     qvJSONValue *root;
     unsigned int maxDepth;
     char *error;

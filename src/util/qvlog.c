@@ -17,7 +17,7 @@ typedef struct {
 } qvLogFilter;
 
 static GMutex qvLogLock;
-static GArray *qvLogFilters;           /* of qvLogFilter */
+static GArray *qvLogFilters; /* of qvLogFilter */
 static int qvLogDefault = QV_LOG_NONE; /* library code is silent unless asked */
 static unsigned int qvLogSerial = 1;
 static FILE *qvLogFile;
@@ -28,8 +28,7 @@ static int qvLogParsePriority(const char *str)
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (g_ascii_strcasecmp(str, names[i]) == 0 ||
-            (str[0] == (char)('1' + i) && str[1] == '\0'))
+        if (g_ascii_strcasecmp(str, names[i]) == 0 || (str[0] == (char)('1' + i) && str[1] == '\0'))
             return (int)i + QV_LOG_DEBUG;
     }
     if (g_ascii_strcasecmp(str, "warn") == 0)
@@ -161,8 +160,8 @@ bool qvLogWanted(qvLogSource *source, qvLogPriority priority)
     return (int)priority >= source->priority;
 }
 
-void qvLogMessage(qvLogSource *source, qvLogPriority priority, const char *funcname,
-                  int linenr, const char *fmt, ...)
+void qvLogMessage(qvLogSource *source, qvLogPriority priority, const char *funcname, int linenr,
+                  const char *fmt, ...)
 {
     static const char *const prionames[] = { "", "debug", "info", "warning", "error" };
     g_autofree char *msg = NULL;
@@ -179,9 +178,8 @@ void qvLogMessage(qvLogSource *source, qvLogPriority priority, const char *funcn
     if (strlen(stamp) > 23)
         stamp[23] = '\0';
     g_mutex_lock(&qvLogLock);
-    fprintf(qvLogFile ? qvLogFile : stderr, "%s+0000: %d: %s : %s:%d : %s\n", stamp,
-            (int)getpid(), prionames[priority < QV_LOG_NONE ? priority : 0], funcname, linenr,
-            msg);
+    fprintf(qvLogFile ? qvLogFile : stderr, "%s+0000: %d: %s : %s:%d : %s\n", stamp, (int)getpid(),
+            prionames[priority < QV_LOG_NONE ? priority : 0], funcname, linenr, msg);
     g_mutex_unlock(&qvLogLock);
     (void)source;
     errno = saved_errno;

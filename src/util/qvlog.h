@@ -12,20 +12,20 @@ typedef enum {
 } qvLogPriority;
 
 typedef struct {
-    const char *name;      /* category, e.g. "qemu.agent" */
-    unsigned int serial;   /* filter generation the cached priority belongs to */
-    int priority;          /* cached threshold for this category */
+    const char *name; /* category, e.g. "qemu.agent" */
+    unsigned int serial; /* filter generation the cached priority belongs to */
+    int priority; /* cached threshold for this category */
 } qvLogSource;
 
 #define QV_LOG_INIT(n) static G_GNUC_UNUSED qvLogSource qvLogSelf = { .name = (n) }
 
-void qvLogMessage(qvLogSource *source, qvLogPriority priority, const char *funcname,
-                  int linenr, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+void qvLogMessage(qvLogSource *source, qvLogPriority priority, const char *funcname, int linenr,
+                  const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 bool qvLogWanted(qvLogSource *source, qvLogPriority priority);
 
-#define QV_LOG(prio, ...) \
-    do { \
-        if (qvLogWanted(&qvLogSelf, (prio))) \
+#define QV_LOG(prio, ...)                                                      \
+    do {                                                                       \
+        if (qvLogWanted(&qvLogSelf, (prio)))                                   \
             qvLogMessage(&qvLogSelf, (prio), __func__, __LINE__, __VA_ARGS__); \
     } while (0)
 #define QV_DEBUG(...) QV_LOG(QV_LOG_DEBUG, __VA_ARGS__)

@@ -28,8 +28,7 @@ typedef struct {
     bool forbidden;
 } qvXMLParseState;
 
-static void qvXMLParseStateSet(qvXMLParseState *state, const char *url, long line,
-                               const char *text)
+static void qvXMLParseStateSet(qvXMLParseState *state, const char *url, long line, const char *text)
 {
     g_autofree char *trimmed = g_strstrip(g_strdup(text));
 
@@ -76,8 +75,8 @@ xmlDocPtr qvXMLParseString(const char *xml, const char *url, size_t maxBytes)
 
     if (len > maxBytes || len > INT_MAX) {
         qvReportError(QV_ERR_XML_ERROR,
-                      _("%s: document is too large (%zu bytes; the limit is %zu)"),
-                      url, len, maxBytes);
+                      _("%s: document is too large (%zu bytes; the limit is %zu)"), url, len,
+                      maxBytes);
         return NULL;
     }
     if (!(ctxt = xmlNewParserCtxt())) {
@@ -94,7 +93,7 @@ xmlDocPtr qvXMLParseString(const char *xml, const char *url, size_t maxBytes)
 
     doc = xmlCtxtReadMemory(ctxt, xml, (int)len, url, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_BIG_LINES |
-                            XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_NOCDATA);
+                                XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_NOCDATA);
     if (!state.message && (!doc || !ctxt->wellFormed))
         qvXMLParseStateSet(&state, url, 0, _("document is not well-formed XML"));
     if (!state.message && !xmlDocGetRootElement(doc))
@@ -127,10 +126,11 @@ static void qvXMLCollectError(void *userData, xmlErrorPtr err)
     if (err->node) {
         xmlNodePtr node = err->node;
 
-        g_ptr_array_add(errors, g_strdup_printf("%s:%ld: %s",
-                                                node->doc && node->doc->URL
-                                                ? (const char *)node->doc->URL : "(xml)",
-                                                xmlGetLineNo(node), text));
+        g_ptr_array_add(
+            errors,
+            g_strdup_printf("%s:%ld: %s",
+                            node->doc && node->doc->URL ? (const char *)node->doc->URL : "(xml)",
+                            xmlGetLineNo(node), text));
     } else if (err->file) {
         g_ptr_array_add(errors, g_strdup_printf("%s:%d: %s", err->file, err->line, text));
     } else {
@@ -145,8 +145,8 @@ static xmlRelaxNGPtr qvXMLLoadSchema(const char *path)
     xmlRelaxNGPtr rng;
 
     if (!qvXMLSchemas)
-        qvXMLSchemas = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify)xmlRelaxNGFree);
+        qvXMLSchemas =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)xmlRelaxNGFree);
     if ((rng = g_hash_table_lookup(qvXMLSchemas, path)))
         return rng;
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
@@ -397,9 +397,8 @@ static char *qvXMLEnumChoices(qvEnumToStringFunc to, bool skipZero)
 static int qvXMLPropRequired(xmlNodePtr node, const char *name, unsigned int flags)
 {
     if (flags & QV_XML_REQUIRED) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, node,
-                             _("missing required attribute '%s' of <%s>"), name,
-                             (const char *)node->name);
+        qvXMLReportNodeError(QV_ERR_XML_ERROR, node, _("missing required attribute '%s' of <%s>"),
+                             name, (const char *)node->name);
         return -1;
     }
     return 0;
@@ -432,11 +431,11 @@ int qvXMLParseULL(xmlNodePtr node, const char *what, const char *str, unsigned l
     unsigned long long v;
 
     errno = 0;
-    if (!*str || !g_ascii_isdigit(*str) ||
-        ((v = g_ascii_strtoull(str, &end, 10)), errno != 0) || *end) {
+    if (!*str || !g_ascii_isdigit(*str) || ((v = g_ascii_strtoull(str, &end, 10)), errno != 0) ||
+        *end) {
         qvXMLReportNodeError(QV_ERR_XML_ERROR, node,
-                             _("invalid value '%s' for %s: expected a non-negative integer"),
-                             str, what);
+                             _("invalid value '%s' for %s: expected a non-negative integer"), str,
+                             what);
         return -1;
     }
     *val = v;
@@ -474,9 +473,10 @@ int qvXMLPropInt(xmlNodePtr node, const char *name, unsigned int flags, int *val
     errno = 0;
     v = g_ascii_strtoll(str, &end, 10);
     if (!*str || errno || *end || v < INT_MIN || v > INT_MAX) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, node,
-                             _("invalid value '%s' for attribute '%s' of <%s>: expected an integer"),
-                             str, name, (const char *)node->name);
+        qvXMLReportNodeError(
+            QV_ERR_XML_ERROR, node,
+            _("invalid value '%s' for attribute '%s' of <%s>: expected an integer"), str, name,
+            (const char *)node->name);
         return -1;
     }
     *val = (int)v;
@@ -495,9 +495,10 @@ int qvXMLPropBool(xmlNodePtr node, const char *name, const char *yes, const char
     } else if (STREQ(str, no)) {
         *val = false;
     } else {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported value '%s' for attribute '%s' of <%s> (supported: '%s', '%s')"),
-                             str, name, (const char *)node->name, yes, no);
+        qvXMLReportNodeError(
+            QV_ERR_CONFIG_UNSUPPORTED, node,
+            _("unsupported value '%s' for attribute '%s' of <%s> (supported: '%s', '%s')"), str,
+            name, (const char *)node->name, yes, no);
         return -1;
     }
     return 1;
@@ -527,8 +528,7 @@ static void qvXMLCollectUnconsumed(xmlNodePtr node, GPtrArray *items, size_t *to
             continue;
         if ((*total)++ < 20)
             g_ptr_array_add(items, g_strdup_printf(_("line %ld: attribute '%s' of <%s>"),
-                                                   xmlGetLineNo(node),
-                                                   (const char *)attr->name,
+                                                   xmlGetLineNo(node), (const char *)attr->name,
                                                    (const char *)node->name));
     }
     for (cur = node->children; cur; cur = cur->next) {
@@ -541,15 +541,14 @@ static void qvXMLCollectUnconsumed(xmlNodePtr node, GPtrArray *items, size_t *to
         if ((*total)++ >= 20)
             continue;
         if (qvXMLHasConsumedTwin(cur))
-            g_ptr_array_add(items, g_strdup_printf(_("line %ld: element <%s> in <%s> given more than once"),
-                                                   xmlGetLineNo(cur),
-                                                   (const char *)cur->name,
-                                                   (const char *)node->name));
+            g_ptr_array_add(
+                items, g_strdup_printf(_("line %ld: element <%s> in <%s> given more than once"),
+                                       xmlGetLineNo(cur), (const char *)cur->name,
+                                       (const char *)node->name));
         else
-            g_ptr_array_add(items, g_strdup_printf(_("line %ld: element <%s> in <%s>"),
-                                                   xmlGetLineNo(cur),
-                                                   (const char *)cur->name,
-                                                   (const char *)node->name));
+            g_ptr_array_add(items,
+                            g_strdup_printf(_("line %ld: element <%s> in <%s>"), xmlGetLineNo(cur),
+                                            (const char *)cur->name, (const char *)node->name));
     }
 }
 

@@ -26,9 +26,9 @@ void qvXMLReportNodeError(int code, xmlNodePtr node, const char *fmt, ...) G_GNU
 xmlNodePtr qvXMLChild(xmlNodePtr parent, const char *name);
 size_t qvXMLChildren(xmlNodePtr parent, const char *name, xmlNodePtr **list);
 char *qvXMLProp(xmlNodePtr node, const char *name);
-char *qvXMLText(xmlNodePtr node);       /* trimmed text content, "" when empty */
+char *qvXMLText(xmlNodePtr node); /* trimmed text content, "" when empty */
 char *qvXMLChildText(xmlNodePtr parent, const char *name); /* NULL when absent */
-void qvXMLMarkTree(xmlNodePtr node);    /* an element and everything below it */
+void qvXMLMarkTree(xmlNodePtr node); /* an element and everything below it */
 void qvXMLMarkConsumed(xmlNodePtr node);
 
 typedef int (*qvEnumFromStringFunc)(const char *str);
@@ -36,7 +36,7 @@ typedef const char *(*qvEnumToStringFunc)(int val);
 
 typedef enum {
     QV_XML_REQUIRED = 1 << 0, /* absence is an error */
-    QV_XML_NONZERO = 1 << 1,  /* the enum's value 0 ("default"/"none") is not accepted */
+    QV_XML_NONZERO = 1 << 1, /* the enum's value 0 ("default"/"none") is not accepted */
 } qvXMLPropFlags;
 
 /* Return 1 when present and valid, 0 when absent (and not required), -1 on error. */
