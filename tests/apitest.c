@@ -277,12 +277,8 @@ int main(int argc, char **argv)
     g_test_add_func("/api/failures-leave-root-unchanged", testFailuresLeaveRootUnchanged);
     g_test_add_func("/api/xml-to-native", testXMLToNative);
     ret = g_test_run();
-    {
-        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
-
-        if (system(cmd) != 0)
-            ret = 1;
-    }
+    if (testRemoveTree(tmp) < 0)
+        ret = 1;
     g_free(testRoot);
     return ret;
 }

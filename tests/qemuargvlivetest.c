@@ -394,11 +394,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qemu-live/everything-pc", testEverythingPC);
     g_test_add_func("/qemu-live/q35", testQ35);
     ret = g_test_run();
-    {
-        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", testDir);
-
-        if (system(cmd) != 0)
-            ret = 1;
-    }
+    if (testRemoveTree(testDir) < 0)
+        ret = 1;
     return ret;
 }

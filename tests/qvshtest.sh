@@ -112,7 +112,7 @@ run "$qvsh" -c "$uri" define "$data/virt-install.xml"
 expect_rc "a virt-install domain with unsupported devices fails" 1
 expect_in "and lists what is unsupported, with lines" "$err" "virt-install.xml: 8 items are not supported by qvirt:
   line 38: unsupported value 'qemu-xhci' for attribute 'model' of <controller> (supported: 'virtio-scsi', 'pci-root', 'pcie-root', 'none')"
-expect_in "... values and elements alike" "$err" "  line 55: unsupported graphics type 'spice' (supported: 'vnc')
+expect_in "... values and elements alike" "$err" "  line 55: unsupported value 'spice' for attribute 'type' of <graphics> (supported: 'vnc')
   line 58: element <sound> in <devices>
   line 62: element <redirdev> in <devices>"
 run "$qvsh" -r -c "$uri" define "$ex"
@@ -138,5 +138,16 @@ QVIRT_DEFAULT_URI=$uri run "$qvsh" list --all --name
 expect_eq "QVIRT_DEFAULT_URI chooses the root" "$out" "debian12-headless"
 run "$qvsh" -c "$uri" uri
 expect_eq "uri prints the connection URI" "$out" "$uri"
+
+# ---- the zh_CN catalogue is real and used ----
+mkdir -p "$TAP_TMP/locale/zh_CN/LC_MESSAGES"
+if msgfmt -o "$TAP_TMP/locale/zh_CN/LC_MESSAGES/qvirt.mo" "$abs_top_srcdir/po/zh_CN.po"; then
+    LC_ALL=C.UTF-8 LANGUAGE=zh_CN QVIRT_LOCALEDIR=$TAP_TMP/locale run "$qvsh" -c "$uri" undefine nosuch
+    expect_eq "messages come out in Chinese under LANGUAGE=zh_CN" "$err" "错误：获取域 'nosuch' 失败"
+    LC_ALL=C.UTF-8 LANGUAGE=zh_CN QVIRT_LOCALEDIR=$TAP_TMP/locale run "$qvsh" -c "$uri" define "$data/err-unknown-element.xml"
+    expect_in "library messages too" "$err" "第 8 行：元素 <watchdog>（位于 <devices> 中）"
+else
+    not_ok "msgfmt compiles po/zh_CN.po"
+fi
 
 done_testing

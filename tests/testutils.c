@@ -94,6 +94,21 @@ void testInit(int *argc, char ***argv)
     g_random_set_seed(20261125);
 }
 
+int testRemoveTree(const char *dir)
+{
+    const char *argv[] = { "rm", "-rf", "--", dir, NULL };
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                      &status, &err) ||
+        !g_spawn_check_wait_status(status, &err)) {
+        g_printerr("cannot remove %s: %s\n", dir, err->message);
+        return -1;
+    }
+    return 0;
+}
+
 const char *testLastError(void)
 {
     return qvGetLastError() ? qvGetLastErrorMessage() : "<no error reported>";

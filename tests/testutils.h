@@ -19,5 +19,8 @@ GPtrArray *testListCases(const char *subdir, const char *suffix);
 /* Set up GLib's test framework, the library's i18n, and a deterministic random seed. */
 void testInit(int *argc, char ***argv);
 
+/* Remove a scratch directory and everything in it; 0 on success. */
+int testRemoveTree(const char *dir);
+
 /* The text of the last error, with a placeholder for a missing one. */
 const char *testLastError(void);

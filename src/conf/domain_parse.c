@@ -70,17 +70,8 @@ static int domainParseUIntText(xmlNodePtr node, unsigned int *out)
 {
     g_autofree char *text = qvXMLText(node);
     g_autofree char *what = g_strdup_printf("<%s>", (const char *)node->name);
-    unsigned long long v;
 
-    if (qvXMLParseULL(node, what, text, &v) < 0)
-        return -1;
-    if (v > UINT_MAX) {
-        qvXMLReportNodeError(QV_ERR_XML_ERROR, node, _("value '%s' for %s is too large"), text,
-                             what);
-        return -1;
-    }
-    *out = (unsigned int)v;
-    return 0;
+    return qvXMLParseUInt(node, what, text, out);
 }
 
 /* An element whose only content is an enum word, e.g. <on_reboot>restart</on_reboot>. */
@@ -179,7 +170,6 @@ static int domainParseGeneral(xmlNodePtr root, domainDef *def, unsigned int flag
 static int domainParseMemoryAndVCPU(xmlNodePtr root, domainDef *def)
 {
     xmlNodePtr node;
-    g_autofree char *placement = NULL;
     unsigned int current = 0;
 
     if (!(node = qvXMLChild(root, "memory"))) {
@@ -196,13 +186,8 @@ static int domainParseMemoryAndVCPU(xmlNodePtr root, domainDef *def)
     if ((node = qvXMLChild(root, "vcpu"))) {
         if (domainParseUIntText(node, &def->maxvcpus) < 0)
             return -1;
-        if ((placement = qvXMLProp(node, "placement")) && STRNEQ(placement, "static")) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                                 _("unsupported value '%s' for attribute 'placement' of <vcpu> "
-                                   "(supported: 'static')"),
-                                 placement);
+        if (qvXMLPropFixed(node, "placement", "static", 0) < 0)
             return -1;
-        }
         if (qvXMLPropUInt(node, "current", 0, &current) < 0)
             return -1;
     }
@@ -291,8 +276,6 @@ static int domainParseCPU(xmlNodePtr root, domainDef *def)
     xmlNodePtr cpu = qvXMLChild(root, "cpu");
     xmlNodePtr node;
     g_autofree char *mode = NULL;
-    g_autofree char *match = NULL;
-    g_autofree char *check = NULL;
     int rc;
 
     if (!cpu)
@@ -308,19 +291,8 @@ static int domainParseCPU(xmlNodePtr root, domainDef *def)
         if (qvXMLPropEnum(cpu, "mode", ENUM(domainCPUMode), QV_XML_NONZERO, &def->cpu.mode) < 0)
             return -1;
     }
-    if ((match = qvXMLProp(cpu, "match")) && STRNEQ(match, "exact")) {
-        qvXMLReportNodeError(
-            QV_ERR_CONFIG_UNSUPPORTED, cpu,
-            _("unsupported value '%s' for attribute 'match' of <cpu> (supported: 'exact')"), match);
+    if (qvXMLPropFixed(cpu, "match", "exact", 0) < 0 || qvXMLPropFixed(cpu, "check", "none", 0) < 0)
         return -1;
-    }
-    if ((check = qvXMLProp(cpu, "check")) && STRNEQ(check, "none")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, cpu,
-                             _("unsupported value '%s' for attribute 'check' of <cpu> (supported: "
-                               "'none': qvirt does not compare CPU features with the host)"),
-                             check);
-        return -1;
-    }
     if (qvXMLPropEnum(cpu, "migratable", ENUM(domainTristateSwitch), QV_XML_NONZERO,
                       &def->cpu.migratable) < 0)
         return -1;
@@ -482,7 +454,6 @@ static int domainParseDisk(xmlNodePtr node, domainDiskDef **ret)
 {
     domainDiskDef *disk = g_new0(domainDiskDef, 1);
     xmlNodePtr driver, target;
-    g_autofree char *driverName = NULL;
     int rc;
 
     *ret = disk; /* the caller frees it on failure too */
@@ -492,11 +463,8 @@ static int domainParseDisk(xmlNodePtr node, domainDiskDef **ret)
         return -1;
 
     if ((driver = qvXMLChild(node, "driver"))) {
-        if ((driverName = qvXMLProp(driver, "name")) && STRNEQ(driverName, "qemu")) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, driver,
-                                 _("unsupported disk driver '%s' (supported: 'qemu')"), driverName);
+        if (qvXMLPropFixed(driver, "name", "qemu", 0) < 0)
             return -1;
-        }
         if (qvXMLPropEnum(driver, "type", ENUM(domainDiskFormat), 0, &disk->src->format) < 0 ||
             qvXMLPropEnum(driver, "cache", ENUM(domainDiskCache), 0, &disk->cache) < 0 ||
             qvXMLPropEnum(driver, "io", ENUM(domainDiskIO), 0, &disk->io) < 0 ||
@@ -603,16 +571,11 @@ static int domainParseController(xmlNodePtr node, domainControllerDef **ret)
 static int domainParseNet(xmlNodePtr node, domainNetDef **ret)
 {
     domainNetDef *net = g_new0(domainNetDef, 1);
-    g_autofree char *type = qvXMLProp(node, "type");
     xmlNodePtr child;
 
     *ret = net;
-    if (!type || STRNEQ(type, "user")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported interface type '%s' (supported: 'user')"),
-                             type ? type : "");
+    if (qvXMLPropFixed(node, "type", "user", QV_XML_REQUIRED) < 0)
         return -1;
-    }
     if ((child = qvXMLChild(node, "mac"))) {
         g_autofree char *addr = qvXMLProp(child, "address");
 
@@ -702,20 +665,13 @@ static int domainParseSerialTarget(xmlNodePtr node, domainChrDef *chr, bool cons
 {
     xmlNodePtr target = qvXMLChild(node, "target");
     xmlNodePtr model;
-    g_autofree char *type = NULL;
     int port = -1;
 
     chr->targetPort = -1;
     if (!target)
         return 0;
-    type = qvXMLProp(target, "type");
-    if (type && STRNEQ(type, console ? "serial" : "isa-serial")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, target,
-                             _("unsupported %s target type '%s' (supported: '%s')"),
-                             console ? "console" : "serial", type,
-                             console ? "serial" : "isa-serial");
+    if (qvXMLPropFixed(target, "type", console ? "serial" : "isa-serial", 0) < 0)
         return -1;
-    }
     if (qvXMLPropInt(target, "port", 0, &port) < 0)
         return -1;
     if (port < -1) {
@@ -723,16 +679,9 @@ static int domainParseSerialTarget(xmlNodePtr node, domainChrDef *chr, bool cons
         return -1;
     }
     chr->targetPort = port;
-    if (!console && (model = qvXMLChild(target, "model"))) {
-        g_autofree char *name = qvXMLProp(model, "name");
-
-        if (!name || STRNEQ(name, "isa-serial")) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, model,
-                                 _("unsupported serial model '%s' (supported: 'isa-serial')"),
-                                 name ? name : "");
-            return -1;
-        }
-    }
+    if (!console && (model = qvXMLChild(target, "model")) &&
+        qvXMLPropFixed(model, "name", "isa-serial", QV_XML_REQUIRED) < 0)
+        return -1;
     return 0;
 }
 
@@ -740,20 +689,14 @@ static int domainParseChannelTarget(xmlNodePtr node, domainChrDef *chr, unsigned
 {
     xmlNodePtr target = qvXMLChild(node, "target");
     xmlNodePtr addr;
-    g_autofree char *type = NULL;
     int state = DOMAIN_CHR_STATE_DEFAULT;
 
     if (!target) {
         qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s", _("missing <target> in <channel>"));
         return -1;
     }
-    type = qvXMLProp(target, "type");
-    if (!type || STRNEQ(type, "virtio")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, target,
-                             _("unsupported channel target type '%s' (supported: 'virtio')"),
-                             type ? type : "");
+    if (qvXMLPropFixed(target, "type", "virtio", QV_XML_REQUIRED) < 0)
         return -1;
-    }
     chr->targetName = qvXMLProp(target, "name");
     if (chr->targetName &&
         (!*chr->targetName || strlen(chr->targetName) > 255 ||
@@ -773,16 +716,10 @@ static int domainParseChannelTarget(xmlNodePtr node, domainChrDef *chr, unsigned
         chr->state = state;
 
     if ((addr = qvXMLChild(node, "address"))) {
-        g_autofree char *atype = qvXMLProp(addr, "type");
         unsigned int controller = 0, bus = 0;
 
-        if (!atype || STRNEQ(atype, "virtio-serial")) {
-            qvXMLReportNodeError(
-                QV_ERR_CONFIG_UNSUPPORTED, addr,
-                _("unsupported channel address type '%s' (supported: 'virtio-serial')"),
-                atype ? atype : "");
+        if (qvXMLPropFixed(addr, "type", "virtio-serial", QV_XML_REQUIRED) < 0)
             return -1;
-        }
         if (qvXMLPropUInt(addr, "controller", 0, &controller) < 0 ||
             qvXMLPropUInt(addr, "bus", 0, &bus) < 0 ||
             qvXMLPropUInt(addr, "port", 0, &chr->vsPort) < 0)
@@ -824,18 +761,13 @@ static int domainParseChr(xmlNodePtr node, int deviceType, unsigned int flags, d
 static int domainParseInput(xmlNodePtr node, domainInputDef **ret)
 {
     domainInputDef *input = g_new0(domainInputDef, 1);
-    g_autofree char *bus = NULL;
 
     *ret = input;
     if (qvXMLPropEnum(node, "type", ENUM(domainInputType), QV_XML_REQUIRED, &input->type) < 0)
         return -1;
-    if ((bus = qvXMLProp(node, "bus")) && STRNEQ(bus, "ps2")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported input bus '%s' (supported: 'ps2', the machine's "
-                               "built-in mouse and keyboard)"),
-                             bus);
+    /* only the machine's built-in PS/2 mouse and keyboard */
+    if (qvXMLPropFixed(node, "bus", "ps2", 0) < 0)
         return -1;
-    }
     domainParseIgnoreAlias(node);
     return 0;
 }
@@ -843,7 +775,6 @@ static int domainParseInput(xmlNodePtr node, domainInputDef **ret)
 static int domainParseGraphics(xmlNodePtr node, domainGraphicsDef **ret)
 {
     domainGraphicsDef *gr = g_new0(domainGraphicsDef, 1);
-    g_autofree char *type = qvXMLProp(node, "type");
     g_autofree char *listenAddr = NULL;
     xmlNodePtr listen;
     bool autoport = false;
@@ -851,12 +782,8 @@ static int domainParseGraphics(xmlNodePtr node, domainGraphicsDef **ret)
 
     *ret = gr;
     gr->port = -1;
-    if (!type || STRNEQ(type, "vnc")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported graphics type '%s' (supported: 'vnc')"),
-                             type ? type : "");
+    if (qvXMLPropFixed(node, "type", "vnc", QV_XML_REQUIRED) < 0)
         return -1;
-    }
     if (qvXMLPropInt(node, "port", 0, &gr->port) < 0 ||
         (rc = qvXMLPropBool(node, "autoport", "yes", "no", 0, &autoport)) < 0)
         return -1;
@@ -870,14 +797,8 @@ static int domainParseGraphics(xmlNodePtr node, domainGraphicsDef **ret)
     }
     gr->listen = qvXMLProp(node, "listen");
     if ((listen = qvXMLChild(node, "listen"))) {
-        g_autofree char *ltype = qvXMLProp(listen, "type");
-
-        if (!ltype || STRNEQ(ltype, "address")) {
-            qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, listen,
-                                 _("unsupported listen type '%s' (supported: 'address')"),
-                                 ltype ? ltype : "");
+        if (qvXMLPropFixed(listen, "type", "address", QV_XML_REQUIRED) < 0)
             return -1;
-        }
         listenAddr = qvXMLProp(listen, "address");
         if (listenAddr && gr->listen && STRNEQ(listenAddr, gr->listen)) {
             qvXMLReportNodeError(QV_ERR_XML_ERROR, listen,
@@ -896,8 +817,6 @@ static int domainParseGraphics(xmlNodePtr node, domainGraphicsDef **ret)
 static int domainParseVideo(xmlNodePtr node, int *model)
 {
     xmlNodePtr m = qvXMLChild(node, "model");
-    g_autofree char *heads = NULL;
-    g_autofree char *primary = NULL;
 
     *model = DOMAIN_VIDEO_VGA;
     domainParseIgnoreAlias(node);
@@ -906,28 +825,19 @@ static int domainParseVideo(xmlNodePtr node, int *model)
     if (qvXMLPropEnum(m, "type", ENUM(domainVideoModel), QV_XML_REQUIRED, model) < 0)
         return -1;
     /* the only values that can be: what libvirt prints for one plain video device */
-    if (((heads = qvXMLProp(m, "heads")) && STRNEQ(heads, "1")) ||
-        ((primary = qvXMLProp(m, "primary")) && STRNEQ(primary, "yes"))) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, m, "%s",
-                             _("only one head on the primary video device is supported"));
+    if (qvXMLPropFixed(m, "heads", "1", 0) < 0 || qvXMLPropFixed(m, "primary", "yes", 0) < 0)
         return -1;
-    }
     return 0;
 }
 
 static int domainParseRNG(xmlNodePtr node, domainRNGDef **ret)
 {
     domainRNGDef *rng = g_new0(domainRNGDef, 1);
-    g_autofree char *model = qvXMLProp(node, "model");
     xmlNodePtr backend;
 
     *ret = rng;
-    if (!model || STRNEQ(model, "virtio")) {
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported rng model '%s' (supported: 'virtio')"),
-                             model ? model : "");
+    if (qvXMLPropFixed(node, "model", "virtio", QV_XML_REQUIRED) < 0)
         return -1;
-    }
     if (!(backend = qvXMLChild(node, "backend"))) {
         qvXMLReportNodeError(QV_ERR_XML_ERROR, node, "%s", _("missing <backend> in <rng>"));
         return -1;

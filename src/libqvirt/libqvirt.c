@@ -31,7 +31,7 @@ int qvRegisterDriver(const qvDriver *driver)
 
 static gpointer qvOnceInit(gpointer data)
 {
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, QV_LOCALEDIR());
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     qvLogSetFromEnv();
     if (qemuRegister() < 0)

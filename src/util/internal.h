@@ -8,6 +8,11 @@
 
 #include <qvirt/qvirt.h>
 
+/* Where the message catalogues are: $QVIRT_LOCALEDIR, else the installed ones. */
+#define QV_LOCALEDIR()                                                                         \
+    (g_getenv("QVIRT_LOCALEDIR") && *g_getenv("QVIRT_LOCALEDIR") ? g_getenv("QVIRT_LOCALEDIR") \
+                                                                 : LOCALEDIR)
+
 #define STREQ(a, b) (strcmp((a), (b)) == 0)
 #define STRNEQ(a, b) (strcmp((a), (b)) != 0)
 #define STREQ_NULLABLE(a, b) (g_strcmp0((a), (b)) == 0)

@@ -404,6 +404,29 @@ static int qvXMLPropRequired(xmlNodePtr node, const char *name, unsigned int fla
     return 0;
 }
 
+static void qvXMLReportUnsupportedValue(xmlNodePtr node, const char *name, const char *value,
+                                        const char *choices)
+{
+    qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
+                         _("unsupported value '%s' for attribute '%s' of <%s> (supported: %s)"),
+                         value, name, (const char *)node->name, choices);
+}
+
+int qvXMLPropFixed(xmlNodePtr node, const char *name, const char *expected, unsigned int flags)
+{
+    g_autofree char *str = qvXMLProp(node, name);
+
+    if (!str)
+        return qvXMLPropRequired(node, name, flags);
+    if (STRNEQ(str, expected)) {
+        g_autofree char *choice = g_strdup_printf("'%s'", expected);
+
+        qvXMLReportUnsupportedValue(node, name, str, choice);
+        return -1;
+    }
+    return 1;
+}
+
 int qvXMLPropEnum(xmlNodePtr node, const char *name, qvEnumFromStringFunc from,
                   qvEnumToStringFunc to, unsigned int flags, int *val)
 {
@@ -416,9 +439,7 @@ int qvXMLPropEnum(xmlNodePtr node, const char *name, qvEnumFromStringFunc from,
     if (v < 0 || (v == 0 && (flags & QV_XML_NONZERO))) {
         g_autofree char *choices = qvXMLEnumChoices(to, flags & QV_XML_NONZERO);
 
-        qvXMLReportNodeError(QV_ERR_CONFIG_UNSUPPORTED, node,
-                             _("unsupported value '%s' for attribute '%s' of <%s> (supported: %s)"),
-                             str, name, (const char *)node->name, choices);
+        qvXMLReportUnsupportedValue(node, name, str, choices);
         return -1;
     }
     *val = v;
@@ -442,15 +463,10 @@ int qvXMLParseULL(xmlNodePtr node, const char *what, const char *str, unsigned l
     return 0;
 }
 
-int qvXMLPropUInt(xmlNodePtr node, const char *name, unsigned int flags, unsigned int *val)
+int qvXMLParseUInt(xmlNodePtr node, const char *what, const char *str, unsigned int *val)
 {
-    g_autofree char *str = qvXMLProp(node, name);
-    g_autofree char *what = NULL;
     unsigned long long v;
 
-    if (!str)
-        return qvXMLPropRequired(node, name, flags);
-    what = g_strdup_printf(_("attribute '%s' of <%s>"), name, (const char *)node->name);
     if (qvXMLParseULL(node, what, str, &v) < 0)
         return -1;
     if (v > UINT_MAX) {
@@ -459,7 +475,18 @@ int qvXMLPropUInt(xmlNodePtr node, const char *name, unsigned int flags, unsigne
         return -1;
     }
     *val = (unsigned int)v;
-    return 1;
+    return 0;
+}
+
+int qvXMLPropUInt(xmlNodePtr node, const char *name, unsigned int flags, unsigned int *val)
+{
+    g_autofree char *str = qvXMLProp(node, name);
+    g_autofree char *what = NULL;
+
+    if (!str)
+        return qvXMLPropRequired(node, name, flags);
+    what = g_strdup_printf(_("attribute '%s' of <%s>"), name, (const char *)node->name);
+    return qvXMLParseUInt(node, what, str, val) < 0 ? -1 : 1;
 }
 
 int qvXMLPropInt(xmlNodePtr node, const char *name, unsigned int flags, int *val)

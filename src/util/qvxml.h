@@ -44,9 +44,13 @@ int qvXMLPropEnum(xmlNodePtr node, const char *name, qvEnumFromStringFunc from,
                   qvEnumToStringFunc to, unsigned int flags, int *val);
 int qvXMLPropUInt(xmlNodePtr node, const char *name, unsigned int flags, unsigned int *val);
 int qvXMLPropInt(xmlNodePtr node, const char *name, unsigned int flags, int *val);
+/* An attribute that has one supported value (e.g. type='user'); anything else is
+ * reported as unsupported, naming the supported value. */
+int qvXMLPropFixed(xmlNodePtr node, const char *name, const char *expected, unsigned int flags);
 int qvXMLPropBool(xmlNodePtr node, const char *name, const char *yes, const char *no,
                   unsigned int flags, bool *val);
 int qvXMLParseULL(xmlNodePtr node, const char *what, const char *str, unsigned long long *val);
+int qvXMLParseUInt(xmlNodePtr node, const char *what, const char *str, unsigned int *val);
 
 /*
  * Report every element and attribute under root that no accessor consumed, with its
