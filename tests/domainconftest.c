@@ -186,6 +186,25 @@ static void testCopy(void)
     g_assert_cmpstr(a, ==, b);
 }
 
+/* A copy of a running definition keeps knowing which paths were chosen for the run. */
+static void testCopyKeepsAutoPaths(void)
+{
+    g_autoptr(domainDef) def = testParseFile("qemuxml2argvdata", "agent-channel");
+    g_autoptr(qemuDriverConfig) cfg = qemuDriverConfigNew("/var/lib/qvirt");
+    g_autoptr(domainDef) copy = NULL;
+    g_autofree char *inactive = NULL;
+
+    g_assert_nonnull(def);
+    def->id = 2;
+    g_assert_cmpint(qemuDomainPrepareChannels(cfg, def), ==, 0);
+    copy = domainDefCopy(def);
+    g_assert_nonnull(copy);
+    g_assert_cmpint(copy->id, ==, 2);
+    g_assert_true(copy->channels[0]->source.autopath);
+    inactive = domainDefFormat(copy, DOMAIN_DEF_FORMAT_INACTIVE);
+    g_assert_null(strstr(inactive, "domain-2-"));
+}
+
 /* Every example shipped to users is valid and parses. */
 static void testExamples(void)
 {
@@ -232,6 +251,7 @@ int main(int argc, char **argv)
     g_test_add_func("/domainconf/mac", testMac);
     g_test_add_func("/domainconf/short-name", testShortName);
     g_test_add_func("/domainconf/copy", testCopy);
+    g_test_add_func("/domainconf/copy-keeps-auto-paths", testCopyKeepsAutoPaths);
     g_test_add_func("/domainconf/examples", testExamples);
     return g_test_run();
 }

@@ -131,12 +131,15 @@ domainDef *domainDefCopy(const domainDef *def)
 {
     g_autofree char *xml = domainDefFormat(def, 0);
     domainDef *copy;
+    size_t i;
 
     if (!(copy = domainDefParseString(xml, "(domain_copy)",
                                       DOMAIN_DEF_PARSE_LIVE | DOMAIN_DEF_PARSE_SKIP_SCHEMA)))
         return NULL;
     /* runtime-only parts the XML does not round-trip */
     copy->id = def->id;
+    for (i = 0; i < def->nchannels && i < copy->nchannels; i++)
+        copy->channels[i]->source.autopath = def->channels[i]->source.autopath;
     return copy;
 }
 

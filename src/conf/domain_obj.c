@@ -180,6 +180,20 @@ void domainObjListRemove(domainObjList *list, domainObj *obj)
     g_mutex_unlock(&list->lock);
 }
 
+void domainObjListReplace(domainObjList *list, domainObjList *with)
+{
+    GHashTable *old;
+
+    g_mutex_lock(&list->lock);
+    g_mutex_lock(&with->lock);
+    old = list->byName;
+    list->byName = with->byName;
+    with->byName = old;
+    g_hash_table_remove_all(with->byName);
+    g_mutex_unlock(&with->lock);
+    g_mutex_unlock(&list->lock);
+}
+
 static gint domainObjCompareName(gconstpointer a, gconstpointer b)
 {
     const domainObj *x = *(domainObj *const *)a;

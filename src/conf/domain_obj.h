@@ -41,5 +41,8 @@ domainObj *domainObjListFindByID(domainObjList *list, int id);
  */
 domainObj *domainObjListAdd(domainObjList *list, domainDef *def, domainDef **oldDef);
 void domainObjListRemove(domainObjList *list, domainObj *obj);
+/* Make list hold exactly the objects of with (which is left empty), atomically for
+ * concurrent readers of list. */
+void domainObjListReplace(domainObjList *list, domainObjList *with);
 /* All objects, as new references, sorted by name. */
 GPtrArray *domainObjListCollect(domainObjList *list);

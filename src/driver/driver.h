@@ -30,3 +30,5 @@ struct _qvDriver {
 
 /* Drivers register at library initialisation; connections try them in order. */
 int qvRegisterDriver(const qvDriver *driver);
+/* The i-th registered driver, or NULL past the last. */
+const qvDriver *qvDriverNth(size_t i);

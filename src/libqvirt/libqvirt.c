@@ -14,21 +14,6 @@
 
 QV_LOG_INIT("libqvirt");
 
-#define QV_MAX_DRIVERS 8
-
-static const qvDriver *qvDrivers[QV_MAX_DRIVERS];
-static size_t qvNDrivers;
-
-int qvRegisterDriver(const qvDriver *driver)
-{
-    if (qvNDrivers >= QV_MAX_DRIVERS) {
-        qvReportError(QV_ERR_INTERNAL_ERROR, "%s", _("too many drivers registered"));
-        return -1;
-    }
-    qvDrivers[qvNDrivers++] = driver;
-    return 0;
-}
-
 static gpointer qvOnceInit(gpointer data)
 {
     bindtextdomain(GETTEXT_PACKAGE, QV_LOCALEDIR());
@@ -65,6 +50,7 @@ static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
 {
     g_autoptr(GUri) uri = NULL;
     g_autoptr(GError) err = NULL;
+    const qvDriver *driver;
     qvConnectPtr conn;
     size_t i;
 
@@ -80,12 +66,12 @@ static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
         return NULL;
     }
     conn = qvConnectNew(name, flags);
-    for (i = 0; i < qvNDrivers; i++) {
-        int rc = qvDrivers[i]->connectOpen(conn, uri, flags);
+    for (i = 0; (driver = qvDriverNth(i)); i++) {
+        int rc = driver->connectOpen(conn, uri, flags);
 
         if (rc == QV_DRV_OPEN_SUCCESS) {
-            conn->driver = qvDrivers[i];
-            QV_DEBUG("connection %p to '%s' opened by driver %s", conn, name, qvDrivers[i]->name);
+            conn->driver = driver;
+            QV_DEBUG("connection %p to '%s' opened by driver %s", conn, name, driver->name);
             return conn;
         }
         if (rc == QV_DRV_OPEN_ERROR) {

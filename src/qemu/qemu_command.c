@@ -607,6 +607,18 @@ qemuCommand *qemuBuildCommandLine(const qemuDriverConfig *cfg, const domainDef *
     return g_steal_pointer(&cmd);
 }
 
+/* Shell-quote only what needs it, so that plain words stay readable. */
+static void qemuBufferAddQuoted(GString *buf, const char *word)
+{
+    if (*word && !strpbrk(word, " '\"\\$`{}[]*?;&|<>()!#~\t\n")) {
+        g_string_append(buf, word);
+    } else {
+        g_autofree char *quoted = g_shell_quote(word);
+
+        g_string_append(buf, quoted);
+    }
+}
+
 char *qemuCommandToString(const qemuCommand *cmd, bool multiline)
 {
     g_autoptr(GString) buf = g_string_new(NULL);
@@ -614,30 +626,18 @@ char *qemuCommandToString(const qemuCommand *cmd, bool multiline)
     guint i;
 
     for (i = 0; i < cmd->env->len; i++) {
-        g_autofree char *q = g_shell_quote(cmd->env->pdata[i]);
-        const char *item = cmd->env->pdata[i];
-
-        /* quote only what needs it, so that plain words stay readable */
-        g_string_append(buf, strpbrk(item, " '\"\\$`{}[]*?;&|<>()!#~\t\n") ? q : item);
+        qemuBufferAddQuoted(buf, cmd->env->pdata[i]);
         g_string_append(buf, sep);
     }
     for (i = 0; i < cmd->argv->len; i++) {
         const char *arg = cmd->argv->pdata[i];
 
+        qemuBufferAddQuoted(buf, arg);
+        /* in the multi-line form, "-opt value" share a line */
         if (multiline && i > 0 && arg[0] == '-' && i + 1 < cmd->argv->len &&
             ((const char *)cmd->argv->pdata[i + 1])[0] != '-') {
-            /* "-opt value" on one line */
-            g_autofree char *q1 = g_shell_quote(arg);
-            g_autofree char *q2 = g_shell_quote(cmd->argv->pdata[i + 1]);
-            const char *v = cmd->argv->pdata[i + 1];
-
-            g_string_append_printf(buf, "%s %s", arg,
-                                   strpbrk(v, " '\"\\$`{}[]*?;&|<>()!#~\t\n") ? q2 : v);
-            i++;
-        } else {
-            g_autofree char *q = g_shell_quote(arg);
-
-            g_string_append(buf, strpbrk(arg, " '\"\\$`{}[]*?;&|<>()!#~\t\n") ? q : arg);
+            g_string_append_c(buf, ' ');
+            qemuBufferAddQuoted(buf, cmd->argv->pdata[++i]);
         }
         if (i + 1 < cmd->argv->len)
             g_string_append(buf, sep);

@@ -66,8 +66,7 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
 
     if (!(dir = g_dir_open(driver->cfg->configDir, 0, &err))) {
         if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            domainObjListFree(driver->domains);
-            driver->domains = g_steal_pointer(&list);
+            domainObjListReplace(driver->domains, list);
             return 0;
         }
         qvReportError(QV_ERR_OPERATION_FAILED, _("cannot read directory '%s': %s"),
@@ -104,8 +103,7 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
         def = NULL;
         domainDefFree(old);
     }
-    domainObjListFree(driver->domains);
-    driver->domains = g_steal_pointer(&list);
+    domainObjListReplace(driver->domains, list);
     return 0;
 }
 
@@ -161,8 +159,10 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
             driver = g_new0(qemuDriver, 1);
             driver->refs = 1;
             driver->cfg = g_steal_pointer(&cfg);
+            driver->domains = domainObjListNew();
             if (qemuDriverLoadConfigs(driver) < 0) {
                 g_mutex_unlock(&qemuDriversLock);
+                domainObjListFree(driver->domains);
                 qemuDriverConfigFree(driver->cfg);
                 g_free(driver);
                 return QV_DRV_OPEN_ERROR;
