@@ -4,7 +4,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -14,253 +13,50 @@
 #include "qverror.h"
 #include "qveventthread.h"
 #include "qvjson.h"
+#include "testfakepeer.h"
 #include "testutils.h"
 
-#define SERVER_WAIT_MS 5000
-
-typedef struct {
-    int fd;
-    GPtrArray *script;
-    qemuAgent *agent;
-    char *lastId;
-    long long syncId;
-    GString *in;
-    char *error;
-    int line;
-} testServer;
-
-static const char *testCodeName(int code)
+/* Directives only an agent peer knows: syncs, and what QEMU would tell the client. */
+static bool agentPeerHook(testFakePeer *peer, const char *cmd, const char *arg, void *opaque)
 {
-    switch (code) {
-    case QV_ERR_AGENT_NOT_CONFIGURED:
-        return "AGENT_NOT_CONFIGURED";
-    case QV_ERR_AGENT_NOT_CONNECTED:
-        return "AGENT_NOT_CONNECTED";
-    case QV_ERR_AGENT_SYNC_TIMEOUT:
-        return "AGENT_SYNC_TIMEOUT";
-    case QV_ERR_AGENT_COMMAND_TIMEOUT:
-        return "AGENT_COMMAND_TIMEOUT";
-    case QV_ERR_AGENT_COMMAND_FAILED:
-        return "AGENT_COMMAND_FAILED";
-    case QV_ERR_AGENT_UNSUPPORTED:
-        return "AGENT_UNSUPPORTED";
-    case QV_ERR_AGENT_GUEST_FROZEN:
-        return "AGENT_GUEST_FROZEN";
-    case QV_ERR_AGENT_MALFORMED_REPLY:
-        return "AGENT_MALFORMED_REPLY";
-    case QV_ERR_AGENT_QUARANTINED:
-        return "AGENT_QUARANTINED";
-    case QV_ERR_INVALID_ARG:
-        return "INVALID_ARG";
-    default:
-        return "OTHER";
+    qemuAgent *agent = opaque;
+
+    if (STREQ(cmd, "recv-sync") || STREQ(cmd, "sync")) {
+        g_autofree char *line = testFakePeerReadLine(peer, true);
+        g_autofree char *err = NULL;
+        g_autoptr(qvJSONValue) v = line ? qvJSONParse(line, strlen(line), 64, &err) : NULL;
+
+        if (!v ||
+            g_strcmp0(qvJSONGetString(qvJSONObjectGet(v, "execute")), "guest-sync-delimited") !=
+                0 ||
+            qvJSONGetLLong(qvJSONObjectGet(qvJSONObjectGet(v, "arguments"), "id"), &peer->syncId) <
+                0) {
+            testFakePeerFail(peer, "expected 0xFF + guest-sync-delimited, got '%s'", NULLSTR(line));
+            return true;
+        }
+        if (STREQ(cmd, "sync")) {
+            /* what qemu-ga 7.2 really sends: an error for the 0xFF, then the answer */
+            g_autofree char *r = g_strdup_printf(
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, "
+                "stray '\\uFFFD'\"}}\n\xff{\"return\": %lld}\n",
+                peer->syncId);
+
+            testFakePeerWrite(peer, r, strlen(r));
+        }
+    } else if (STREQ(cmd, "send-sync")) {
+        g_autofree char *r = g_strdup_printf("\xff{\"return\": %lld}\n", peer->syncId);
+
+        testFakePeerWrite(peer, r, strlen(r));
+    } else if (STREQ(cmd, "event")) {
+        qemuAgentNotifyEvent(agent, STREQ(arg, "RESET")     ? QEMU_AGENT_EVENT_RESET
+                                    : STREQ(arg, "SUSPEND") ? QEMU_AGENT_EVENT_SUSPEND
+                                                            : QEMU_AGENT_EVENT_SHUTDOWN);
+    } else if (STREQ(cmd, "channel")) {
+        qemuAgentNotifyChannelState(agent, STREQ(arg, "open"));
+    } else {
+        return false;
     }
-}
-
-/* ---- the fake agent (its own thread, blocking I/O with bounds) ---- */
-
-static void serverFail(testServer *srv, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void serverFail(testServer *srv, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (srv->error)
-        return;
-    va_start(ap, fmt);
-    srv->error = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-}
-
-static bool serverFill(testServer *srv, int timeoutMs)
-{
-    struct pollfd pfd = { .fd = srv->fd, .events = POLLIN };
-    char buf[65536];
-    ssize_t n;
-
-    if (poll(&pfd, 1, timeoutMs) <= 0)
-        return false;
-    n = read(srv->fd, buf, sizeof(buf));
-    if (n <= 0)
-        return false;
-    g_string_append_len(srv->in, buf, n);
     return true;
-}
-
-static char *serverReadLine(testServer *srv, bool skipToFF)
-{
-    gint64 deadline = g_get_monotonic_time() + SERVER_WAIT_MS * 1000;
-
-    for (;;) {
-        char *nl;
-
-        if (skipToFF) {
-            char *ff = memchr(srv->in->str, '\xff', srv->in->len);
-
-            if (ff) {
-                g_string_erase(srv->in, 0, ff - srv->in->str + 1);
-                skipToFF = false;
-            } else {
-                g_string_truncate(srv->in, 0);
-            }
-        }
-        if (!skipToFF && (nl = memchr(srv->in->str, '\n', srv->in->len))) {
-            char *line = g_strndup(srv->in->str, nl - srv->in->str);
-
-            g_string_erase(srv->in, 0, nl - srv->in->str + 1);
-            return line;
-        }
-        if (g_get_monotonic_time() > deadline ||
-            !serverFill(srv, (int)((deadline - g_get_monotonic_time()) / 1000) + 1))
-            return NULL;
-    }
-}
-
-static void serverWrite(testServer *srv, const char *data, size_t len)
-{
-    while (len) {
-        ssize_t n = write(srv->fd, data, len);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            serverFail(srv, "write: %s", g_strerror(errno));
-            return;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
-static char *serverWithId(testServer *srv, const char *json)
-{
-    g_autofree char *err = NULL;
-    g_autoptr(qvJSONValue) v = qvJSONParse(json, strlen(json), 64, &err);
-
-    if (!v) {
-        serverFail(srv, "bad JSON in script: %s", err);
-        return NULL;
-    }
-    qvJSONObjectAppend(v, "id", qvJSONNewString(srv->lastId ? srv->lastId : ""));
-    return qvJSONFormat(v, false);
-}
-
-static void serverRun(testServer *srv)
-{
-    guint i;
-
-    for (i = 0; i < srv->script->len && !srv->error; i++) {
-        g_auto(GStrv) w = g_strsplit(srv->script->pdata[i], " ", 2);
-        const char *cmd = w[0];
-        const char *arg = w[1] ? w[1] : "";
-
-        if (STREQ(cmd, "recv-sync") || STREQ(cmd, "sync")) {
-            g_autofree char *line = serverReadLine(srv, true);
-            g_autofree char *err = NULL;
-            g_autoptr(qvJSONValue) v = line ? qvJSONParse(line, strlen(line), 64, &err) : NULL;
-
-            if (!v ||
-                g_strcmp0(qvJSONGetString(qvJSONObjectGet(v, "execute")), "guest-sync-delimited") !=
-                    0 ||
-                qvJSONGetLLong(qvJSONObjectGet(qvJSONObjectGet(v, "arguments"), "id"),
-                               &srv->syncId) < 0) {
-                serverFail(srv, "expected 0xFF + guest-sync-delimited, got '%s'", NULLSTR(line));
-                break;
-            }
-            if (STREQ(cmd, "sync")) {
-                g_autofree char *r = g_strdup_printf(
-                    "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, "
-                    "stray '\\uFFFD'\"}}\n\xff{\"return\": %lld}\n",
-                    srv->syncId);
-
-                serverWrite(srv, r, strlen(r));
-            }
-        } else if (STREQ(cmd, "send-sync")) {
-            g_autofree char *r = g_strdup_printf("\xff{\"return\": %lld}\n", srv->syncId);
-
-            serverWrite(srv, r, strlen(r));
-        } else if (STREQ(cmd, "recv")) {
-            g_auto(GStrv) a = g_strsplit(arg, " ", 2);
-            g_autofree char *line = serverReadLine(srv, false);
-            g_autofree char *err = NULL;
-            g_autoptr(qvJSONValue) v = line ? qvJSONParse(line, strlen(line), 64, &err) : NULL;
-            const char *exec = v ? qvJSONGetString(qvJSONObjectGet(v, "execute")) : NULL;
-            qvJSONValue *id = v ? qvJSONObjectGet(v, "id") : NULL;
-
-            if (!exec || STRNEQ(exec, a[0]) || !qvJSONGetString(id)) {
-                serverFail(srv, "expected %s with an id, got '%s'", a[0], NULLSTR(line));
-                break;
-            }
-            g_free(srv->lastId);
-            srv->lastId = g_strdup(qvJSONGetString(id));
-            if (a[1]) {
-                qvJSONValue *args = qvJSONObjectGet(v, "arguments");
-                g_autofree char *text = args ? qvJSONFormat(args, false) : g_strdup("none");
-
-                if (STRNEQ(text, a[1]))
-                    serverFail(srv, "%s arguments are %s, expected %s", a[0], text, a[1]);
-            }
-        } else if (STREQ(cmd, "reply")) {
-            g_autofree char *r = serverWithId(srv, arg);
-
-            if (r) {
-                serverWrite(srv, r, strlen(r));
-                serverWrite(srv, "\n", 1);
-            }
-        } else if (STREQ(cmd, "trickle")) {
-            g_autofree char *r = serverWithId(srv, arg);
-            size_t k;
-
-            for (k = 0; r && k <= strlen(r); k++) {
-                serverWrite(srv, k < strlen(r) ? r + k : "\n", 1);
-                g_usleep(1000);
-            }
-        } else if (STREQ(cmd, "sendline") || STREQ(cmd, "send")) {
-            g_autofree char *raw = g_strcompress(arg);
-
-            serverWrite(srv, raw, strlen(raw));
-            if (STREQ(cmd, "sendline"))
-                serverWrite(srv, "\n", 1);
-        } else if (STREQ(cmd, "flood")) {
-            g_auto(GStrv) a = g_strsplit(arg, " ", 2);
-            int n = atoi(a[0]), k;
-            g_autofree char *l = g_strdup_printf("%s\n", a[1]);
-
-            for (k = 0; k < n; k++)
-                serverWrite(srv, l, strlen(l));
-        } else if (STREQ(cmd, "bigline")) {
-            /* N bytes of a long JSON string, then (if "nl") a newline */
-            g_auto(GStrv) a = g_strsplit(arg, " ", 2);
-            size_t n = (size_t)g_ascii_strtoull(a[0], NULL, 10);
-            g_autofree char *b = g_malloc(n);
-
-            memset(b, 'a', n);
-            b[0] = '"';
-            serverWrite(srv, b, n);
-            if (a[1] && STREQ(a[1], "nl"))
-                serverWrite(srv, "\"\n", 2);
-        } else if (STREQ(cmd, "sleep")) {
-            g_usleep((gulong)atoi(arg) * 1000);
-        } else if (STREQ(cmd, "silence")) {
-            if (serverFill(srv, atoi(arg)))
-                serverFail(srv, "expected silence, got '%s'", srv->in->str);
-        } else if (STREQ(cmd, "close")) {
-            shutdown(srv->fd, SHUT_RDWR);
-        } else if (STREQ(cmd, "event")) {
-            qemuAgentNotifyEvent(srv->agent, STREQ(arg, "RESET")     ? QEMU_AGENT_EVENT_RESET
-                                             : STREQ(arg, "SUSPEND") ? QEMU_AGENT_EVENT_SUSPEND
-                                                                     : QEMU_AGENT_EVENT_SHUTDOWN);
-        } else if (STREQ(cmd, "channel")) {
-            qemuAgentNotifyChannelState(srv->agent, STREQ(arg, "open"));
-        } else {
-            serverFail(srv, "unknown server directive '%s'", cmd);
-        }
-    }
-}
-
-static gpointer serverThread(gpointer data)
-{
-    serverRun(data);
-    return NULL;
 }
 
 /* ---- the client side: calls and their results as text ---- */
@@ -269,7 +65,7 @@ static char *testResult(int rc, char *text)
 {
     if (rc < 0) {
         g_free(text);
-        return g_strdup_printf("error %s: %s", testCodeName(qvGetLastErrorCode()),
+        return g_strdup_printf("error %s: %s", testErrorCodeName(qvGetLastErrorCode()),
                                qvGetLastErrorMessage());
     }
     return text ? text : g_strdup("ok");
@@ -491,34 +287,65 @@ static void testApplyConfig(qemuAgentConfig *cfg, char **w)
     }
 }
 
+/* An agent on one end of a socketpair, a fake peer on the other. */
+typedef struct {
+    qvEventThread *et;
+    qemuAgent *agent;
+    testFakePeer peer;
+} testSetup;
+
+static void testSetupOpen(testSetup *t, const char *name, const qemuAgentConfig *cfg, int sndbuf)
+{
+    int sv[2];
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+    if (sndbuf)
+        setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+    t->et = qvEventThreadNew("agent-test");
+    t->agent = qemuAgentOpenFD(sv[0], name, qvEventThreadGetContext(t->et), cfg, NULL, NULL);
+    testFakePeerInit(&t->peer, sv[1], agentPeerHook, t->agent);
+}
+
+static void testSetupCheckPeer(testSetup *t, const char *name)
+{
+    if (t->peer.error) {
+        g_test_message("%s: fake agent: %s", name, t->peer.error);
+        g_test_fail();
+    }
+}
+
+static void testSetupClose(testSetup *t)
+{
+    qemuAgentClose(t->agent);
+    close(t->peer.fd);
+    testFakePeerClear(&t->peer);
+    qvEventThreadFree(t->et);
+}
+
+static void testScript(testSetup *t, const char *const *lines)
+{
+    g_ptr_array_set_size(t->peer.script, 0);
+    for (; *lines; lines++)
+        g_ptr_array_add(t->peer.script, g_strdup(*lines));
+}
+
 static void testScenario(gconstpointer data)
 {
     const char *name = data;
     g_autofree char *file = g_strdup_printf("%s.txt", name);
     g_autofree char *path = testDataPath("qemuagentdata", file);
     g_autofree char *text = testLoadFile(path);
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    g_autoptr(GPtrArray) client = g_ptr_array_new();
-    g_autoptr(qvEventThread) et = qvEventThreadNew("agent-test");
-    testServer srv = { .script = g_ptr_array_new(), .in = g_string_new(NULL) };
-    qemuAgentConfig cfg;
+    g_autoptr(GPtrArray) client = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) server = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *result = NULL;
+    qemuAgentConfig cfg;
+    testSetup t = { 0 };
     GThread *thread;
     gint64 elapsed = 0;
-    int sv[2];
     size_t i;
 
     qemuAgentConfigInit(&cfg);
-    for (i = 0; lines[i]; i++) {
-        char *l = g_strstrip(lines[i]);
-
-        if (g_str_has_prefix(l, "client "))
-            g_ptr_array_add(client, l + 7);
-        else if (g_str_has_prefix(l, "server "))
-            g_ptr_array_add(srv.script, l + 7);
-        else if (*l && *l != '#')
-            g_assert_not_reached();
-    }
+    testSplitScenario(text, client, server);
     for (i = 0; i < client->len; i++) {
         if (g_str_has_prefix(client->pdata[i], "config ")) {
             g_auto(GStrv) w = g_strsplit(client->pdata[i], " ", -1);
@@ -526,22 +353,21 @@ static void testScenario(gconstpointer data)
             testApplyConfig(&cfg, w);
         }
     }
-
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
-    srv.fd = sv[1];
-    srv.agent = qemuAgentOpenFD(sv[0], name, qvEventThreadGetContext(et), &cfg, NULL, NULL);
-    thread = g_thread_new("fake-agent", serverThread, &srv);
+    testSetupOpen(&t, name, &cfg, 0);
+    g_ptr_array_extend_and_steal(t.peer.script, g_steal_pointer(&server));
+    thread = testFakePeerStart(&t.peer);
 
     for (i = 0; i < client->len; i++) {
-        g_auto(GStrv) w = g_strsplit(client->pdata[i], " ", -1);
-        const char *rest = strchr(client->pdata[i], ' ') ? strchr(client->pdata[i], ' ') + 1 : "";
+        const char *line = client->pdata[i];
+        g_auto(GStrv) w = g_strsplit(line, " ", -1);
+        const char *rest = strchr(line, ' ') ? strchr(line, ' ') + 1 : "";
 
         if (STREQ(w[0], "call")) {
             gint64 t0 = g_get_monotonic_time();
 
             g_free(result);
             qvResetLastError();
-            result = testCall(srv.agent, w);
+            result = testCall(t.agent, w);
             elapsed = (g_get_monotonic_time() - t0) / 1000;
         } else if (STREQ(w[0], "expect")) {
             if (!strstr(result, rest)) {
@@ -560,7 +386,7 @@ static void testScenario(gconstpointer data)
             qemuAgentStats st;
             size_t k;
 
-            qemuAgentGetStats(srv.agent, &st);
+            qemuAgentGetStats(t.agent, &st);
             for (k = 1; w[k]; k++) {
                 g_auto(GStrv) kv = g_strsplit(w[k], "=", 2);
                 unsigned long long want = g_ascii_strtoull(kv[1], NULL, 10);
@@ -577,32 +403,24 @@ static void testScenario(gconstpointer data)
                 }
             }
         } else if (STREQ(w[0], "set-timeout")) {
-            int rc = qemuAgentSetResponseTimeout(srv.agent, atoi(w[1]));
+            int rc = qemuAgentSetResponseTimeout(t.agent, atoi(w[1]));
 
             g_free(result);
             result = testResult(rc, NULL);
         } else if (STREQ(w[0], "channel")) {
-            qemuAgentNotifyChannelState(srv.agent, STREQ(w[1], "open"));
+            qemuAgentNotifyChannelState(t.agent, STREQ(w[1], "open"));
         } else if (STREQ(w[0], "sleep")) {
             g_usleep((gulong)atoi(w[1]) * 1000);
         } else if (STREQ(w[0], "quarantined")) {
-            g_assert_cmpint(qemuAgentIsQuarantined(srv.agent), ==, STREQ(w[1], "yes"));
+            g_assert_cmpint(qemuAgentIsQuarantined(t.agent), ==, STREQ(w[1], "yes"));
         } else if (STRNEQ(w[0], "config")) {
             g_test_message("%s: unknown client directive '%s'", name, w[0]);
             g_test_fail();
         }
     }
     g_thread_join(thread);
-    if (srv.error) {
-        g_test_message("%s: fake agent, step %d: %s", name, srv.line, srv.error);
-        g_test_fail();
-    }
-    qemuAgentClose(srv.agent);
-    close(sv[1]);
-    g_free(srv.lastId);
-    g_free(srv.error);
-    g_string_free(srv.in, TRUE);
-    g_ptr_array_free(srv.script, TRUE);
+    testSetupCheckPeer(&t, name);
+    testSetupClose(&t);
 }
 
 /* ---- what scripts cannot say: several callers at once ---- */
@@ -626,61 +444,57 @@ static gpointer testCallerThread(gpointer data)
  * turn, each matched to its own reply. */
 static void testQueueAndPriority(void)
 {
-    g_autoptr(qvEventThread) et = qvEventThreadNew("agent-test");
-    testServer srv = { .in = g_string_new(NULL) };
-    qemuAgentConfig cfg;
+    static const char *const script[] = {
+        "sync",
+        "recv guest-ping",
+        "reply {\"return\": {}}",
+        "recv guest-fsfreeze-thaw",
+        "reply {\"return\": 3}",
+        "recv guest-get-time",
+        "reply {\"return\": 1700000000123456789}",
+        NULL,
+    };
     testCaller callers[] = { { .what = "call ping" },
                              { .what = "call time" },
                              { .what = "call thaw-priority" } };
     GThread *threads[3];
-    int sv[2];
+    qemuAgentConfig cfg;
+    testSetup t = { 0 };
     size_t i;
 
     qemuAgentConfigInit(&cfg);
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
-    srv.fd = sv[1];
-    srv.agent = qemuAgentOpenFD(sv[0], "queue", qvEventThreadGetContext(et), &cfg, NULL, NULL);
+    testSetupOpen(&t, "queue", &cfg, 0);
     for (i = 0; i < 3; i++) {
-        callers[i].agent = srv.agent;
+        callers[i].agent = t.agent;
         threads[i] = g_thread_new("caller", testCallerThread, &callers[i]);
         /* the first is in flight before the others queue up */
         g_usleep(i == 0 ? 100000 : 20000);
     }
-    srv.script = g_ptr_array_new();
-    g_ptr_array_add(srv.script, (char *)"sync");
-    g_ptr_array_add(srv.script, (char *)"recv guest-ping");
-    g_ptr_array_add(srv.script, (char *)"reply {\"return\": {}}");
-    g_ptr_array_add(srv.script, (char *)"recv guest-fsfreeze-thaw");
-    g_ptr_array_add(srv.script, (char *)"reply {\"return\": 3}");
-    g_ptr_array_add(srv.script, (char *)"recv guest-get-time");
-    g_ptr_array_add(srv.script, (char *)"reply {\"return\": 1700000000123456789}");
-    serverRun(&srv);
+    testScript(&t, script);
+    testFakePeerRun(&t.peer);
     for (i = 0; i < 3; i++)
         g_thread_join(threads[i]);
-    g_assert_null(srv.error);
+    testSetupCheckPeer(&t, "queue");
     g_assert_cmpstr(callers[0].result, ==, "ok");
     g_assert_cmpstr(callers[1].result, ==, "ok 1700000000.123456789");
     g_assert_cmpstr(callers[2].result, ==, "ok 3");
     for (i = 0; i < 3; i++)
         g_free(callers[i].result);
-    qemuAgentClose(srv.agent);
-    close(sv[1]);
-    g_free(srv.lastId);
-    g_string_free(srv.in, TRUE);
-    g_ptr_array_free(srv.script, TRUE);
+    testSetupClose(&t);
 }
 
 /* A command that cannot be written completely (the agent reads nothing) times out; the
  * next thing on the wire starts with 0xFF, so qemu-ga's parser drops the half object. */
 static void testAbandonedWriteIsFlushed(void)
 {
-    g_autoptr(qvEventThread) et = qvEventThreadNew("agent-test");
+    static const char *const pingScript[] = { "sync", "recv guest-ping", "reply {\"return\": {}}",
+                                              NULL };
     g_autoptr(GString) big = g_string_new("{\"execute\":\"guest-ping\",\"arguments\":{\"pad\":\"");
     g_autofree char *out = NULL;
     qemuAgentConfig cfg;
-    qemuAgent *agent;
-    testServer srv = { .in = g_string_new(NULL) };
-    int sv[2], sndbuf = 4096;
+    testSetup t = { 0 };
+    testCaller c = { .what = "call ping" };
+    GThread *thread;
     gint64 t0;
     char *ff;
 
@@ -690,65 +504,40 @@ static void testAbandonedWriteIsFlushed(void)
     while (big->len < 4 * 1024 * 1024)
         g_string_append(big, "xxxxxxxxxxxxxxxx");
     g_string_append(big, "\"}}");
-    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
-    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-    srv.fd = sv[1];
-    agent = qemuAgentOpenFD(sv[0], "abandon", qvEventThreadGetContext(et), &cfg, NULL, NULL);
-    srv.agent = agent;
-    srv.script = g_ptr_array_new();
-    g_ptr_array_add(srv.script, (char *)"sync");
-    g_ptr_array_add(srv.script, (char *)"recv guest-ping");
-    g_ptr_array_add(srv.script, (char *)"reply {\"return\": {}}");
-    {
-        testCaller c = { .agent = agent, .what = "call ping" };
-        GThread *t = g_thread_new("caller", testCallerThread, &c);
+    testSetupOpen(&t, "abandon", &cfg, 4096);
+    c.agent = t.agent;
 
-        serverRun(&srv);
-        g_thread_join(t);
-        g_assert_cmpstr(c.result, ==, "ok");
-        g_free(c.result);
-    }
-    if (srv.error)
-        g_test_message("fake agent: %s", srv.error);
-    g_assert_null(srv.error);
+    /* in sync first */
+    thread = g_thread_new("caller", testCallerThread, &c);
+    testScript(&t, pingScript);
+    testFakePeerRun(&t.peer);
+    g_thread_join(thread);
+    g_assert_cmpstr(c.result, ==, "ok");
+    g_clear_pointer(&c.result, g_free);
 
     /* the raw command fills the socket and stays half-written */
-    g_assert_cmpint(qemuAgentArbitraryCommand(agent, big->str, 1, &out), ==, -1);
+    g_assert_cmpint(qemuAgentArbitraryCommand(t.agent, big->str, 1, &out), ==, -1);
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_AGENT_COMMAND_TIMEOUT);
     g_assert_null(out);
 
-    t0 = g_get_monotonic_time();
     /* now read everything: the half command, then 0xFF and a fresh sync */
-    g_string_truncate(srv.in, 0);
-    {
-        GThread *t;
-        testCaller c = { .agent = agent, .what = "call ping" };
-
-        t = g_thread_new("caller", testCallerThread, &c);
-        while (!(ff = memchr(srv.in->str, '\xff', srv.in->len)) &&
-               g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
-            serverFill(&srv, 100);
-        g_assert_nonnull(ff);
-        g_assert_cmpuint(ff - srv.in->str, >, 0);
-        g_assert_cmpuint(ff - srv.in->str, <, big->len);
-        g_string_erase(srv.in, 0, ff - srv.in->str);
-        g_ptr_array_set_size(srv.script, 0);
-        g_ptr_array_add(srv.script, (char *)"sync");
-        g_ptr_array_add(srv.script, (char *)"recv guest-ping");
-        g_ptr_array_add(srv.script, (char *)"reply {\"return\": {}}");
-        serverRun(&srv);
-        g_thread_join(t);
-        if (srv.error)
-            g_test_message("fake agent: %s", srv.error);
-        g_assert_null(srv.error);
-        g_assert_cmpstr(c.result, ==, "ok");
-        g_free(c.result);
-    }
-    qemuAgentClose(agent);
-    close(sv[1]);
-    g_free(srv.lastId);
-    g_string_free(srv.in, TRUE);
-    g_ptr_array_free(srv.script, TRUE);
+    t0 = g_get_monotonic_time();
+    g_string_truncate(t.peer.in, 0);
+    thread = g_thread_new("caller", testCallerThread, &c);
+    while (!(ff = memchr(t.peer.in->str, '\xff', t.peer.in->len)) &&
+           g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
+        testFakePeerFill(&t.peer, 100);
+    g_assert_nonnull(ff);
+    g_assert_cmpuint(ff - t.peer.in->str, >, 0);
+    g_assert_cmpuint(ff - t.peer.in->str, <, big->len);
+    g_string_erase(t.peer.in, 0, ff - t.peer.in->str);
+    testScript(&t, pingScript);
+    testFakePeerRun(&t.peer);
+    g_thread_join(thread);
+    testSetupCheckPeer(&t, "abandon");
+    g_assert_cmpstr(c.result, ==, "ok");
+    g_free(c.result);
+    testSetupClose(&t);
 }
 
 /* Calls from the agent's own event thread would wait for themselves: refused. */

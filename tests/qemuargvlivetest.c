@@ -7,23 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "domain_conf.h"
 #include "qemu_command.h"
 #include "qvfile.h"
+#include "qveventthread.h"
 #include "qvjson.h"
+#include "qemu_monitor.h"
 #include "testutils.h"
 
 static char *testDir;
-
-typedef struct {
-    int fd;
-    GString *buf;
-} testQMP;
 
 static void testRun(const char *const *argv)
 {
@@ -39,70 +34,9 @@ static void testRun(const char *const *argv)
     }
 }
 
-static int testQMPConnect(const char *path, GPid pid)
+static void testOnEOF(qemuMonitor *mon, void *opaque)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
-    struct timeval tv = { .tv_sec = 30 };
-
-    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-    while (g_get_monotonic_time() < deadline) {
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        int status;
-
-        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-            return fd;
-        }
-        close(fd);
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return -2; /* QEMU exited: it refused the command line */
-        g_usleep(20000);
-    }
-    return -1;
-}
-
-/* Read one JSON line that is not an event. */
-static qvJSONValue *testQMPRead(testQMP *qmp)
-{
-    for (;;) {
-        char *nl = memchr(qmp->buf->str, '\n', qmp->buf->len);
-        char chunk[4096];
-        ssize_t n;
-
-        if (nl) {
-            g_autofree char *err = NULL;
-            size_t len = (size_t)(nl - qmp->buf->str);
-            qvJSONValue *val = qvJSONParse(qmp->buf->str, len, 64, &err);
-
-            g_string_erase(qmp->buf, 0, (gssize)len + 1);
-            g_assert_nonnull(val);
-            if (qvJSONObjectGet(val, "event")) {
-                qvJSONFree(val);
-                continue;
-            }
-            return val;
-        }
-        n = read(qmp->fd, chunk, sizeof(chunk));
-        g_assert_cmpint(n, >, 0);
-        g_string_append_len(qmp->buf, chunk, n);
-    }
-}
-
-static qvJSONValue *testQMPCommand(testQMP *qmp, const char *cmd)
-{
-    g_autofree char *line = g_strdup_printf("%s\n", cmd);
-    qvJSONValue *reply;
-
-    g_assert_cmpint(write(qmp->fd, line, strlen(line)), ==, (ssize_t)strlen(line));
-    reply = testQMPRead(qmp);
-    if (!qvJSONObjectGet(reply, "return")) {
-        g_autofree char *text = qvJSONFormat(reply, false);
-
-        g_test_message("%s -> %s", cmd, text);
-        g_assert_not_reached();
-    }
-    return reply;
+    g_atomic_int_set((gint *)opaque, 1);
 }
 
 /* Start QEMU with the command qvirt builds for xml, and check it over QMP. */
@@ -117,11 +51,17 @@ static void testLive(const char *name, const char *xml, const char *const *expec
     g_autofree char *monitor = NULL;
     g_autofree char *logPath = g_build_filename(testDir, "qemu.log", NULL);
     g_autoptr(GError) err = NULL;
-    testQMP qmp = { .buf = g_string_new(NULL) };
+    g_autoptr(qvEventThread) et = qvEventThreadNew("live-test");
+    g_autoptr(qvJSONValue) chardevs = NULL;
+    g_autoptr(GHashTable) frontends = NULL;
+    g_autofree char *status = NULL;
+    qemuMonitorCallbacks cb = { .eof = testOnEOF };
+    qemuMonitor *mon;
+    gint eof = 0;
+    bool running = true;
     GPid pid;
-    int logfd, status, i;
-    qvJSONValue *reply;
-    qvJSONValue *chardevs;
+    int logfd, wstatus, i;
+    size_t c;
 
     def = domainDefParseString(xml, name, 0);
     if (!def)
@@ -149,39 +89,32 @@ static void testLive(const char *name, const char *xml, const char *const *expec
     }
     close(logfd);
 
-    qmp.fd = testQMPConnect(monitor, pid);
-    if (qmp.fd < 0) {
+    mon = qemuMonitorOpen(monitor, qvEventThreadGetContext(et), 30000, &cb, &eof);
+    if (!mon) {
         g_autofree char *log = testLoadFile(logPath);
 
-        g_test_message("%s: QEMU %s:\n%s", name,
-                       qmp.fd == -2 ? "refused the command line" : "never answered", log);
-        if (qmp.fd == -1)
-            kill(pid, SIGKILL);
+        g_test_message("%s: QEMU refused the command line or never answered: %s\n%s", name,
+                       testLastError(), log);
+        kill(pid, SIGKILL);
         g_assert_not_reached();
     }
-    reply = testQMPRead(&qmp); /* greeting */
-    g_assert_nonnull(qvJSONObjectGet(reply, "QMP"));
-    qvJSONFree(reply);
-    qvJSONFree(testQMPCommand(&qmp, "{\"execute\":\"qmp_capabilities\"}"));
 
     /* machine init completed: every -device was accepted */
-    reply = testQMPCommand(&qmp, "{\"execute\":\"query-status\"}");
-    g_assert_cmpstr(qvJSONGetString(qvJSONObjectGet(qvJSONObjectGet(reply, "return"), "status")),
-                    ==, "prelaunch");
-    qvJSONFree(reply);
+    g_assert_cmpint(qemuMonitorQueryStatus(mon, &running, &status), ==, 0);
+    g_assert_false(running);
+    g_assert_cmpstr(status, ==, "prelaunch");
 
     /* the chardevs, with the socket paths qvirt chose */
-    reply = testQMPCommand(&qmp, "{\"execute\":\"query-chardev\"}");
-    chardevs = qvJSONObjectGet(reply, "return");
+    g_assert_cmpint(qemuMonitorCommand(mon, "query-chardev", NULL, 0, &chardevs), ==, 0);
     for (i = 0; expectChardevs && expectChardevs[i]; i += 2) {
         size_t j;
         bool found = false;
 
         for (j = 0; j < qvJSONArraySize(chardevs); j++) {
-            qvJSONValue *c = qvJSONArrayGet(chardevs, j);
+            qvJSONValue *dev = qvJSONArrayGet(chardevs, j);
 
-            if (STREQ(qvJSONGetString(qvJSONObjectGet(c, "label")), expectChardevs[i])) {
-                const char *fn = qvJSONGetString(qvJSONObjectGet(c, "filename"));
+            if (STREQ(qvJSONGetString(qvJSONObjectGet(dev, "label")), expectChardevs[i])) {
+                const char *fn = qvJSONGetString(qvJSONObjectGet(dev, "filename"));
 
                 found = true;
                 if (!strstr(fn, expectChardevs[i + 1])) {
@@ -196,35 +129,43 @@ static void testLive(const char *name, const char *xml, const char *const *expec
             g_test_fail();
         }
     }
-    qvJSONFree(reply);
+    g_assert_cmpint(qemuMonitorGetChardevFrontends(mon, &frontends), ==, 0);
+    g_assert_nonnull(g_hash_table_lookup(frontends, "charmonitor"));
 
     /* the agent port has the id QEMU's VSERPORT_CHANGE events need, and its name */
-    if (domainDefFindAgentChannel(def)) {
-        size_t c;
+    for (c = 0; c < def->nchannels; c++) {
+        g_autoptr(qvJSONValue) args = qvJSONNewObject();
+        g_autoptr(qvJSONValue) ret = NULL;
+        g_autofree char *path = g_strdup_printf("/machine/peripheral/channel%zu", c);
 
-        for (c = 0; c < def->nchannels; c++) {
-            g_autofree char *q =
-                g_strdup_printf("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/"
-                                "peripheral/channel%zu\",\"property\":\"name\"}}",
-                                c);
+        if (!domainChrIsAgentChannel(def->channels[c]))
+            continue;
+        qvJSONObjectAdd(args, "s:path", path, "s:property", "name", NULL);
+        g_assert_cmpint(qemuMonitorCommand(mon, "qom-get", g_steal_pointer(&args), 0, &ret), ==, 0);
+        g_assert_cmpstr(qvJSONGetString(ret), ==, "org.qemu.guest_agent.0");
+        g_assert_true(qvFileExists(def->channels[c]->source.path));
+        /* QEMU reports the port's state; no guest has opened it */
+        {
+            g_autofree char *label = g_strdup_printf("charchannel%zu", c);
 
-            if (!domainChrIsAgentChannel(def->channels[c]))
-                continue;
-            reply = testQMPCommand(&qmp, q);
-            g_assert_cmpstr(qvJSONGetString(qvJSONObjectGet(reply, "return")), ==,
-                            "org.qemu.guest_agent.0");
-            qvJSONFree(reply);
-            g_assert_true(qvFileExists(def->channels[c]->source.path));
+            g_assert_cmpstr(g_hash_table_lookup(frontends, label), ==, "0");
         }
     }
 
-    qvJSONFree(testQMPCommand(&qmp, "{\"execute\":\"quit\"}"));
-    close(qmp.fd);
-    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    /* an unknown command is a typed "unsupported" from the real QEMU */
+    g_assert_cmpint(qemuMonitorSimple(mon, "x-no-such-command"), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_UNSUPPORTED);
+
+    g_assert_cmpint(qemuMonitorSimple(mon, "quit"), ==, 0);
+    g_assert_cmpint(waitpid(pid, &wstatus, 0), ==, pid);
+    g_assert_true(WIFEXITED(wstatus));
+    g_assert_cmpint(WEXITSTATUS(wstatus), ==, 0);
+    /* QEMU exiting closes the monitor: the client reports EOF */
+    for (i = 0; i < 200 && !g_atomic_int_get(&eof); i++)
+        g_usleep(10000);
+    g_assert_cmpint(g_atomic_int_get(&eof), ==, 1);
+    qemuMonitorClose(mon);
     g_spawn_close_pid(pid);
-    g_string_free(qmp.buf, TRUE);
 }
 
 static char *testImage(const char *file)

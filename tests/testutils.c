@@ -109,6 +109,37 @@ int testRemoveTree(const char *dir)
     return 0;
 }
 
+const char *testErrorCodeName(int code)
+{
+    static const struct {
+        int code;
+        const char *name;
+    } names[] = {
+        { QV_ERR_AGENT_NOT_CONFIGURED, "AGENT_NOT_CONFIGURED" },
+        { QV_ERR_AGENT_NOT_CONNECTED, "AGENT_NOT_CONNECTED" },
+        { QV_ERR_AGENT_SYNC_TIMEOUT, "AGENT_SYNC_TIMEOUT" },
+        { QV_ERR_AGENT_COMMAND_TIMEOUT, "AGENT_COMMAND_TIMEOUT" },
+        { QV_ERR_AGENT_COMMAND_FAILED, "AGENT_COMMAND_FAILED" },
+        { QV_ERR_AGENT_UNSUPPORTED, "AGENT_UNSUPPORTED" },
+        { QV_ERR_AGENT_GUEST_FROZEN, "AGENT_GUEST_FROZEN" },
+        { QV_ERR_AGENT_MALFORMED_REPLY, "AGENT_MALFORMED_REPLY" },
+        { QV_ERR_AGENT_QUARANTINED, "AGENT_QUARANTINED" },
+        { QV_ERR_INVALID_ARG, "INVALID_ARG" },
+        { QV_ERR_INTERNAL_ERROR, "INTERNAL_ERROR" },
+        { QV_ERR_OPERATION_FAILED, "OPERATION_FAILED" },
+        { QV_ERR_OPERATION_TIMEOUT, "OPERATION_TIMEOUT" },
+        { QV_ERR_OPERATION_UNSUPPORTED, "OPERATION_UNSUPPORTED" },
+        { QV_ERR_SYSTEM_ERROR, "SYSTEM_ERROR" },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (names[i].code == code)
+            return names[i].name;
+    }
+    return "OTHER";
+}
+
 const char *testLastError(void)
 {
     return qvGetLastError() ? qvGetLastErrorMessage() : "<no error reported>";

@@ -22,5 +22,8 @@ void testInit(int *argc, char ***argv);
 /* Remove a scratch directory and everything in it; 0 on success. */
 int testRemoveTree(const char *dir);
 
+/* A short name for an error code, as used in test expectations (AGENT_SYNC_TIMEOUT...). */
+const char *testErrorCodeName(int code);
+
 /* The text of the last error, with a placeholder for a missing one. */
 const char *testLastError(void);

@@ -17,6 +17,7 @@
 #include "qverror.h"
 #include "qvlinebuf.h"
 #include "qvlog.h"
+#include "qvsocket.h"
 
 #define QV_FROM_THIS QV_FROM_AGENT
 
@@ -63,7 +64,7 @@ struct _qemuAgent {
     char *path;
     int fd;
     GSource *inSrc;
-    GSource *outSrc;
+    qvSocketWriter writer;
 
     GQueue queue; /* of qemuAgentMessage*, waiting */
     qemuAgentMessage *current; /* being served */
@@ -73,8 +74,6 @@ struct _qemuAgent {
     gint64 syncStart;
     gint64 syncDeadline;
     bool awaitDelimiter; /* drop input up to the 0xFF that precedes the sync reply */
-    GString *out; /* bytes being written */
-    size_t outOff;
 
     qvLineBuffer in;
     bool eof;
@@ -225,64 +224,37 @@ static void qemuAgentStrike(qemuAgent *agent, const char *what)
 
 /* ---- writing ---- */
 
-static gboolean qemuAgentOnWritable(gint fd, GIOCondition cond, gpointer opaque);
 static void qemuAgentHandleEOF(qemuAgent *agent);
 static qemuAgent *qemuAgentRef(qemuAgent *agent);
 static void qemuAgentUnref(gpointer data);
 
-/* Write what is pending; returns false on a fatal write error (handled as EOF). */
-static bool qemuAgentFlush(qemuAgent *agent)
+/* Everything queued is on the wire (owner's lock held). */
+static void qemuAgentOnDrained(gpointer opaque)
 {
-    while (agent->out && agent->outOff < agent->out->len) {
-        ssize_t n = send(agent->fd, agent->out->str + agent->outOff,
-                         agent->out->len - agent->outOff, MSG_NOSIGNAL | MSG_DONTWAIT);
+    qemuAgent *agent = opaque;
+    qemuAgentMessage *msg = agent->current;
 
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) { /* EWOULDBLOCK on Linux */
-                if (!agent->outSrc) {
-                    agent->outSrc = g_unix_fd_source_new(agent->fd, G_IO_OUT);
-                    g_source_set_callback(agent->outSrc, G_SOURCE_FUNC(qemuAgentOnWritable),
-                                          qemuAgentRef(agent), qemuAgentUnref);
-                    g_source_attach(agent->outSrc, agent->ctx);
-                }
-                return true;
-            }
-            qemuAgentLog(agent, g_strerror(errno));
-            qemuAgentHandleEOF(agent);
-            return false;
-        }
-        agent->outOff += (size_t)n;
+    if (agent->phase != PHASE_CMD || !msg || msg->written)
+        return;
+    msg->written = true;
+    if (msg->nowait) {
+        /* "written, then return": its reply, if one comes, is not anyone's answer */
+        qemuAgentRememberStale(agent, g_strdup(msg->id));
+        qemuAgentFinish(agent, msg, 0, NULL);
+        qemuAgentStartNext(agent);
     }
-    if (agent->outSrc) {
-        g_source_destroy(agent->outSrc);
-        g_clear_pointer(&agent->outSrc, g_source_unref);
-    }
-    if (agent->out && agent->phase == PHASE_CMD && agent->current && !agent->current->written) {
-        qemuAgentMessage *msg = agent->current;
+}
 
-        msg->written = true;
-        if (msg->nowait) {
-            /* "written, then return": its reply, if one comes, is not anyone's answer */
-            qemuAgentRememberStale(agent, g_strdup(msg->id));
-            qemuAgentFinish(agent, msg, 0, NULL);
-            qemuAgentStartNext(agent);
-        }
-    }
-    return true;
+static void qemuAgentOnWriteFailed(gpointer opaque)
+{
+    qemuAgentHandleEOF(opaque);
 }
 
 static void qemuAgentWrite(qemuAgent *agent, const char *prefix, const char *text)
 {
-    if (!agent->out)
-        agent->out = g_string_new(NULL);
-    g_string_truncate(agent->out, 0);
-    agent->outOff = 0;
-    g_string_append(agent->out, prefix);
-    g_string_append(agent->out, text);
-    g_string_append_c(agent->out, '\n');
-    qemuAgentFlush(agent);
+    g_autofree char *line = g_strconcat(prefix, text, "\n", NULL);
+
+    qvSocketWriterQueue(&agent->writer, line, strlen(line));
 }
 
 /*
@@ -291,15 +263,9 @@ static void qemuAgentWrite(qemuAgent *agent, const char *prefix, const char *tex
  */
 static void qemuAgentAbandonWrite(qemuAgent *agent)
 {
-    if (agent->out && agent->outOff < agent->out->len && agent->outOff > 0)
+    if (qvSocketWriterPending(&agent->writer) && qvSocketWriterWritten(&agent->writer))
         agent->synced = false;
-    if (agent->out)
-        g_string_truncate(agent->out, 0);
-    agent->outOff = 0;
-    if (agent->outSrc) {
-        g_source_destroy(agent->outSrc);
-        g_clear_pointer(&agent->outSrc, g_source_unref);
-    }
+    qvSocketWriterDrop(&agent->writer);
 }
 
 static void qemuAgentSendSync(qemuAgent *agent)
@@ -510,10 +476,7 @@ static void qemuAgentRemoveSources(qemuAgent *agent)
         g_source_destroy(agent->inSrc);
         g_clear_pointer(&agent->inSrc, g_source_unref);
     }
-    if (agent->outSrc) {
-        g_source_destroy(agent->outSrc);
-        g_clear_pointer(&agent->outSrc, g_source_unref);
-    }
+    qvSocketWriterDrop(&agent->writer);
 }
 
 static void qemuAgentHandleEOF(qemuAgent *agent)
@@ -541,25 +504,15 @@ static gboolean qemuAgentOnReadable(gint fd, GIOCondition cond, gpointer opaque)
     g_mutex_lock(&agent->lock);
     quarantined = agent->quarantined;
     while (budget) {
-        size_t room;
-        char *buf = qvLineBufferReserve(&agent->in, &room);
-        ssize_t n;
+        int rc = qvSocketRead(fd, &agent->in, QEMU_AGENT_READ_CHUNK);
 
-        room = MIN(room, QEMU_AGENT_READ_CHUNK);
-        n = recv(fd, buf, room, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN) /* EWOULDBLOCK on Linux */
-                eof = true;
+        if (rc == 0)
             break;
-        }
-        if (n == 0) {
+        if (rc < 0) {
             eof = true;
             break;
         }
-        qvLineBufferCommit(&agent->in, (size_t)n);
-        budget -= MIN(budget, (size_t)n);
+        budget -= MIN(budget, (size_t)rc);
         qemuAgentProcessInput(agent);
     }
     if (eof)
@@ -572,16 +525,6 @@ static gboolean qemuAgentOnReadable(gint fd, GIOCondition cond, gpointer opaque)
     if (quarantined && agent->cb.quarantined)
         agent->cb.quarantined(agent, agent->opaque);
     return eof ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
-}
-
-static gboolean qemuAgentOnWritable(gint fd, GIOCondition cond, gpointer opaque)
-{
-    qemuAgent *agent = opaque;
-
-    g_mutex_lock(&agent->lock);
-    qemuAgentFlush(agent);
-    g_mutex_unlock(&agent->lock);
-    return G_SOURCE_CONTINUE;
 }
 
 void qemuAgentTestFeed(qemuAgent *agent, int phase, const char *data, size_t len)
@@ -620,6 +563,11 @@ static qemuAgent *qemuAgentRef(qemuAgent *agent)
     return agent;
 }
 
+static gpointer qemuAgentRefData(gpointer data)
+{
+    return qemuAgentRef(data);
+}
+
 static void qemuAgentUnref(gpointer data)
 {
     qemuAgent *agent = data;
@@ -630,8 +578,7 @@ static void qemuAgentUnref(gpointer data)
     if (agent->fd >= 0)
         close(agent->fd);
     qvLineBufferFree(&agent->in);
-    if (agent->out)
-        g_string_free(agent->out, TRUE);
+    qvSocketWriterClear(&agent->writer);
     for (i = 0; i < QEMU_AGENT_STALE_IDS; i++)
         g_free(agent->staleIds[i]);
     g_queue_clear_full(&agent->strikeTimes, g_free);
@@ -661,6 +608,8 @@ qemuAgent *qemuAgentOpenFD(int fd, const char *name, GMainContext *ctx, const qe
     g_queue_init(&agent->queue);
     g_queue_init(&agent->strikeTimes);
     qvLineBufferInit(&agent->in, QEMU_AGENT_READ_CHUNK, cfg->maxReplyBytes);
+    qvSocketWriterInit(&agent->writer, fd, ctx, &agent->lock, qemuAgentOnDrained,
+                       qemuAgentOnWriteFailed, agent, qemuAgentRefData, qemuAgentUnref);
 
     agent->inSrc = g_unix_fd_source_new(fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
     g_source_set_callback(agent->inSrc, G_SOURCE_FUNC(qemuAgentOnReadable), qemuAgentRef(agent),
