@@ -27,6 +27,7 @@ QV_LOG_INIT("qemu.agent");
 #define QEMU_AGENT_READ_CHUNK 4096
 #define QEMU_AGENT_READ_BUDGET (256 * 1024) /* per dispatch, so a flood cannot starve */
 #define QEMU_AGENT_LOG_BURST 10 /* strike log lines per window */
+#define QEMU_AGENT_SYNC_ERRORS 4 /* id-less errors tolerated during one sync */
 
 typedef enum {
     PHASE_IDLE,
@@ -74,6 +75,7 @@ struct _qemuAgent {
     gint64 syncStart;
     gint64 syncDeadline;
     bool awaitDelimiter; /* drop input up to the 0xFF that precedes the sync reply */
+    unsigned int syncErrors; /* id-less error lines seen during this sync */
 
     qvLineBuffer in;
     bool eof;
@@ -285,6 +287,7 @@ static void qemuAgentSendSync(qemuAgent *agent)
     agent->syncStart = now;
     agent->syncDeadline = MIN(msg->deadline, now + bound);
     agent->awaitDelimiter = true;
+    agent->syncErrors = 0;
     qvLineBufferClear(&agent->in);
     qemuAgentWrite(agent, "\xff", cmd);
 }
@@ -407,7 +410,10 @@ static void qemuAgentHandleLine(qemuAgent *agent, char *line, size_t len)
             agent->stats.stale++;
             return;
         }
-        /* qemu-ga's answer to the 0xFF itself is dropped with everything before it */
+        /* qemu-ga answers each 0xFF with an error line; after a late sync's 0xFF it can
+         * come after the point where the input was dropped. A few are normal. */
+        if (!ret && agent->syncErrors++ < QEMU_AGENT_SYNC_ERRORS)
+            return;
         qemuAgentStrike(agent, "unexpected reply while synchronising");
         return;
     }
