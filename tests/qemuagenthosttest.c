@@ -9,7 +9,6 @@
 
 #include "qemu_agent.h"
 #include "qverror.h"
-#include "qveventthread.h"
 #include "testhostagent.h"
 #include "testutils.h"
 
@@ -17,7 +16,6 @@
 static const char *const extraBlocked[] = { "guest-get-cpustats", NULL };
 
 static testHostAgent ha;
-static qvEventThread *et;
 
 static qemuAgent *testOpen(int syncMs, int queryMs)
 {
@@ -27,7 +25,7 @@ static qemuAgent *testOpen(int syncMs, int queryMs)
     qemuAgentConfigInit(&cfg);
     cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_SYNC] = syncMs;
     cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_QUERY] = queryMs;
-    agent = qemuAgentOpen(ha.socket, qvEventThreadGetContext(et), &cfg, NULL, NULL);
+    agent = qemuAgentOpen(ha.socket, &cfg, NULL, NULL);
     if (!agent)
         g_test_message("%s", testLastError());
     g_assert_nonnull(agent);
@@ -209,14 +207,12 @@ int main(int argc, char **argv)
         printf("1..1\nnot ok 1 - %s\n", error);
         return 1;
     }
-    et = qvEventThreadNew("hostga-test");
     g_test_add_func("/agent-host/ping-and-sync", testPingAndSync);
     g_test_add_func("/agent-host/info-shows-blocked", testInfoShowsBlocked);
     g_test_add_func("/agent-host/read-only-queries", testReadOnlyQueries);
     g_test_add_func("/agent-host/blocked-is-unsupported", testBlockedIsUnsupported);
     g_test_add_func("/agent-host/dead-agent-and-recovery", testDeadAgentAndRecovery);
     ret = g_test_run();
-    qvEventThreadFree(et);
     testHostAgentStop(&ha);
     return ret;
 }

@@ -11,7 +11,6 @@
 
 #include "qemu_agent.h"
 #include "qverror.h"
-#include "qveventthread.h"
 #include "qvjson.h"
 #include "testfakepeer.h"
 #include "testutils.h"
@@ -289,7 +288,6 @@ static void testApplyConfig(qemuAgentConfig *cfg, char **w)
 
 /* An agent on one end of a socketpair, a fake peer on the other. */
 typedef struct {
-    qvEventThread *et;
     qemuAgent *agent;
     testFakePeer peer;
 } testSetup;
@@ -301,8 +299,7 @@ static void testSetupOpen(testSetup *t, const char *name, const qemuAgentConfig 
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
     if (sndbuf)
         setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-    t->et = qvEventThreadNew("agent-test");
-    t->agent = qemuAgentOpenFD(sv[0], name, qvEventThreadGetContext(t->et), cfg, NULL, NULL);
+    t->agent = qemuAgentOpenFD(sv[0], name, cfg, NULL, NULL);
     testFakePeerInit(&t->peer, sv[1], agentPeerHook, t->agent);
 }
 
@@ -319,7 +316,6 @@ static void testSetupClose(testSetup *t)
     qemuAgentClose(t->agent);
     close(t->peer.fd);
     testFakePeerClear(&t->peer);
-    qvEventThreadFree(t->et);
 }
 
 static void testScript(testSetup *t, const char *const *lines)
@@ -369,19 +365,8 @@ static void testScenario(gconstpointer data)
             qvResetLastError();
             result = testCall(t.agent, w);
             elapsed = (g_get_monotonic_time() - t0) / 1000;
-        } else if (STREQ(w[0], "expect")) {
-            if (!strstr(result, rest)) {
-                g_test_message("%s: step %zu: expected '%s' in '%s'", name, i, rest, result);
-                g_test_fail();
-            }
-        } else if (STREQ(w[0], "expect-ms")) {
-            long long bound = g_ascii_strtoll(w[2], NULL, 10);
-
-            if ((STREQ(w[1], "<=") && elapsed > bound) || (STREQ(w[1], ">=") && elapsed < bound)) {
-                g_test_message("%s: step %zu: took %lld ms, expected %s %lld", name, i,
-                               (long long)elapsed, w[1], bound);
-                g_test_fail();
-            }
+        } else if (testScriptExpect(name, i, w, rest, result, elapsed)) {
+            /* checked */
         } else if (STREQ(w[0], "stats")) {
             qemuAgentStats st;
             size_t k;
@@ -540,30 +525,39 @@ static void testAbandonedWriteIsFlushed(void)
     testSetupClose(&t);
 }
 
-/* Calls from the agent's own event thread would wait for themselves: refused. */
-static gboolean testFromEventThread(gpointer data)
+/* A call from the agent's own callbacks would wait for itself: refused. */
+static void testEOFCallback(qemuAgent *agent, void *opaque)
 {
-    qemuAgent *agent = data;
+    int *code = opaque;
 
-    g_assert_cmpint(qemuAgentPing(agent), ==, -1);
-    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INTERNAL_ERROR);
-    return G_SOURCE_REMOVE;
+    *code = qemuAgentPing(agent) == 0 ? 0 : qvGetLastErrorCode();
 }
 
-static void testNoCallFromEventThread(void)
+static void testNoCallFromCallback(void)
 {
-    g_autoptr(qvEventThread) et = qvEventThreadNew("agent-test");
+    static const char *const script[] = { "sync", "recv guest-ping", "close", NULL };
+    qemuAgentCallbacks cb = { .eof = testEOFCallback };
     qemuAgentConfig cfg;
     qemuAgent *agent;
-    int sv[2];
+    testFakePeer peer;
+    GThread *thread;
+    int sv[2], code = -1;
 
     qemuAgentConfigInit(&cfg);
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
-    agent = qemuAgentOpenFD(sv[0], "self", qvEventThreadGetContext(et), &cfg, NULL, NULL);
-    g_main_context_invoke(qvEventThreadGetContext(et), testFromEventThread, agent);
-    g_usleep(100000);
+    agent = qemuAgentOpenFD(sv[0], "self", &cfg, &cb, &code);
+    testFakePeerInit(&peer, sv[1], agentPeerHook, agent);
+    for (const char *const *l = script; *l; l++)
+        g_ptr_array_add(peer.script, g_strdup(*l));
+    thread = testFakePeerStart(&peer);
+    g_assert_cmpint(qemuAgentPing(agent), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_AGENT_NOT_CONNECTED);
+    g_thread_join(thread);
+    g_assert_cmpint(code, ==, QV_ERR_INTERNAL_ERROR);
+    g_assert_null(peer.error);
     qemuAgentClose(agent);
     close(sv[1]);
+    testFakePeerClear(&peer);
 }
 
 int main(int argc, char **argv)
@@ -580,6 +574,6 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/agent/queue-and-priority", testQueueAndPriority);
     g_test_add_func("/agent/abandoned-write-is-flushed", testAbandonedWriteIsFlushed);
-    g_test_add_func("/agent/no-call-from-event-thread", testNoCallFromEventThread);
+    g_test_add_func("/agent/no-call-from-callback", testNoCallFromCallback);
     return g_test_run();
 }

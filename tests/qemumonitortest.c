@@ -159,19 +159,8 @@ static void testScenario(gconstpointer data)
             g_free(result);
             result = rc < 0 ? testResult(rc, NULL)
                             : g_strdup_printf("ok running=%d status=%s", running, st);
-        } else if (STREQ(w[0], "expect")) {
-            if (!strstr(result, rest)) {
-                g_test_message("%s: step %zu: expected '%s' in '%s'", name, i, rest, result);
-                g_test_fail();
-            }
-        } else if (STREQ(w[0], "expect-ms")) {
-            long long bound = g_ascii_strtoll(w[2], NULL, 10);
-
-            if ((STREQ(w[1], "<=") && elapsed > bound) || (STREQ(w[1], ">=") && elapsed < bound)) {
-                g_test_message("%s: step %zu: took %lld ms, expected %s %lld", name, i,
-                               (long long)elapsed, w[1], bound);
-                g_test_fail();
-            }
+        } else if (testScriptExpect(name, i, w, rest, result, elapsed)) {
+            /* checked */
         } else if (STREQ(w[0], "event")) {
             /* the next event, waiting up to 2 s for it */
             gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;

@@ -89,10 +89,16 @@ char *testFakePeerReadLine(testFakePeer *peer, bool skipToFF)
 void testFakePeerWrite(testFakePeer *peer, const char *data, size_t len)
 {
     while (len) {
-        ssize_t n = write(peer->fd, data, len);
+        struct pollfd pfd = { .fd = peer->fd, .events = POLLOUT };
+        ssize_t n;
 
+        /* a client that stops reading (it gave up on an endless line, say) is not an
+         * error: a hostile peer simply cannot push more into it */
+        if (poll(&pfd, 1, 1000) <= 0)
+            return;
+        n = send(peer->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == EAGAIN)
                 continue;
             testFakePeerFail(peer, "write: %s", g_strerror(errno));
             return;

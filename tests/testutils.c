@@ -144,3 +144,32 @@ const char *testLastError(void)
 {
     return qvGetLastError() ? qvGetLastErrorMessage() : "<no error reported>";
 }
+
+bool testScriptExpect(const char *name, size_t step, char **w, const char *rest, const char *result,
+                      gint64 elapsedMs)
+{
+    if (STREQ(w[0], "expect")) {
+        if (!strstr(result, rest)) {
+            g_test_message("%s: step %zu: expected '%s' in '%s'", name, step, rest, result);
+            g_test_fail();
+        }
+        return true;
+    }
+    if (STREQ(w[0], "expect-ms")) {
+        long long bound;
+
+        if (!w[1] || !w[2] || (STRNEQ(w[1], "<=") && STRNEQ(w[1], ">="))) {
+            g_test_message("%s: step %zu: expect-ms wants '<= N' or '>= N'", name, step);
+            g_test_fail();
+            return true;
+        }
+        bound = g_ascii_strtoll(w[2], NULL, 10);
+        if ((STREQ(w[1], "<=") && elapsedMs > bound) || (STREQ(w[1], ">=") && elapsedMs < bound)) {
+            g_test_message("%s: step %zu: took %lld ms, expected %s %lld", name, step,
+                           (long long)elapsedMs, w[1], bound);
+            g_test_fail();
+        }
+        return true;
+    }
+    return false;
+}

@@ -58,6 +58,7 @@ struct _qemuAgent {
     gint refs;
     GMutex lock;
     GCond cond;
+    unsigned int condWaiters; /* GLib's broadcast is a syscall: skip it when nobody waits */
     qemuAgentConfig cfg;
     qemuAgentCallbacks cb;
     void *opaque;
@@ -149,6 +150,8 @@ static bool qemuAgentIsStale(qemuAgent *agent, const char *id)
     return false;
 }
 
+static void qemuAgentKick(qemuAgent *agent);
+
 /* Finish a message: wake its caller. The message stays owned by the caller. */
 static void qemuAgentFinish(qemuAgent *agent, qemuAgentMessage *msg, int code, char *errMsg)
 {
@@ -162,7 +165,7 @@ static void qemuAgentFinish(qemuAgent *agent, qemuAgentMessage *msg, int code, c
     } else {
         g_queue_remove(&agent->queue, msg);
     }
-    g_cond_broadcast(&agent->cond);
+    qemuAgentKick(agent);
 }
 
 static void qemuAgentFailAll(qemuAgent *agent, int code, const char *why, bool keepAwaiting)
@@ -520,6 +523,8 @@ static gboolean qemuAgentOnReadable(gint fd, GIOCondition cond, gpointer opaque)
         }
         budget -= MIN(budget, (size_t)rc);
         qemuAgentProcessInput(agent);
+        if ((size_t)rc < QEMU_AGENT_READ_CHUNK)
+            break; /* drained for now: no second recv just to hear EAGAIN */
     }
     if (eof)
         qemuAgentHandleEOF(agent);
@@ -595,10 +600,12 @@ static void qemuAgentUnref(gpointer data)
     g_free(agent);
 }
 
-qemuAgent *qemuAgentOpenFD(int fd, const char *name, GMainContext *ctx, const qemuAgentConfig *cfg,
+qemuAgent *qemuAgentOpenFD(int fd, const char *name, const qemuAgentConfig *cfg,
                            const qemuAgentCallbacks *cb, void *opaque)
 {
     qemuAgent *agent = g_new0(qemuAgent, 1);
+    /* its own context, driven by whichever caller waits (see qemuAgentWaitLocked) */
+    g_autoptr(GMainContext) ctx = g_main_context_new();
 
     g_unix_set_fd_nonblocking(fd, TRUE, NULL);
     agent->refs = 1;
@@ -620,13 +627,16 @@ qemuAgent *qemuAgentOpenFD(int fd, const char *name, GMainContext *ctx, const qe
     agent->inSrc = g_unix_fd_source_new(fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
     g_source_set_callback(agent->inSrc, G_SOURCE_FUNC(qemuAgentOnReadable), qemuAgentRef(agent),
                           qemuAgentUnref);
+    /* GLib blocks a dispatching fd source, which costs two wake-ups of the context and an
+     * extra poll per reply; the callback never iterates the context, so allow it */
+    g_source_set_can_recurse(agent->inSrc, TRUE);
     g_source_attach(agent->inSrc, ctx);
     QV_DEBUG("agent %s: connected", name);
     return agent;
 }
 
-qemuAgent *qemuAgentOpen(const char *path, GMainContext *ctx, const qemuAgentConfig *cfg,
-                         const qemuAgentCallbacks *cb, void *opaque)
+qemuAgent *qemuAgentOpen(const char *path, const qemuAgentConfig *cfg, const qemuAgentCallbacks *cb,
+                         void *opaque)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     int fd;
@@ -650,7 +660,7 @@ qemuAgent *qemuAgentOpen(const char *path, GMainContext *ctx, const qemuAgentCon
                       g_strerror(saved));
         return NULL;
     }
-    return qemuAgentOpenFD(fd, path, ctx, cfg, cb, opaque);
+    return qemuAgentOpenFD(fd, path, cfg, cb, opaque);
 }
 
 void qemuAgentClose(qemuAgent *agent)
@@ -800,6 +810,52 @@ static void qemuAgentTimeoutLocked(qemuAgent *agent, qemuAgentMessage *msg, gint
     qemuAgentStartNext(agent);
 }
 
+/*
+ * Wait (agent->lock held) until something changes or wake passes. The thread whose message
+ * is in flight drives the agent's main context itself: the socket's callbacks run right
+ * here, with no hand-off between threads (each costs tens of µs on a small VM). Others
+ * sleep until the driver is done and then take over.
+ */
+static void qemuAgentWaitLocked(qemuAgent *agent, gint64 wake)
+{
+    GPollFD fds[8];
+    gint maxPriority, timeout, nfds;
+    gint64 ms;
+
+    if (!g_main_context_acquire(agent->ctx)) {
+        agent->condWaiters++;
+        g_cond_wait_until(&agent->cond, &agent->lock, wake);
+        agent->condWaiters--;
+        return;
+    }
+    g_mutex_unlock(&agent->lock);
+    /* one iteration by hand, so that the wait's own bound needs no timer source */
+    g_main_context_prepare(agent->ctx, &maxPriority);
+    nfds = g_main_context_query(agent->ctx, maxPriority, &timeout, fds, G_N_ELEMENTS(fds));
+    ms = (wake - g_get_monotonic_time() + 999) / 1000;
+    ms = CLAMP(ms, 0, G_MAXINT);
+    if (timeout < 0 || timeout > ms)
+        timeout = (gint)ms;
+    g_poll(fds, (guint)MIN(nfds, (gint)G_N_ELEMENTS(fds)), timeout);
+    if (g_main_context_check(agent->ctx, maxPriority, fds, MIN(nfds, (gint)G_N_ELEMENTS(fds))))
+        g_main_context_dispatch(agent->ctx);
+    g_mutex_lock(&agent->lock);
+    g_main_context_release(agent->ctx);
+    /* another waiter may now drive the context */
+    if (agent->condWaiters)
+        g_cond_broadcast(&agent->cond);
+}
+
+/* Wake whoever waits: a driving thread blocked in poll, or one on the condition. */
+static void qemuAgentKick(qemuAgent *agent)
+{
+    if (agent->condWaiters)
+        g_cond_broadcast(&agent->cond);
+    /* the driving thread itself re-checks after this dispatch anyway */
+    if (!g_main_context_is_owner(agent->ctx))
+        g_main_context_wakeup(agent->ctx);
+}
+
 /* Send a command and wait for its reply (or event, or write), within its bound.
  * Returns the reply object (or NULL with *done-without-data for nowait), -1 on error. */
 static int qemuAgentRun(qemuAgent *agent, const qemuAgentCall *call, qvJSONValue *arguments,
@@ -813,7 +869,7 @@ static int qemuAgentRun(qemuAgent *agent, const qemuAgentCall *call, qvJSONValue
     if (g_main_context_is_owner(agent->ctx)) {
         qvJSONFree(arguments);
         qvReportError(QV_ERR_INTERNAL_ERROR, "%s",
-                      _("guest agent commands cannot be sent from the agent's event thread"));
+                      _("guest agent commands cannot be sent from the agent's own callbacks"));
         return -1;
     }
     msg->id = g_strdup_printf("qv-%016llx", qemuAgentRandom64());
@@ -833,11 +889,15 @@ static int qemuAgentRun(qemuAgent *agent, const qemuAgentCall *call, qvJSONValue
         qvJSONFree(qvJSONObjectSteal(cmd, "id"));
         qvJSONObjectAppend(cmd, "id", qvJSONNewString(msg->id));
         msg->text = qvJSONFormat(cmd, false);
+    } else if (!arguments) {
+        /* the common case, without building a tree: names and ids need no escaping */
+        msg->name = g_strdup(call->name);
+        msg->text = g_strdup_printf("{\"execute\":\"%s\",\"id\":\"%s\"}", call->name, msg->id);
     } else {
         g_autoptr(qvJSONValue) cmd = qvJSONNewObject();
 
         msg->name = g_strdup(call->name);
-        qvJSONObjectAdd(cmd, "s:execute", call->name, "A:arguments", arguments, "s:id", msg->id,
+        qvJSONObjectAdd(cmd, "s:execute", call->name, "a:arguments", arguments, "s:id", msg->id,
                         NULL);
         msg->text = qvJSONFormat(cmd, false);
     }
@@ -881,7 +941,7 @@ static int qemuAgentRun(qemuAgent *agent, const qemuAgentCall *call, qvJSONValue
                 qemuAgentTimeoutLocked(agent, msg, now);
                 break;
             }
-            g_cond_wait_until(&agent->cond, &agent->lock, wake);
+            qemuAgentWaitLocked(agent, wake);
         }
         code = msg->errCode;
         errMsg = g_steal_pointer(&msg->errMsg);
@@ -1035,6 +1095,17 @@ static qvJSONValue *qemuAgentExpect(qvJSONValue *v, qvJSONType type, const char 
         return NULL;
     }
     return v;
+}
+
+/* An argument-less query whose answer is an array; inventories (the
+ * INVENTORY class) may be as large as the inventory line cap. */
+static int qemuAgentCommandList(qemuAgent *agent, qemuAgentCall *call, qvJSONValue **ret)
+{
+    call->big = call->klass == QEMU_AGENT_TIMEOUT_INVENTORY;
+    if (qemuAgentCommand(agent, call, NULL, ret) < 0 ||
+        !qemuAgentExpect(*ret, QV_JSON_ARRAY, call->name, "'return'"))
+        return -1;
+    return 0;
 }
 
 int qemuAgentGetInfo(qemuAgent *agent, qemuAgentInfo **info)
@@ -1237,8 +1308,7 @@ int qemuAgentGetUsers(qemuAgent *agent, qemuAgentUser **users, size_t *nusers)
 
     *users = NULL;
     *nusers = 0;
-    if (qemuAgentCommand(agent, &call, NULL, &ret) < 0 ||
-        !qemuAgentExpect(ret, QV_JSON_ARRAY, call.name, "'return'"))
+    if (qemuAgentCommandList(agent, &call, &ret) < 0)
         return -1;
     res = g_new0(qemuAgentUser, qvJSONArraySize(ret) + 1);
     for (i = 0; i < qvJSONArraySize(ret); i++) {
@@ -1342,9 +1412,7 @@ int qemuAgentGetFSInfo(qemuAgent *agent, qemuAgentFSInfo **info, size_t *ninfo)
 
     *info = NULL;
     *ninfo = 0;
-    call.big = true;
-    if (qemuAgentCommand(agent, &call, NULL, &ret) < 0 ||
-        !qemuAgentExpect(ret, QV_JSON_ARRAY, call.name, "'return'"))
+    if (qemuAgentCommandList(agent, &call, &ret) < 0)
         return -1;
     count = qvJSONArraySize(ret);
     res = g_new0(qemuAgentFSInfo, count + 1);
@@ -1419,9 +1487,7 @@ int qemuAgentGetDisks(qemuAgent *agent, qemuAgentDiskInfo **disks, size_t *ndisk
 
     *disks = NULL;
     *ndisks = 0;
-    call.big = true;
-    if (qemuAgentCommand(agent, &call, NULL, &ret) < 0 ||
-        !qemuAgentExpect(ret, QV_JSON_ARRAY, call.name, "'return'"))
+    if (qemuAgentCommandList(agent, &call, &ret) < 0)
         return -1;
     res = g_new0(qemuAgentDiskInfo, qvJSONArraySize(ret) + 1);
     for (i = 0; i < qvJSONArraySize(ret); i++) {
@@ -1503,9 +1569,7 @@ int qemuAgentGetInterfaces(qemuAgent *agent, qemuAgentInterface **ifaces, size_t
 
     *ifaces = NULL;
     *nifaces = 0;
-    call.big = true;
-    if (qemuAgentCommand(agent, &call, NULL, &ret) < 0 ||
-        !qemuAgentExpect(ret, QV_JSON_ARRAY, call.name, "'return'"))
+    if (qemuAgentCommandList(agent, &call, &ret) < 0)
         return -1;
     res = g_new0(qemuAgentInterface, qvJSONArraySize(ret) + 1);
     for (i = 0; i < qvJSONArraySize(ret); i++) {
@@ -1574,8 +1638,7 @@ int qemuAgentGetVCPUs(qemuAgent *agent, qemuAgentCPUInfo **cpus, size_t *ncpus)
 
     *cpus = NULL;
     *ncpus = 0;
-    if (qemuAgentCommand(agent, &call, NULL, &ret) < 0 ||
-        !qemuAgentExpect(ret, QV_JSON_ARRAY, call.name, "'return'"))
+    if (qemuAgentCommandList(agent, &call, &ret) < 0)
         return -1;
     res = g_new0(qemuAgentCPUInfo, qvJSONArraySize(ret) + 1);
     for (i = 0; i < qvJSONArraySize(ret); i++) {

@@ -52,14 +52,15 @@ typedef struct {
 } qemuAgentCallbacks;
 
 /*
- * Connect to the agent socket that QEMU serves and do all I/O in ctx (an event thread's
- * context: calls below must come from other threads, as they wait). Nothing is sent
- * until the first call.
+ * Connect to the agent socket that QEMU serves. The agent has its own GMainContext, which
+ * the caller whose command is in flight drives while it waits, so the socket is read
+ * only while a command is outstanding (QEMU's QMP events tell about the channel and EOF
+ * meanwhile). Callbacks run in that caller's thread. Nothing is sent until the first call.
  */
-qemuAgent *qemuAgentOpen(const char *path, GMainContext *ctx, const qemuAgentConfig *cfg,
-                         const qemuAgentCallbacks *cb, void *opaque);
+qemuAgent *qemuAgentOpen(const char *path, const qemuAgentConfig *cfg, const qemuAgentCallbacks *cb,
+                         void *opaque);
 /* The same on a connected socket (tests use a socketpair); name is for messages. */
-qemuAgent *qemuAgentOpenFD(int fd, const char *name, GMainContext *ctx, const qemuAgentConfig *cfg,
+qemuAgent *qemuAgentOpenFD(int fd, const char *name, const qemuAgentConfig *cfg,
                            const qemuAgentCallbacks *cb, void *opaque);
 /* Fail every waiting call (not connected), close the socket, free. */
 void qemuAgentClose(qemuAgent *agent);

@@ -350,12 +350,10 @@ static int qemuMonitorWaitGreeting(qemuMonitor *mon, gint64 deadline)
     return 0;
 }
 
-qemuMonitor *qemuMonitorOpenFD(int fd, const char *name, GMainContext *ctx, int timeoutMs,
-                               const qemuMonitorCallbacks *cb, void *opaque)
+static qemuMonitor *qemuMonitorNew(int fd, const char *name, GMainContext *ctx,
+                                   const qemuMonitorCallbacks *cb, void *opaque)
 {
     qemuMonitor *mon = g_new0(qemuMonitor, 1);
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeoutMs * 1000;
-    gint64 left;
 
     g_unix_set_fd_nonblocking(fd, TRUE, NULL);
     mon->refs = 1;
@@ -376,6 +374,20 @@ qemuMonitor *qemuMonitorOpenFD(int fd, const char *name, GMainContext *ctx, int 
     g_source_set_callback(mon->inSrc, G_SOURCE_FUNC(qemuMonitorOnReadable), qemuMonitorRef(mon),
                           qemuMonitorUnref);
     g_source_attach(mon->inSrc, ctx);
+    return mon;
+}
+
+qemuMonitor *qemuMonitorTestNew(int fd, GMainContext *ctx)
+{
+    return qemuMonitorNew(fd, "test", ctx, NULL, NULL);
+}
+
+qemuMonitor *qemuMonitorOpenFD(int fd, const char *name, GMainContext *ctx, int timeoutMs,
+                               const qemuMonitorCallbacks *cb, void *opaque)
+{
+    qemuMonitor *mon = qemuMonitorNew(fd, name, ctx, cb, opaque);
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeoutMs * 1000;
+    gint64 left;
 
     if (qemuMonitorWaitGreeting(mon, deadline) < 0)
         goto error;

@@ -78,5 +78,7 @@ int qemuMonitorSimple(qemuMonitor *mon, const char *cmd); /* cont, stop, system_
 /* Which chardevs have their frontend (e.g. a virtio-serial port) open: label -> "1"/"0". */
 int qemuMonitorGetChardevFrontends(qemuMonitor *mon, GHashTable **open);
 
-/* For fuzzing: feed bytes as if read from the socket (after the greeting). */
+/* For fuzzing: a monitor without the handshake, and bytes fed as if read from the
+ * socket (after the greeting). */
+qemuMonitor *qemuMonitorTestNew(int fd, GMainContext *ctx);
 void qemuMonitorTestFeed(qemuMonitor *mon, const char *data, size_t len);

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #include "qvjson.h"
@@ -495,59 +494,107 @@ qvJSONValue *qvJSONParse(const char *json, size_t len, unsigned int maxDepth, ch
     return p.root;
 }
 
-/* ---- generation ---- */
+/* ---- generation (written here: yajl's generator costs an allocation per call) ---- */
 
-static void qvJSONGen(yajl_gen g, const qvJSONValue *val)
+void qvJSONBufferAddString(GString *buf, const char *str)
+{
+    const char *p;
+
+    g_string_append_c(buf, '"');
+    for (p = str; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        switch (c) {
+        case '"':
+            g_string_append(buf, "\\\"");
+            break;
+        case '\\':
+            g_string_append(buf, "\\\\");
+            break;
+        case '\n':
+            g_string_append(buf, "\\n");
+            break;
+        case '\r':
+            g_string_append(buf, "\\r");
+            break;
+        case '\t':
+            g_string_append(buf, "\\t");
+            break;
+        case '\b':
+            g_string_append(buf, "\\b");
+            break;
+        case '\f':
+            g_string_append(buf, "\\f");
+            break;
+        default:
+            if (c < 0x20)
+                g_string_append_printf(buf, "\\u%04x", c);
+            else
+                g_string_append_c(buf, (char)c);
+        }
+    }
+    g_string_append_c(buf, '"');
+}
+
+static void qvJSONIndent(GString *buf, bool pretty, int depth)
+{
+    if (!pretty)
+        return;
+    g_string_append_c(buf, '\n');
+    while (depth-- > 0)
+        g_string_append(buf, "  ");
+}
+
+static void qvJSONGen(GString *buf, const qvJSONValue *val, bool pretty, int depth)
 {
     guint i;
 
     switch (val->type) {
     case QV_JSON_OBJECT:
-        yajl_gen_map_open(g);
+        g_string_append_c(buf, '{');
         for (i = 0; i < val->data.array->len; i += 2) {
-            const char *key = val->data.array->pdata[i];
-
-            yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-            qvJSONGen(g, val->data.array->pdata[i + 1]);
+            if (i)
+                g_string_append_c(buf, ',');
+            qvJSONIndent(buf, pretty, depth + 1);
+            qvJSONBufferAddString(buf, val->data.array->pdata[i]);
+            g_string_append(buf, pretty ? ": " : ":");
+            qvJSONGen(buf, val->data.array->pdata[i + 1], pretty, depth + 1);
         }
-        yajl_gen_map_close(g);
+        if (val->data.array->len)
+            qvJSONIndent(buf, pretty, depth);
+        g_string_append_c(buf, '}');
         break;
     case QV_JSON_ARRAY:
-        yajl_gen_array_open(g);
-        for (i = 0; i < val->data.array->len; i++)
-            qvJSONGen(g, val->data.array->pdata[i]);
-        yajl_gen_array_close(g);
+        g_string_append_c(buf, '[');
+        for (i = 0; i < val->data.array->len; i++) {
+            if (i)
+                g_string_append_c(buf, ',');
+            qvJSONIndent(buf, pretty, depth + 1);
+            qvJSONGen(buf, val->data.array->pdata[i], pretty, depth + 1);
+        }
+        if (val->data.array->len)
+            qvJSONIndent(buf, pretty, depth);
+        g_string_append_c(buf, ']');
         break;
     case QV_JSON_STRING:
-        yajl_gen_string(g, (const unsigned char *)val->data.str, strlen(val->data.str));
+        qvJSONBufferAddString(buf, val->data.str);
         break;
     case QV_JSON_NUMBER:
-        yajl_gen_number(g, val->data.str, strlen(val->data.str));
+        g_string_append(buf, val->data.str);
         break;
     case QV_JSON_BOOLEAN:
-        yajl_gen_bool(g, val->data.boolean);
+        g_string_append(buf, val->data.boolean ? "true" : "false");
         break;
     case QV_JSON_NULL:
-        yajl_gen_null(g);
+        g_string_append(buf, "null");
         break;
     }
 }
 
 char *qvJSONFormat(const qvJSONValue *val, bool pretty)
 {
-    yajl_gen g = yajl_gen_alloc(NULL);
-    const unsigned char *out;
-    size_t len;
-    char *ret;
+    GString *buf = g_string_sized_new(64);
 
-    yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
-    yajl_gen_config(g, yajl_gen_indent_string, pretty ? "  " : "");
-    yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-    qvJSONGen(g, val);
-    yajl_gen_get_buf(g, &out, &len);
-    ret = g_strndup((const char *)out, len);
-    yajl_gen_free(g);
-    if (pretty)
-        g_strchomp(ret);
-    return ret;
+    qvJSONGen(buf, val, pretty, 0);
+    return g_string_free(buf, FALSE);
 }

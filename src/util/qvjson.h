@@ -63,5 +63,7 @@ qvJSONValue *qvJSONParse(const char *json, size_t len, unsigned int maxDepth, ch
 
 /* Serialise: compact on one line, or pretty with 2-space indents. */
 char *qvJSONFormat(const qvJSONValue *val, bool pretty);
+/* Append str as a JSON string literal (quoted, escaped). */
+void qvJSONBufferAddString(GString *buf, const char *str);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qvJSONValue, qvJSONFree)

@@ -33,7 +33,7 @@ void qvSocketWriterDrop(qvSocketWriter *w);
 void qvSocketWriterClear(qvSocketWriter *w);
 
 /* Read at most chunk bytes into lb: the count, 0 when nothing is there now, -1 at EOF
- * or on an error. */
+ * or on an error. A count below chunk means the socket is drained for now. */
 int qvSocketRead(int fd, qvLineBuffer *lb, size_t chunk);
 
 /* Connect to a unix socket, retrying while it does not exist yet or refuses, until

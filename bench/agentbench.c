@@ -1,0 +1,255 @@
+/* agentbench.c: guest-ping round trips through qvirt's agent client against the real
+ * host-mode qemu-ga, beside a raw blocking socket client measured in the same run (the
+ * floor); the cost of syncing before every command; and how fast a stopped agent is
+ * reported against its bound. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "qemu_agent.h"
+#include "qverror.h"
+#include "qvsocket.h"
+#include "testhostagent.h"
+
+static int rounds = 1;
+static int perRound = 10000;
+
+static gint64 nowNs(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A line-at-a-time blocking reader: the simplest client that can talk to qemu-ga. */
+static char rawBuf[65536];
+static size_t rawLen;
+
+static bool rawReadLine(int fd)
+{
+    for (;;) {
+        char *nl = memchr(rawBuf, '\n', rawLen);
+        ssize_t n;
+
+        if (nl) {
+            size_t used = (size_t)(nl - rawBuf) + 1;
+
+            memmove(rawBuf, rawBuf + used, rawLen - used);
+            rawLen -= used;
+            return true;
+        }
+        n = read(fd, rawBuf + rawLen, sizeof(rawBuf) - rawLen);
+        if (n <= 0)
+            return false;
+        rawLen += (size_t)n;
+    }
+}
+
+static bool rawWrite(int fd, const char *s)
+{
+    size_t len = strlen(s);
+
+    return write(fd, s, len) == (ssize_t)len;
+}
+
+static void setBlocking(int fd, bool blocking)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    fcntl(fd, F_SETFL, blocking ? (fl & ~O_NONBLOCK) : (fl | O_NONBLOCK));
+}
+
+/*
+ * Raw pings and client pings alternate, call by call, on one connection (the client
+ * reads only while its own command is in flight), so both meet the same scheduler,
+ * caches and load. Returns the two sample sets.
+ */
+static void interleavedRun(const char *path, bool syncEach, GArray *raw, GArray *client)
+{
+    int fd = qvSocketConnectUnix(path, g_get_monotonic_time() + 5 * G_USEC_PER_SEC);
+    qemuAgentConfig cfg;
+    qemuAgent *agent;
+    char cmd[128];
+    int i;
+
+    if (fd < 0) {
+        fprintf(stderr, "connect: %s\n", qvGetLastErrorMessage());
+        exit(1);
+    }
+    {
+        /* the raw client is bounded too */
+        struct timeval tv = { .tv_sec = 5 };
+
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    }
+    qemuAgentConfigInit(&cfg);
+    cfg.syncEachCommand = syncEach;
+    agent = qemuAgentOpenFD(dup(fd), path, &cfg, NULL, NULL);
+    if (qemuAgentPing(agent) < 0) {
+        fprintf(stderr, "agent: %s\n", qvGetLastErrorMessage());
+        exit(1);
+    }
+    for (i = 0; i < rounds * perRound; i++) {
+        gint64 t0, dt;
+
+        if (raw) {
+            snprintf(cmd, sizeof(cmd), "{\"execute\":\"guest-ping\",\"id\":\"raw-%d\"}\n", i);
+            setBlocking(fd, true);
+            rawLen = 0;
+            t0 = nowNs();
+            if (!rawWrite(fd, cmd) || !rawReadLine(fd)) {
+                fprintf(stderr, "raw client: %s\n", g_strerror(errno));
+                exit(1);
+            }
+            dt = nowNs() - t0;
+            g_array_append_val(raw, dt);
+            setBlocking(fd, false);
+        }
+        t0 = nowNs();
+        if (qemuAgentPing(agent) < 0) {
+            fprintf(stderr, "agent ping: %s\n", qvGetLastErrorMessage());
+            exit(1);
+        }
+        dt = nowNs() - t0;
+        g_array_append_val(client, dt);
+    }
+    qemuAgentClose(agent);
+    close(fd);
+}
+
+static gint compareNs(gconstpointer a, gconstpointer b)
+{
+    gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double quantileUs(GArray *samples, double q)
+{
+    size_t idx;
+
+    g_array_sort(samples, compareNs);
+    idx = (size_t)(q * (samples->len - 1) + 0.5);
+    return g_array_index(samples, gint64, idx) / 1000.0;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const noExtra[] = { NULL };
+    g_autoptr(GArray) raw = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) client = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) syncEach = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autofree char *error = NULL;
+    testHostAgent ha;
+    double rawMed, rawP99, cliMed, cliP99, syncMed, pairedMed;
+
+    if (argc > 1)
+        perRound = atoi(argv[1]);
+    /* the scheduler placing client and agent on one CPU or two changes a round trip by
+     * 2x; pin them apart (as a guest's agent runs on another vCPU) for repeatable runs */
+    if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        CPU_SET(1, &set);
+        sched_setaffinity(0, sizeof(set), &set); /* qemu-ga inherits CPU 1 */
+    }
+    if (!testHostAgentStart(&ha, noExtra, &error)) {
+        fprintf(stderr, "agentbench: %s\n", error);
+        return 1;
+    }
+    if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        sched_setaffinity(0, sizeof(set), &set);
+        printf("client pinned to CPU 0, qemu-ga to CPU 1\n");
+    }
+    interleavedRun(ha.socket, false, raw, client);
+    interleavedRun(ha.socket, true, NULL, syncEach);
+
+    /* each client call beside the raw call just before it: the client's own cost */
+    {
+        g_autoptr(GArray) diff = g_array_new(FALSE, FALSE, sizeof(gint64));
+        guint k;
+
+        for (k = 0; k < raw->len; k++) {
+            gint64 d = g_array_index(client, gint64, k) - g_array_index(raw, gint64, k);
+
+            g_array_append_val(diff, d);
+        }
+        pairedMed = quantileUs(diff, 0.5);
+    }
+    rawMed = quantileUs(raw, 0.5);
+    rawP99 = quantileUs(raw, 0.99);
+    cliMed = quantileUs(client, 0.5);
+    cliP99 = quantileUs(client, 0.99);
+    syncMed = quantileUs(syncEach, 0.5);
+    printf("guest-ping round trips, host-mode qemu-ga, %d calls each, alternating call by call\n",
+           rounds * perRound);
+    printf("  %-34s %10s %10s\n", "", "median", "p99");
+    printf("  %-34s %8.1f us %8.1f us\n", "raw blocking socket (floor)", rawMed, rawP99);
+    printf("  %-34s %8.1f us %8.1f us\n", "qvirt agent client", cliMed, cliP99);
+    printf("  %-34s %9.2fx %9.2fx   (target <= 1.15x)\n", "ratio to the floor", cliMed / rawMed,
+           cliP99 / rawP99);
+    printf("  %-34s %8.1f us\n", "client minus raw, call by call", pairedMed);
+    printf("  %-34s %8.1f us   (%.2fx the floor)\n", "qvirt, a sync before every command", syncMed,
+           syncMed / rawMed);
+
+    /* a stopped agent: how soon is it reported, against the configured bound */
+    {
+        qemuAgentConfig cfg;
+        qemuAgent *agent;
+        int i;
+
+        qemuAgentConfigInit(&cfg);
+        cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_SYNC] = 500;
+        cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_QUERY] = 1000;
+        agent = qemuAgentOpen(ha.socket, &cfg, NULL, NULL);
+        if (!agent || qemuAgentPing(agent) < 0) {
+            fprintf(stderr, "agent: %s\n", qvGetLastErrorMessage());
+            return 1;
+        }
+        printf("stopped agent (SIGSTOP), ping bound 1000 ms, sync bound 500 ms:\n");
+        for (i = 0; i < 3; i++) {
+            gint64 t0;
+
+            kill(ha.pid, SIGSTOP);
+            t0 = g_get_monotonic_time();
+            if (qemuAgentPing(agent) == 0) {
+                fprintf(stderr, "a stopped agent answered\n");
+                return 1;
+            }
+            printf("  in sync: %-28s after %5.0f ms\n",
+                   qvGetLastErrorCode() == QV_ERR_AGENT_COMMAND_TIMEOUT ? "command timeout"
+                                                                        : "sync timeout",
+                   (g_get_monotonic_time() - t0) / 1000.0);
+            t0 = g_get_monotonic_time();
+            qemuAgentPing(agent);
+            printf("  next call (liveness first): %-13s after %5.0f ms\n",
+                   qvGetLastErrorCode() == QV_ERR_AGENT_SYNC_TIMEOUT ? "sync timeout" : "other",
+                   (g_get_monotonic_time() - t0) / 1000.0);
+            kill(ha.pid, SIGCONT);
+            t0 = g_get_monotonic_time();
+            if (qemuAgentPing(agent) < 0) {
+                fprintf(stderr, "no recovery: %s\n", qvGetLastErrorMessage());
+                return 1;
+            }
+            printf("  resumed: answered again after %.1f ms (resync included)\n",
+                   (g_get_monotonic_time() - t0) / 1000.0);
+        }
+        qemuAgentClose(agent);
+    }
+    testHostAgentStop(&ha);
+    return 0;
+}
