@@ -5,7 +5,7 @@
 
 #include "qvsh.h"
 
-static const char *qvshDomainStateToString(int state)
+const char *qvshDomainStateToString(int state)
 {
     switch ((qvDomainState)state) {
     case QV_DOMAIN_RUNNING:

@@ -13,6 +13,8 @@
 
 const qvshCmdGroup qvshGroups[] = {
     { N_("Domain Management"), "domain", qvshDomainCmds },
+    { N_("Domain Lifecycle and Guest Agent"), "lifecycle", qvshLifecycleCmds },
+    { N_("Domain Monitoring"), "monitor", qvshMonitorCmds },
     { N_("qvsh itself"), "qvsh", qvshHostCmds },
     { NULL, NULL, NULL },
 };

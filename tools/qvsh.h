@@ -54,6 +54,12 @@ struct _qvshControl {
 extern const qvshCmdGroup qvshGroups[];
 extern const qvshCmdDef qvshDomainCmds[];
 extern const qvshCmdDef qvshHostCmds[];
+extern const qvshCmdDef qvshLifecycleCmds[];
+extern const qvshCmdDef qvshMonitorCmds[];
+
+/* virsh's words for domain states and their reasons (translated). */
+const char *qvshDomainStateToString(int state);
+const char *qvshDomainStateReasonToString(int state, int reason);
 
 /* option access */
 const char *qvshOptString(const qvshCmd *cmd, const char *name);

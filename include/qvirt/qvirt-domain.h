@@ -136,3 +136,231 @@ int qvDomainIsActive(qvDomainPtr domain);
 int qvDomainIsPersistent(qvDomainPtr domain);
 int qvDomainGetState(qvDomainPtr domain, int *state, int *reason, unsigned int flags);
 char *qvDomainGetXMLDesc(qvDomainPtr domain, unsigned int flags);
+
+/* ---- lifecycle ---- */
+
+typedef enum {
+    QV_DOMAIN_NONE = 0,
+    QV_DOMAIN_START_PAUSED = 1 << 0,
+    QV_DOMAIN_START_AUTODESTROY = 1 << 1,
+    QV_DOMAIN_START_BYPASS_CACHE = 1 << 2,
+    QV_DOMAIN_START_FORCE_BOOT = 1 << 3,
+    QV_DOMAIN_START_VALIDATE = 1 << 4,
+} qvDomainCreateFlags;
+
+typedef enum {
+    QV_DOMAIN_DESTROY_DEFAULT = 0,
+    QV_DOMAIN_DESTROY_GRACEFUL = 1 << 0,
+    QV_DOMAIN_DESTROY_REMOVE_LOGS = 1 << 1,
+} qvDomainDestroyFlagsValues;
+
+int qvDomainCreate(qvDomainPtr domain);
+int qvDomainCreateWithFlags(qvDomainPtr domain, unsigned int flags);
+int qvDomainDestroy(qvDomainPtr domain);
+int qvDomainDestroyFlags(qvDomainPtr domain, unsigned int flags);
+int qvDomainShutdown(qvDomainPtr domain);
+int qvDomainShutdownFlags(qvDomainPtr domain, unsigned int flags);
+int qvDomainReboot(qvDomainPtr domain, unsigned int flags);
+/*
+ * qvirt's own: as qvDomainShutdownFlags / qvDomainRebootFlags, and *used (may be NULL)
+ * tells which method took effect (QV_DOMAIN_SHUTDOWN_GUEST_AGENT or
+ * QV_DOMAIN_SHUTDOWN_ACPI_POWER_BTN; the reboot values are the same).
+ */
+int qvDomainShutdownFlagsReport(qvDomainPtr domain, unsigned int flags, unsigned int *used);
+int qvDomainRebootFlagsReport(qvDomainPtr domain, unsigned int flags, unsigned int *used);
+
+typedef struct {
+    unsigned char state; /* qvDomainState */
+    unsigned long maxMem; /* KiB */
+    unsigned long memory; /* KiB */
+    unsigned short nrVirtCpu;
+    unsigned long long cpuTime; /* ns */
+} qvDomainInfo;
+typedef qvDomainInfo *qvDomainInfoPtr;
+int qvDomainGetInfo(qvDomainPtr domain, qvDomainInfoPtr info);
+
+/* ---- the guest agent ---- */
+
+typedef enum {
+    QV_DOMAIN_QEMU_AGENT_COMMAND_MIN = -2,
+    QV_DOMAIN_QEMU_AGENT_COMMAND_BLOCK = -2,
+    QV_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT = -1,
+    QV_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT = 0,
+    QV_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN = 60,
+} qvDomainQemuAgentCommandTimeoutValues;
+
+/* libvirt-qemu's virDomainQemuAgentCommand: the reply's text, to free. */
+char *qvDomainQemuAgentCommand(qvDomainPtr domain, const char *cmd, int timeout,
+                               unsigned int flags);
+int qvDomainAgentSetResponseTimeout(qvDomainPtr domain, int timeout, unsigned int flags);
+
+typedef enum {
+    QV_DOMAIN_TIME_SYNC = 1 << 0,
+} qvDomainSetTimeFlags;
+int qvDomainGetTime(qvDomainPtr domain, long long *seconds, unsigned int *nseconds,
+                    unsigned int flags);
+int qvDomainSetTime(qvDomainPtr domain, long long seconds, unsigned int nseconds,
+                    unsigned int flags);
+
+typedef enum {
+    QV_TYPED_PARAM_INT = 1,
+    QV_TYPED_PARAM_UINT = 2,
+    QV_TYPED_PARAM_LLONG = 3,
+    QV_TYPED_PARAM_ULLONG = 4,
+    QV_TYPED_PARAM_DOUBLE = 5,
+    QV_TYPED_PARAM_BOOLEAN = 6,
+    QV_TYPED_PARAM_STRING = 7,
+} qvTypedParameterType;
+
+#define QV_TYPED_PARAM_FIELD_LENGTH 80
+
+typedef struct {
+    char field[QV_TYPED_PARAM_FIELD_LENGTH];
+    int type; /* qvTypedParameterType */
+    union {
+        int i;
+        unsigned int ui;
+        long long l;
+        unsigned long long ul;
+        double d;
+        char b;
+        char *s;
+    } value;
+} qvTypedParameter;
+typedef qvTypedParameter *qvTypedParameterPtr;
+void qvTypedParamsFree(qvTypedParameterPtr params, int nparams);
+
+typedef enum {
+    QV_DOMAIN_GUEST_INFO_USERS = 1 << 0,
+    QV_DOMAIN_GUEST_INFO_OS = 1 << 1,
+    QV_DOMAIN_GUEST_INFO_TIMEZONE = 1 << 2,
+    QV_DOMAIN_GUEST_INFO_HOSTNAME = 1 << 3,
+    QV_DOMAIN_GUEST_INFO_FILESYSTEM = 1 << 4,
+    QV_DOMAIN_GUEST_INFO_DISKS = 1 << 5,
+    QV_DOMAIN_GUEST_INFO_INTERFACES = 1 << 6,
+} qvDomainGuestInfoTypes;
+int qvDomainGetGuestInfo(qvDomainPtr domain, unsigned int types, qvTypedParameterPtr *params,
+                         int *nparams, unsigned int flags);
+
+typedef enum {
+    QV_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0,
+    QV_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1,
+    QV_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2,
+} qvDomainInterfaceAddressesSource;
+
+typedef enum {
+    QV_IP_ADDR_TYPE_IPV4 = 0,
+    QV_IP_ADDR_TYPE_IPV6 = 1,
+} qvIPAddrType;
+
+typedef struct {
+    int type; /* qvIPAddrType */
+    char *addr;
+    unsigned int prefix;
+} qvDomainIPAddress;
+typedef qvDomainIPAddress *qvDomainIPAddressPtr;
+
+typedef struct {
+    char *name;
+    char *hwaddr;
+    unsigned int naddrs;
+    qvDomainIPAddressPtr addrs;
+} qvDomainInterface;
+typedef qvDomainInterface *qvDomainInterfacePtr;
+int qvDomainInterfaceAddresses(qvDomainPtr domain, qvDomainInterfacePtr **ifaces,
+                               unsigned int source, unsigned int flags);
+void qvDomainInterfaceFree(qvDomainInterfacePtr iface);
+
+/* ---- events (libvirt's ids and values) ---- */
+
+typedef enum {
+    QV_DOMAIN_EVENT_ID_LIFECYCLE = 0,
+    QV_DOMAIN_EVENT_ID_REBOOT = 1,
+    QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE = 18,
+} qvDomainEventID;
+
+typedef enum {
+    QV_DOMAIN_EVENT_DEFINED = 0,
+    QV_DOMAIN_EVENT_UNDEFINED = 1,
+    QV_DOMAIN_EVENT_STARTED = 2,
+    QV_DOMAIN_EVENT_SUSPENDED = 3,
+    QV_DOMAIN_EVENT_RESUMED = 4,
+    QV_DOMAIN_EVENT_STOPPED = 5,
+    QV_DOMAIN_EVENT_SHUTDOWN = 6,
+    QV_DOMAIN_EVENT_PMSUSPENDED = 7,
+    QV_DOMAIN_EVENT_CRASHED = 8,
+} qvDomainEventType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_DEFINED_ADDED = 0,
+    QV_DOMAIN_EVENT_DEFINED_UPDATED = 1,
+} qvDomainEventDefinedDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
+} qvDomainEventUndefinedDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_STARTED_BOOTED = 0,
+} qvDomainEventStartedDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+} qvDomainEventSuspendedDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+} qvDomainEventResumedDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+    QV_DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+    QV_DOMAIN_EVENT_STOPPED_CRASHED = 2,
+    QV_DOMAIN_EVENT_STOPPED_MIGRATED = 3,
+    QV_DOMAIN_EVENT_STOPPED_SAVED = 4,
+    QV_DOMAIN_EVENT_STOPPED_FAILED = 5,
+    QV_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6,
+} qvDomainEventStoppedDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+    QV_DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
+    QV_DOMAIN_EVENT_SHUTDOWN_HOST = 2,
+} qvDomainEventShutdownDetailType;
+
+typedef enum {
+    QV_DOMAIN_EVENT_PMSUSPENDED_MEMORY = 0,
+} qvDomainEventPMSuspendedDetailType;
+
+typedef enum {
+    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED = 1,
+    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED = 2,
+} qvConnectDomainEventAgentLifecycleState;
+
+typedef enum {
+    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_UNKNOWN = 0,
+    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED = 1,
+    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL = 2,
+} qvConnectDomainEventAgentLifecycleReason;
+
+typedef void (*qvFreeCallback)(void *opaque);
+typedef void (*qvConnectDomainEventGenericCallback)(qvConnectPtr conn, qvDomainPtr dom,
+                                                    void *opaque);
+typedef void (*qvConnectDomainEventCallback)(qvConnectPtr conn, qvDomainPtr dom, int event,
+                                             int detail, void *opaque);
+typedef void (*qvConnectDomainEventAgentLifecycleCallback)(qvConnectPtr conn, qvDomainPtr dom,
+                                                           int state, int reason, void *opaque);
+#define QV_DOMAIN_EVENT_CALLBACK(cb) ((qvConnectDomainEventGenericCallback)(cb))
+
+/*
+ * Register for events of one domain (dom) or all (NULL). Callbacks run from
+ * qvEventRunDefaultImpl(), in the thread that calls it. Returns a callback id.
+ */
+int qvConnectDomainEventRegisterAny(qvConnectPtr conn, qvDomainPtr dom, int eventID,
+                                    qvConnectDomainEventGenericCallback cb, void *opaque,
+                                    qvFreeCallback freecb);
+int qvConnectDomainEventDeregisterAny(qvConnectPtr conn, int callbackID);
+
+/* The default event loop (GLib's default main context): register once, then run. */
+int qvEventRegisterDefaultImpl(void);
+int qvEventRunDefaultImpl(void);

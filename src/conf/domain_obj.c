@@ -34,6 +34,8 @@ void domainObjUnref(domainObj *obj)
 {
     if (!obj || !g_atomic_int_dec_and_test(&obj->refs))
         return;
+    if (obj->privateDataFree)
+        obj->privateDataFree(obj->privateData);
     domainDefFree(obj->def);
     domainDefFree(obj->newDef);
     g_mutex_clear(&obj->lock);
@@ -192,6 +194,73 @@ void domainObjListReplace(domainObjList *list, domainObjList *with)
     g_hash_table_remove_all(with->byName);
     g_mutex_unlock(&with->lock);
     g_mutex_unlock(&list->lock);
+}
+
+void domainObjListSync(domainObjList *list, domainObjList *fresh, bool (*keep)(domainObj *obj),
+                       GPtrArray **removed)
+{
+    GHashTableIter iter;
+    gpointer key, value;
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func((GDestroyNotify)domainObjUnref);
+
+    g_mutex_lock(&list->lock);
+    g_mutex_lock(&fresh->lock);
+    /* what disappeared from disk */
+    g_hash_table_iter_init(&iter, list->byName);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        domainObj *obj = value;
+        domainObj *now = g_hash_table_lookup(fresh->byName, key);
+
+        if (now && memcmp(now->def->uuid, obj->def->uuid, QV_UUID_BUFLEN) == 0)
+            continue;
+        g_mutex_lock(&obj->lock);
+        if (!now && keep && keep(obj)) {
+            /* still running, but nobody's definition any more */
+            if (obj->newDef) {
+                domainDefFree(obj->newDef);
+                obj->newDef = NULL;
+            }
+            obj->persistent = false;
+            g_mutex_unlock(&obj->lock);
+            continue;
+        }
+        g_mutex_unlock(&obj->lock);
+        g_ptr_array_add(gone, domainObjRef(obj));
+        g_hash_table_iter_remove(&iter);
+    }
+    /* what is new or changed */
+    g_hash_table_iter_init(&iter, fresh->byName);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        domainObj *src = value;
+        domainObj *obj = g_hash_table_lookup(list->byName, key);
+
+        if (!obj) {
+            g_hash_table_insert(list->byName, g_strdup(key), domainObjRef(src));
+            continue;
+        }
+        g_mutex_lock(&obj->lock);
+        g_mutex_lock(&src->lock);
+        /* swap: src goes away below with what obj had */
+        if (domainObjIsActive(obj)) {
+            domainDef *old = obj->newDef;
+
+            obj->newDef = src->def;
+            src->def = old;
+        } else {
+            domainDef *old = obj->def;
+
+            obj->def = src->def;
+            src->def = old;
+        }
+        obj->persistent = true;
+        g_mutex_unlock(&src->lock);
+        g_mutex_unlock(&obj->lock);
+    }
+    g_hash_table_remove_all(fresh->byName);
+    g_mutex_unlock(&fresh->lock);
+    g_mutex_unlock(&list->lock);
+    if (removed)
+        *removed = g_steal_pointer(&gone);
 }
 
 static gint domainObjCompareName(gconstpointer a, gconstpointer b)

@@ -11,6 +11,8 @@ typedef struct {
     bool persistent;
     int state; /* qvDomainState */
     int reason;
+    void *privateData; /* the driver's runtime state */
+    GDestroyNotify privateDataFree;
 } domainObj;
 
 domainObj *domainObjNew(domainDef *def);
@@ -44,5 +46,15 @@ void domainObjListRemove(domainObjList *list, domainObj *obj);
 /* Make list hold exactly the objects of with (which is left empty), atomically for
  * concurrent readers of list. */
 void domainObjListReplace(domainObjList *list, domainObjList *with);
+/*
+ * Make list hold the domains of fresh (a list of persistent definitions just read),
+ * keeping the objects list already has for the same name and UUID, with their runtime
+ * data: such an object takes fresh's definition as its persistent one. Objects of
+ * list that fresh lacks are removed unless keep() says otherwise (a running transient
+ * domain); they are returned in *removed (new references, may be NULL). fresh is
+ * left empty.
+ */
+void domainObjListSync(domainObjList *list, domainObjList *fresh, bool (*keep)(domainObj *obj),
+                       GPtrArray **removed);
 /* All objects, as new references, sorted by name. */
 GPtrArray *domainObjListCollect(domainObjList *list);

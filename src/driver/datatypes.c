@@ -45,3 +45,17 @@ void qvDomainUnrefInternal(qvDomainPtr dom)
     g_free(dom->name);
     g_free(dom);
 }
+
+void qvDomainInterfaceFreeInternal(qvDomainInterfacePtr iface)
+{
+    unsigned int i;
+
+    if (!iface)
+        return;
+    for (i = 0; i < iface->naddrs; i++)
+        g_free(iface->addrs[i].addr);
+    g_free(iface->addrs);
+    g_free(iface->name);
+    g_free(iface->hwaddr);
+    g_free(iface);
+}

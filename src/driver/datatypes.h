@@ -25,3 +25,6 @@ qvConnectPtr qvConnectNew(const char *uri, unsigned int flags);
 void qvConnectUnrefInternal(qvConnectPtr conn);
 qvDomainPtr qvDomainNew(qvConnectPtr conn, const char *name, const unsigned char *uuid, int id);
 void qvDomainUnrefInternal(qvDomainPtr dom);
+
+/* Free what qvDomainInterfaceAddresses handed out (one interface). */
+void qvDomainInterfaceFreeInternal(qvDomainInterfacePtr iface);

@@ -26,6 +26,26 @@ struct _qvDriver {
     int (*domainIsActive)(qvDomainPtr dom);
     int (*domainIsPersistent)(qvDomainPtr dom);
     int (*domainGetState)(qvDomainPtr dom, int *state, int *reason, unsigned int flags);
+    int (*domainCreateWithFlags)(qvDomainPtr dom, unsigned int flags);
+    int (*domainDestroyFlags)(qvDomainPtr dom, unsigned int flags);
+    int (*domainShutdownFlags)(qvDomainPtr dom, unsigned int flags, unsigned int *used);
+    int (*domainReboot)(qvDomainPtr dom, unsigned int flags, unsigned int *used);
+    int (*domainGetInfo)(qvDomainPtr dom, qvDomainInfoPtr info);
+    char *(*domainQemuAgentCommand)(qvDomainPtr dom, const char *cmd, int timeout,
+                                    unsigned int flags);
+    int (*domainAgentSetResponseTimeout)(qvDomainPtr dom, int timeout, unsigned int flags);
+    int (*domainGetTime)(qvDomainPtr dom, long long *seconds, unsigned int *nseconds,
+                         unsigned int flags);
+    int (*domainSetTime)(qvDomainPtr dom, long long seconds, unsigned int nseconds,
+                         unsigned int flags);
+    int (*domainGetGuestInfo)(qvDomainPtr dom, unsigned int types, qvTypedParameterPtr *params,
+                              int *nparams, unsigned int flags);
+    int (*domainInterfaceAddresses)(qvDomainPtr dom, qvDomainInterfacePtr **ifaces,
+                                    unsigned int source, unsigned int flags);
+    int (*connectDomainEventRegisterAny)(qvConnectPtr conn, qvDomainPtr dom, int eventID,
+                                         qvConnectDomainEventGenericCallback cb, void *opaque,
+                                         qvFreeCallback freecb);
+    int (*connectDomainEventDeregisterAny)(qvConnectPtr conn, int callbackID);
 };
 
 /* Drivers register at library initialisation; connections try them in order. */

@@ -8,6 +8,7 @@
 #include "qemu_driver.h"
 #include "qverror.h"
 #include "qvlog.h"
+#include "qvtypedparam.h"
 #include "qvuuid.h"
 
 #define QV_FROM_THIS QV_FROM_NONE
@@ -320,4 +321,170 @@ char *qvDomainGetXMLDesc(qvDomainPtr domain, unsigned int flags)
 {
     CHECK_DOMAIN(domain, NULL);
     DRIVER_CALL(domain->conn, domainGetXMLDesc, NULL, domain, flags);
+}
+
+/* ---- lifecycle ---- */
+
+int qvDomainCreateWithFlags(qvDomainPtr domain, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainCreateWithFlags, -1, domain, flags);
+}
+
+int qvDomainCreate(qvDomainPtr domain)
+{
+    return qvDomainCreateWithFlags(domain, 0);
+}
+
+int qvDomainDestroyFlags(qvDomainPtr domain, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainDestroyFlags, -1, domain, flags);
+}
+
+int qvDomainDestroy(qvDomainPtr domain)
+{
+    return qvDomainDestroyFlags(domain, 0);
+}
+
+int qvDomainShutdownFlagsReport(qvDomainPtr domain, unsigned int flags, unsigned int *used)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainShutdownFlags, -1, domain, flags, used);
+}
+
+int qvDomainShutdownFlags(qvDomainPtr domain, unsigned int flags)
+{
+    return qvDomainShutdownFlagsReport(domain, flags, NULL);
+}
+
+int qvDomainShutdown(qvDomainPtr domain)
+{
+    return qvDomainShutdownFlagsReport(domain, 0, NULL);
+}
+
+int qvDomainRebootFlagsReport(qvDomainPtr domain, unsigned int flags, unsigned int *used)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainReboot, -1, domain, flags, used);
+}
+
+int qvDomainReboot(qvDomainPtr domain, unsigned int flags)
+{
+    return qvDomainRebootFlagsReport(domain, flags, NULL);
+}
+
+int qvDomainGetInfo(qvDomainPtr domain, qvDomainInfoPtr info)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(info, -1);
+    DRIVER_CALL(domain->conn, domainGetInfo, -1, domain, info);
+}
+
+/* ---- the guest agent ---- */
+
+char *qvDomainQemuAgentCommand(qvDomainPtr domain, const char *cmd, int timeout,
+                               unsigned int flags)
+{
+    CHECK_DOMAIN(domain, NULL);
+    qvCheckNonNullArgReturn(cmd, NULL);
+    CHECK_WRITABLE(domain->conn, NULL);
+    DRIVER_CALL(domain->conn, domainQemuAgentCommand, NULL, domain, cmd, timeout, flags);
+}
+
+int qvDomainAgentSetResponseTimeout(qvDomainPtr domain, int timeout, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainAgentSetResponseTimeout, -1, domain, timeout, flags);
+}
+
+int qvDomainGetTime(qvDomainPtr domain, long long *seconds, unsigned int *nseconds,
+                    unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(seconds, -1);
+    qvCheckNonNullArgReturn(nseconds, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainGetTime, -1, domain, seconds, nseconds, flags);
+}
+
+int qvDomainSetTime(qvDomainPtr domain, long long seconds, unsigned int nseconds,
+                    unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainSetTime, -1, domain, seconds, nseconds, flags);
+}
+
+int qvDomainGetGuestInfo(qvDomainPtr domain, unsigned int types, qvTypedParameterPtr *params,
+                         int *nparams, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(params, -1);
+    qvCheckNonNullArgReturn(nparams, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainGetGuestInfo, -1, domain, types, params, nparams, flags);
+}
+
+void qvTypedParamsFree(qvTypedParameterPtr params, int nparams)
+{
+    qvTypedParamsFreeInternal(params, nparams);
+}
+
+int qvDomainInterfaceAddresses(qvDomainPtr domain, qvDomainInterfacePtr **ifaces,
+                               unsigned int source, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    if (ifaces)
+        *ifaces = NULL;
+    if (source == QV_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT)
+        CHECK_WRITABLE(domain->conn, -1);
+    DRIVER_CALL(domain->conn, domainInterfaceAddresses, -1, domain, ifaces, source, flags);
+}
+
+void qvDomainInterfaceFree(qvDomainInterfacePtr iface)
+{
+    qvDomainInterfaceFreeInternal(iface);
+}
+
+/* ---- events ---- */
+
+int qvConnectDomainEventRegisterAny(qvConnectPtr conn, qvDomainPtr dom, int eventID,
+                                    qvConnectDomainEventGenericCallback cb, void *opaque,
+                                    qvFreeCallback freecb)
+{
+    CHECK_CONN(conn, -1);
+    qvCheckNonNullArgReturn(cb, -1);
+    if (dom && dom->conn != conn) {
+        qvReportError(QV_ERR_INVALID_ARG, "%s",
+                      _("the domain does not belong to this connection"));
+        return -1;
+    }
+    DRIVER_CALL(conn, connectDomainEventRegisterAny, -1, conn, dom, eventID, cb, opaque, freecb);
+}
+
+int qvConnectDomainEventDeregisterAny(qvConnectPtr conn, int callbackID)
+{
+    CHECK_CONN(conn, -1);
+    DRIVER_CALL(conn, connectDomainEventDeregisterAny, -1, conn, callbackID);
+}
+
+int qvEventRegisterDefaultImpl(void)
+{
+    qvResetLastError();
+    /* GLib's default main context is always there; this only makes sure it exists */
+    (void)g_main_context_default();
+    return 0;
+}
+
+int qvEventRunDefaultImpl(void)
+{
+    qvResetLastError();
+    g_main_context_iteration(NULL, TRUE);
+    return 0;
 }

@@ -230,8 +230,6 @@ static void qemuAgentStrike(qemuAgent *agent, const char *what)
 /* ---- writing ---- */
 
 static void qemuAgentHandleEOF(qemuAgent *agent);
-static qemuAgent *qemuAgentRef(qemuAgent *agent);
-static void qemuAgentUnref(gpointer data);
 
 /* Everything queued is on the wire (owner's lock held). */
 static void qemuAgentOnDrained(gpointer opaque)
@@ -568,7 +566,7 @@ void qemuAgentTestFeed(qemuAgent *agent, int phase, const char *data, size_t len
 
 /* ---- open and close ---- */
 
-static qemuAgent *qemuAgentRef(qemuAgent *agent)
+qemuAgent *qemuAgentRef(qemuAgent *agent)
 {
     g_atomic_int_inc(&agent->refs);
     return agent;
@@ -579,7 +577,7 @@ static gpointer qemuAgentRefData(gpointer data)
     return qemuAgentRef(data);
 }
 
-static void qemuAgentUnref(gpointer data)
+void qemuAgentUnref(gpointer data)
 {
     qemuAgent *agent = data;
     size_t i;

@@ -64,6 +64,10 @@ qemuAgent *qemuAgentOpenFD(int fd, const char *name, const qemuAgentConfig *cfg,
                            const qemuAgentCallbacks *cb, void *opaque);
 /* Fail every waiting call (not connected), close the socket, free. */
 void qemuAgentClose(qemuAgent *agent);
+/* References for callers that share the object across threads; Close() drops the
+ * opener's reference after failing waiting calls. */
+qemuAgent *qemuAgentRef(qemuAgent *agent);
+void qemuAgentUnref(gpointer data);
 
 /* QEMU's view of the virtio port (VSERPORT_CHANGE): a closed port fails calls at once;
  * a port that opens again lifts a quarantine and forces a resync. */

@@ -91,6 +91,27 @@ char *qemuDomainMonitorPath(const qemuDriverConfig *cfg, const domainDef *def)
     return g_build_filename(dir, "monitor.sock", NULL);
 }
 
+char *qemuDomainProxyPath(const qemuDriverConfig *cfg, const domainDef *def)
+{
+    g_autofree char *dir = qemuDomainRuntimeDir(cfg, def);
+
+    return g_build_filename(dir, "qmp.sock", NULL);
+}
+
+char *qemuDomainStateFile(const qemuDriverConfig *cfg, const char *name, const char *suffix)
+{
+    g_autofree char *file = g_strdup_printf("%s.%s", name, suffix);
+
+    return g_build_filename(cfg->stateDir, file, NULL);
+}
+
+char *qemuDomainLogPath(const qemuDriverConfig *cfg, const char *name)
+{
+    g_autofree char *file = g_strdup_printf("%s.log", name);
+
+    return g_build_filename(cfg->logDir, file, NULL);
+}
+
 static int qemuCheckSocketPath(const char *what, const char *path)
 {
     size_t len = strlen(path);

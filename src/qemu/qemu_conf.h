@@ -30,6 +30,15 @@ char *qemuDomainRuntimeDir(const qemuDriverConfig *cfg, const domainDef *def);
 char *qemuDomainHomeDir(const qemuDriverConfig *cfg, const domainDef *def);
 char *qemuDomainChannelDir(const qemuDriverConfig *cfg, const domainDef *def);
 char *qemuDomainMonitorPath(const qemuDriverConfig *cfg, const domainDef *def);
+/* The supervisor's QMP socket, which every qvirt process uses (QEMU's own is private). */
+char *qemuDomainProxyPath(const qemuDriverConfig *cfg, const domainDef *def);
+
+/* Per-name files of a running (or just stopped) domain, in stateDir: the live
+ * definition, the supervisor's status, its lock (held while it lives), the lock a
+ * process holds while it is connected to the agent, and the launch spec. */
+char *qemuDomainStateFile(const qemuDriverConfig *cfg, const char *name, const char *suffix);
+/* logDir/<name>.log: QEMU's output and the supervisor's notes. */
+char *qemuDomainLogPath(const qemuDriverConfig *cfg, const char *name);
 
 /*
  * Choose this run's socket path for every unix virtio channel without one (libvirt's

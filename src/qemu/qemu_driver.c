@@ -3,13 +3,20 @@
 
 #include <errno.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "domain_event.h"
 #include "domain_obj.h"
 #include "driver.h"
 #include "qemu_command.h"
+#include "qemu_domain.h"
 #include "qemu_driver.h"
+#include "qemu_process.h"
 #include "qverror.h"
 #include "qvfile.h"
 #include "qvlog.h"
+#include "qvtypedparam.h"
 #include "qvuuid.h"
 
 #define QV_FROM_THIS QV_FROM_QEMU
@@ -19,15 +26,42 @@ QV_LOG_INIT("qemu.driver");
 /* Definitions are small; anything bigger than this in the config dir is not ours. */
 #define QEMU_CONFIG_MAX_BYTES (4 * 1024 * 1024)
 
-/* One per state root per process, shared by the connections that open it. */
-typedef struct {
-    gint refs;
-    qemuDriverConfig *cfg;
-    domainObjList *domains;
-} qemuDriver;
-
 static GMutex qemuDriversLock;
 static GHashTable *qemuDrivers; /* root -> qemuDriver* (not owned) */
+
+static void qemuDriverStopWatch(qemuDriver *driver);
+
+static void qemuDriverFree(qemuDriver *driver)
+{
+    g_autoptr(GPtrArray) objs = domainObjListCollect(driver->domains);
+    guint i;
+
+    qemuDriverStopWatch(driver);
+    /* monitors hold references to their objects: close them first */
+    for (i = 0; i < objs->len; i++)
+        qemuDomainCloseConnections(objs->pdata[i]);
+    g_clear_pointer(&objs, g_ptr_array_unref);
+    g_clear_pointer(&driver->eventThread, qvEventThreadFree);
+    domainObjListFree(driver->domains);
+    qvDomainEventStateFree(driver->events);
+    g_clear_pointer(&driver->watchSeen, g_hash_table_destroy);
+    g_mutex_clear(&driver->lock);
+    qemuDriverConfigFree(driver->cfg);
+    g_free(driver);
+}
+
+static qemuDriver *qemuDriverNew(qemuDriverConfig *cfg)
+{
+    qemuDriver *driver = g_new0(qemuDriver, 1);
+
+    driver->refs = 1;
+    driver->cfg = cfg;
+    driver->domains = domainObjListNew();
+    driver->events = qvDomainEventStateNew();
+    g_mutex_init(&driver->lock);
+    qemuAgentConfigInit(&driver->agentCfg);
+    return driver;
+}
 
 static void qemuDriverUnref(qemuDriver *driver)
 {
@@ -40,9 +74,7 @@ static void qemuDriverUnref(qemuDriver *driver)
     }
     g_hash_table_remove(qemuDrivers, driver->cfg->root);
     g_mutex_unlock(&qemuDriversLock);
-    domainObjListFree(driver->domains);
-    qemuDriverConfigFree(driver->cfg);
-    g_free(driver);
+    qemuDriverFree(driver);
 }
 
 static char *qemuDriverConfigFile(const qemuDriver *driver, const char *name)
@@ -50,6 +82,36 @@ static char *qemuDriverConfigFile(const qemuDriver *driver, const char *name)
     g_autofree char *file = g_strdup_printf("%s.xml", name);
 
     return g_build_filename(driver->cfg->configDir, file, NULL);
+}
+
+static bool qemuDriverKeepActive(domainObj *obj)
+{
+    return domainObjIsActive(obj);
+}
+
+/* Take the definitions just read, keeping objects (and this process's connections to
+ * running domains) that are still there; then bring every object's runtime state up
+ * to date and pick up running transient domains. */
+static void qemuDriverSyncList(qemuDriver *driver, domainObjList *fresh)
+{
+    g_autoptr(GPtrArray) removed = NULL;
+    g_autoptr(GPtrArray) objs = NULL;
+    guint i;
+
+    domainObjListSync(driver->domains, fresh, qemuDriverKeepActive, &removed);
+    for (i = 0; i < removed->len; i++)
+        qemuDomainCloseConnections(removed->pdata[i]);
+    objs = domainObjListCollect(driver->domains);
+    for (i = 0; i < objs->len; i++) {
+        domainObj *obj = objs->pdata[i];
+
+        qemuProcessRefresh(driver, obj);
+        if (!obj->persistent && !domainObjIsActive(obj)) {
+            qemuDomainCloseConnections(obj);
+            domainObjListRemove(driver->domains, obj);
+        }
+    }
+    qemuProcessLoadTransient(driver, driver->domains);
 }
 
 /*
@@ -66,7 +128,7 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
 
     if (!(dir = g_dir_open(driver->cfg->configDir, 0, &err))) {
         if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            domainObjListReplace(driver->domains, list);
+            qemuDriverSyncList(driver, list);
             return 0;
         }
         qvReportError(QV_ERR_OPERATION_FAILED, _("cannot read directory '%s': %s"),
@@ -103,7 +165,7 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
         def = NULL;
         domainDefFree(old);
     }
-    domainObjListReplace(driver->domains, list);
+    qemuDriverSyncList(driver, list);
     return 0;
 }
 
@@ -156,15 +218,10 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
         if ((driver = g_hash_table_lookup(qemuDrivers, cfg->root))) {
             g_atomic_int_inc(&driver->refs);
         } else {
-            driver = g_new0(qemuDriver, 1);
-            driver->refs = 1;
-            driver->cfg = g_steal_pointer(&cfg);
-            driver->domains = domainObjListNew();
+            driver = qemuDriverNew(g_steal_pointer(&cfg));
             if (qemuDriverLoadConfigs(driver) < 0) {
                 g_mutex_unlock(&qemuDriversLock);
-                domainObjListFree(driver->domains);
-                qemuDriverConfigFree(driver->cfg);
-                g_free(driver);
+                qemuDriverFree(driver);
                 return QV_DRV_OPEN_ERROR;
             }
             g_hash_table_insert(qemuDrivers, g_strdup(driver->cfg->root), driver);
@@ -179,6 +236,9 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
 
 static int qemuConnectClose(qvConnectPtr conn)
 {
+    qemuDriver *driver = conn->privateData;
+
+    qvDomainEventStateDeregisterConn(driver->events, conn);
     qemuDriverUnref(conn->privateData);
     conn->privateData = NULL;
     return 0;
@@ -210,6 +270,8 @@ static domainObj *qemuDomObjFromDomain(qvDomainPtr dom)
                       qvUUIDFormat(dom->uuid, uuid), dom->name);
         return NULL;
     }
+    /* another process may have started or stopped it since we looked */
+    qemuProcessRefresh(driver, obj);
     return obj;
 }
 
@@ -281,6 +343,8 @@ static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, 
     }
     QV_DEBUG("defined domain '%s'", obj->def->name);
     dom = qemuDomainHandle(conn, obj);
+    qvDomainEventLifecycle(driver->events, dom->name, dom->uuid, dom->id, QV_DOMAIN_EVENT_DEFINED,
+                           oldDef ? QV_DOMAIN_EVENT_DEFINED_UPDATED : QV_DOMAIN_EVENT_DEFINED_ADDED);
 
 cleanup:
     domainDefFree(oldDef);
@@ -319,7 +383,19 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
     if (qvFileRemove(path) < 0)
         goto cleanup;
     QV_DEBUG("undefined domain '%s'", obj->def->name);
-    domainObjListRemove(driver->domains, obj);
+    g_mutex_lock(&obj->lock);
+    if (domainObjIsActive(obj)) {
+        /* it runs on as a transient domain */
+        obj->persistent = false;
+        g_clear_pointer(&obj->newDef, domainDefFree);
+        g_mutex_unlock(&obj->lock);
+    } else {
+        g_mutex_unlock(&obj->lock);
+        qemuDomainCloseConnections(obj);
+        domainObjListRemove(driver->domains, obj);
+    }
+    qvDomainEventLifecycle(driver->events, dom->name, dom->uuid, -1, QV_DOMAIN_EVENT_UNDEFINED,
+                           QV_DOMAIN_EVENT_UNDEFINED_REMOVED);
     ret = 0;
 
 cleanup:
@@ -333,6 +409,13 @@ static qvDomainPtr qemuDomainLookupByName(qvConnectPtr conn, const char *name)
     g_autoptr(domainObj) obj = domainObjListFindByName(driver->domains, name);
 
     if (!obj) {
+        /* defined or started by another process since this one loaded the list? */
+        if (qemuDriverLoadConfigs(driver) == 0)
+            obj = domainObjListFindByName(driver->domains, name);
+    }
+    if (obj)
+        qemuProcessRefresh(driver, obj);
+    if (!obj) {
         qvReportError(QV_ERR_NO_DOMAIN, _("no domain with matching name '%s'"), name);
         return NULL;
     }
@@ -345,6 +428,10 @@ static qvDomainPtr qemuDomainLookupByUUID(qvConnectPtr conn, const unsigned char
     g_autoptr(domainObj) obj = domainObjListFindByUUID(driver->domains, uuid);
     char str[QV_UUID_STRING_BUFLEN];
 
+    if (!obj && qemuDriverLoadConfigs(driver) == 0)
+        obj = domainObjListFindByUUID(driver->domains, uuid);
+    if (obj)
+        qemuProcessRefresh(driver, obj);
     if (!obj) {
         qvReportError(QV_ERR_NO_DOMAIN, _("no domain with matching uuid '%s'"),
                       qvUUIDFormat(uuid, str));
@@ -356,8 +443,12 @@ static qvDomainPtr qemuDomainLookupByUUID(qvConnectPtr conn, const unsigned char
 static qvDomainPtr qemuDomainLookupByID(qvConnectPtr conn, int id)
 {
     qemuDriver *driver = conn->privateData;
-    g_autoptr(domainObj) obj = domainObjListFindByID(driver->domains, id);
+    g_autoptr(domainObj) obj = NULL;
 
+    /* ids belong to runs, which other processes start and stop */
+    if (qemuDriverLoadConfigs(driver) < 0)
+        return NULL;
+    obj = domainObjListFindByID(driver->domains, id);
     if (!obj) {
         qvReportError(QV_ERR_NO_DOMAIN, _("no domain with matching id %d"), id);
         return NULL;
@@ -412,6 +503,9 @@ static int qemuConnectListAllDomains(qvConnectPtr conn, qvDomainPtr **domains, u
     guint i;
 
     qvCheckFlags(0xFFFF, -1);
+    /* other processes define, start and stop domains too */
+    if (qemuDriverLoadConfigs(driver) < 0)
+        return -1;
     objs = domainObjListCollect(driver->domains);
     for (i = 0; i < objs->len; i++) {
         domainObj *obj = objs->pdata[i];
@@ -519,6 +613,723 @@ static char *qemuConnectDomainXMLToNative(qvConnectPtr conn, const char *format,
     return qemuCommandToString(cmd, false);
 }
 
+/* ---- lifecycle ---- */
+
+static int qemuDomainCreateWithFlags(qvDomainPtr dom, unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    int lockfd, ret = -1;
+
+    /* there is no managed save to skip, and the definition was validated on define */
+    qvCheckFlags(QV_DOMAIN_START_PAUSED | QV_DOMAIN_START_FORCE_BOOT | QV_DOMAIN_START_VALIDATE,
+                 -1);
+    if ((lockfd = qemuDriverLockRoot(driver)) < 0)
+        return -1;
+    if (!(obj = qemuDomObjFromDomain(dom)))
+        goto cleanup;
+    if (domainObjIsActive(obj)) {
+        qvReportError(QV_ERR_OPERATION_INVALID, _("domain '%s' is already running"), dom->name);
+        goto cleanup;
+    }
+    if (qemuProcessStart(driver, obj, flags) < 0)
+        goto cleanup;
+    dom->id = obj->def->id;
+    ret = 0;
+
+cleanup:
+    qvFileUnlock(lockfd);
+    return ret;
+}
+
+static int qemuDomainDestroyFlags(qvDomainPtr dom, unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+
+    qvCheckFlags(QV_DOMAIN_DESTROY_GRACEFUL | QV_DOMAIN_DESTROY_REMOVE_LOGS, -1);
+    if (!(obj = qemuDomObjFromDomain(dom)))
+        return -1;
+    if (qemuProcessDestroy(driver, obj, flags & QV_DOMAIN_DESTROY_GRACEFUL) < 0)
+        return -1;
+    if (flags & QV_DOMAIN_DESTROY_REMOVE_LOGS) {
+        g_autofree char *log = qemuDomainLogPath(driver->cfg, dom->name);
+
+        if (qvFileRemove(log) < 0)
+            return -1;
+    }
+    dom->id = -1;
+    return 0;
+}
+
+static domainObj *qemuDomObjRunning(qvDomainPtr dom)
+{
+    domainObj *obj = qemuDomObjFromDomain(dom);
+
+    if (obj && !domainObjIsActive(obj)) {
+        qvReportError(QV_ERR_OPERATION_INVALID, _("domain '%s' is not running"), dom->name);
+        domainObjUnref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* The modes qvirt cannot offer, with a message that names them. */
+static int qemuDomainCheckPowerModes(unsigned int flags, const char *what)
+{
+    static const struct {
+        unsigned int flag;
+        const char *name;
+    } unsupported[] = {
+        { QV_DOMAIN_SHUTDOWN_INITCTL, "initctl" },
+        { QV_DOMAIN_SHUTDOWN_SIGNAL, "signal" },
+        { QV_DOMAIN_SHUTDOWN_PARAVIRT, "paravirt" },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(unsupported); i++) {
+        if (flags & unsupported[i].flag) {
+            qvReportError(QV_ERR_OPERATION_UNSUPPORTED,
+                          _("%s mode '%s' is not supported by the QEMU driver (supported: acpi, "
+                            "agent)"),
+                          what, unsupported[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Shut down or reboot: the guest agent when asked (or, with no flag, when it is
+ * connected), the ACPI power button when asked, or as the fallback when both are
+ * allowed. ACPI reboot is libvirt's "fake reboot": the guest powers off and the
+ * supervisor resets and resumes it.
+ */
+static int qemuDomainPowerAction(qvDomainPtr dom, unsigned int flags, bool reboot,
+                                 unsigned int *used)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    bool agentRequested = flags & QV_DOMAIN_SHUTDOWN_GUEST_AGENT;
+    bool acpiRequested = flags & QV_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
+    bool useAgent;
+    qemuMonitor *mon;
+    int rc = -1;
+
+    if (used)
+        *used = 0;
+    if (!(obj = qemuDomObjRunning(dom)))
+        return -1;
+    /* the monitor first: it knows whether the agent channel is open */
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    useAgent = agentRequested || (!flags && qemuDomainAgentConnected(obj));
+
+    if (useAgent) {
+        qemuAgent *agent = qemuDomainGetAgent(driver, obj, 2000);
+
+        if (agent) {
+            rc = qemuAgentShutdown(agent, reboot ? QEMU_AGENT_SHUTDOWN_REBOOT
+                                                 : QEMU_AGENT_SHUTDOWN_POWERDOWN);
+            qemuAgentUnref(agent);
+        }
+        if (rc == 0) {
+            if (used)
+                *used = QV_DOMAIN_SHUTDOWN_GUEST_AGENT;
+            qemuMonitorUnref(mon);
+            return 0;
+        }
+        if (!acpiRequested && flags) {
+            qemuMonitorUnref(mon);
+            return -1;
+        }
+        QV_INFO("domain '%s': guest agent %s failed (%s); using the ACPI power button",
+                dom->name, reboot ? "reboot" : "shutdown", qvGetLastErrorMessage());
+        qvResetLastError();
+    }
+
+    if (reboot) {
+        g_autoptr(qvJSONValue) args = qvJSONNewObject();
+
+        qvJSONObjectAdd(args, "b:enable", true, NULL);
+        if (qemuMonitorCommand(mon, "x-qvirt-set-fake-reboot", g_steal_pointer(&args), 0, NULL) <
+            0) {
+            qemuMonitorUnref(mon);
+            return -1;
+        }
+    }
+    rc = qemuMonitorSimple(mon, "system_powerdown");
+    qemuMonitorUnref(mon);
+    if (rc == 0 && used)
+        *used = QV_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
+    return rc;
+}
+
+static int qemuDomainShutdownFlags(qvDomainPtr dom, unsigned int flags, unsigned int *used)
+{
+    qvCheckFlags(QV_DOMAIN_SHUTDOWN_ACPI_POWER_BTN | QV_DOMAIN_SHUTDOWN_GUEST_AGENT |
+                     QV_DOMAIN_SHUTDOWN_INITCTL | QV_DOMAIN_SHUTDOWN_SIGNAL |
+                     QV_DOMAIN_SHUTDOWN_PARAVIRT,
+                 -1);
+    if (qemuDomainCheckPowerModes(flags, _("shutdown")) < 0)
+        return -1;
+    return qemuDomainPowerAction(dom, flags, false, used);
+}
+
+static int qemuDomainReboot(qvDomainPtr dom, unsigned int flags, unsigned int *used)
+{
+    qvCheckFlags(QV_DOMAIN_REBOOT_ACPI_POWER_BTN | QV_DOMAIN_REBOOT_GUEST_AGENT |
+                     QV_DOMAIN_REBOOT_INITCTL | QV_DOMAIN_REBOOT_SIGNAL |
+                     QV_DOMAIN_REBOOT_PARAVIRT,
+                 -1);
+    if (qemuDomainCheckPowerModes(flags, _("reboot")) < 0)
+        return -1;
+    return qemuDomainPowerAction(dom, flags, true, used);
+}
+
+/* CPU time of a process in ns, from /proc; 0 when unknown. */
+static unsigned long long qemuProcessCPUTime(long long pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%lld/stat", pid);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) fields = NULL;
+    const char *rest;
+    long ticks = sysconf(_SC_CLK_TCK);
+
+    if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL) ||
+        !(rest = strrchr(text, ')')))
+        return 0;
+    /* after "pid (comm)": state is field 3, utime 14, stime 15 */
+    fields = g_strsplit(rest + 2, " ", 16);
+    if (g_strv_length(fields) < 14 || ticks <= 0)
+        return 0;
+    return (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) *
+           (1000000000ULL / (unsigned long long)ticks);
+}
+
+static int qemuDomainGetInfo(qvDomainPtr dom, qvDomainInfoPtr info)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    long long pid = 0;
+    bool active;
+
+    if (!(obj = qemuDomObjFromDomain(dom)))
+        return -1;
+    memset(info, 0, sizeof(*info));
+    g_mutex_lock(&obj->lock);
+    active = domainObjIsActive(obj);
+    info->state = (unsigned char)obj->state;
+    info->maxMem = (unsigned long)obj->def->memory;
+    info->memory = (unsigned long)(obj->def->curMemory ? obj->def->curMemory
+                                                           : obj->def->memory);
+    info->nrVirtCpu = (unsigned short)obj->def->vcpus;
+    g_mutex_unlock(&obj->lock);
+    if (active) {
+        g_autofree char *statusPath = qemuDomainStateFile(driver->cfg, dom->name, "status");
+        qemuDomainStatus st;
+
+        if (qemuDomainStatusRead(statusPath, &st) == 0)
+            pid = st.qemuPid;
+        else
+            qvResetLastError();
+        qemuDomainStatusClear(&st);
+        info->cpuTime = qemuProcessCPUTime(pid);
+    }
+    return 0;
+}
+
+/* ---- the guest agent ---- */
+
+/* How long to wait for another process to let go of the agent: the call's own bound. */
+static int qemuDomainAgentWaitMs(int timeout)
+{
+    if (timeout > 0)
+        return MIN(timeout, QEMU_AGENT_MAX_WAIT_SECONDS) * 1000;
+    return 5000;
+}
+
+static char *qemuDomainQemuAgentCommand(qvDomainPtr dom, const char *cmd, int timeout,
+                                        unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgent *agent;
+    char *result = NULL;
+    int rc;
+
+    qvCheckFlags(0, NULL);
+    if (timeout < QV_DOMAIN_QEMU_AGENT_COMMAND_MIN) {
+        qvReportError(QV_ERR_INVALID_ARG,
+                      _("guest agent timeout '%d' is less than the minimum '%d'"), timeout,
+                      QV_DOMAIN_QEMU_AGENT_COMMAND_MIN);
+        return NULL;
+    }
+    if (!(obj = qemuDomObjRunning(dom)) ||
+        !(agent = qemuDomainGetAgent(driver, obj, qemuDomainAgentWaitMs(timeout))))
+        return NULL;
+    rc = qemuAgentArbitraryCommand(agent, cmd, timeout, &result);
+    qemuAgentUnref(agent);
+    return rc < 0 ? NULL : result;
+}
+
+static int qemuDomainAgentSetResponseTimeout(qvDomainPtr dom, int timeout, unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+
+    qvCheckFlags(0, -1);
+    if (timeout < QV_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK) {
+        qvReportError(QV_ERR_INVALID_ARG,
+                      _("guest agent timeout '%d' is less than the minimum '%d'"), timeout,
+                      QV_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK);
+        return -1;
+    }
+    if (!(obj = qemuDomObjRunning(dom)))
+        return -1;
+    return qemuDomainSetAgentTimeout(driver, obj, timeout);
+}
+
+/* The agent of a running domain, for the typed calls. */
+static qemuAgent *qemuDomainAgentFor(qvDomainPtr dom, domainObj **objOut)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    domainObj *obj;
+    qemuAgent *agent;
+
+    if (!(obj = qemuDomObjRunning(dom)))
+        return NULL;
+    if (!(agent = qemuDomainGetAgent(driver, obj, 5000))) {
+        domainObjUnref(obj);
+        return NULL;
+    }
+    *objOut = obj;
+    return agent;
+}
+
+static int qemuDomainGetTime(qvDomainPtr dom, long long *seconds, unsigned int *nseconds,
+                             unsigned int flags)
+{
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgent *agent;
+    int rc;
+
+    qvCheckFlags(0, -1);
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    rc = qemuAgentGetTime(agent, seconds, nseconds);
+    qemuAgentUnref(agent);
+    return rc;
+}
+
+static int qemuDomainSetTime(qvDomainPtr dom, long long seconds, unsigned int nseconds,
+                             unsigned int flags)
+{
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgent *agent;
+    int rc;
+
+    qvCheckFlags(QV_DOMAIN_TIME_SYNC, -1);
+    if (!(flags & QV_DOMAIN_TIME_SYNC) && nseconds > 999999999) {
+        qvReportError(QV_ERR_INVALID_ARG, _("nseconds %u is more than 999999999"), nseconds);
+        return -1;
+    }
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    rc = qemuAgentSetTime(agent, seconds, nseconds, flags & QV_DOMAIN_TIME_SYNC);
+    qemuAgentUnref(agent);
+    return rc;
+}
+
+/* With no types asked for, what this agent lacks is left out; asked for, it fails. */
+static bool qemuGuestInfoSkip(unsigned int types)
+{
+    if (types == 0 && qvGetLastErrorCode() == QV_ERR_AGENT_UNSUPPORTED) {
+        qvResetLastError();
+        return true;
+    }
+    return false;
+}
+
+static int qemuGuestInfoUsers(qemuAgent *agent, qvTypedParamList *list)
+{
+    qemuAgentUser *users = NULL;
+    size_t n = 0, i;
+
+    if (qemuAgentGetUsers(agent, &users, &n) < 0)
+        return -1;
+    qvTypedParamListAddUInt(list, (unsigned int)n, "user.count");
+    for (i = 0; i < n; i++) {
+        qvTypedParamListAddString(list, users[i].name, "user.%zu.name", i);
+        if (users[i].domain)
+            qvTypedParamListAddString(list, users[i].domain, "user.%zu.domain", i);
+        qvTypedParamListAddULLong(list, users[i].loginTime, "user.%zu.login-time", i);
+    }
+    qemuAgentUsersFree(users, n);
+    return 0;
+}
+
+static int qemuGuestInfoOS(qemuAgent *agent, qvTypedParamList *list)
+{
+    g_auto(GStrv) keys = NULL;
+    g_auto(GStrv) values = NULL;
+    size_t i;
+
+    if (qemuAgentGetOSInfo(agent, &keys, &values) < 0)
+        return -1;
+    for (i = 0; keys[i]; i++)
+        qvTypedParamListAddString(list, values[i], "os.%s", keys[i]);
+    return 0;
+}
+
+static int qemuGuestInfoFS(qemuAgent *agent, qvTypedParamList *list)
+{
+    qemuAgentFSInfo *info = NULL;
+    size_t n = 0, i, j;
+
+    if (qemuAgentGetFSInfo(agent, &info, &n) < 0)
+        return -1;
+    qvTypedParamListAddUInt(list, (unsigned int)n, "fs.count");
+    for (i = 0; i < n; i++) {
+        qvTypedParamListAddString(list, info[i].mountpoint, "fs.%zu.mountpoint", i);
+        qvTypedParamListAddString(list, info[i].name, "fs.%zu.name", i);
+        qvTypedParamListAddString(list, info[i].fstype, "fs.%zu.fstype", i);
+        if (info[i].totalBytes >= 0)
+            qvTypedParamListAddULLong(list, (unsigned long long)info[i].totalBytes,
+                                      "fs.%zu.total-bytes", i);
+        if (info[i].usedBytes >= 0)
+            qvTypedParamListAddULLong(list, (unsigned long long)info[i].usedBytes,
+                                      "fs.%zu.used-bytes", i);
+        qvTypedParamListAddUInt(list, (unsigned int)info[i].ndisks, "fs.%zu.disk.count", i);
+        for (j = 0; j < info[i].ndisks; j++) {
+            const qemuAgentFSDisk *d = &info[i].disks[j];
+
+            if (d->alias)
+                qvTypedParamListAddString(list, d->alias, "fs.%zu.disk.%zu.alias", i, j);
+            if (d->serial)
+                qvTypedParamListAddString(list, d->serial, "fs.%zu.disk.%zu.serial", i, j);
+            if (d->devnode)
+                qvTypedParamListAddString(list, d->devnode, "fs.%zu.disk.%zu.device", i, j);
+        }
+    }
+    qemuAgentFSInfoFree(info, n);
+    return 0;
+}
+
+static int qemuGuestInfoDisks(qemuAgent *agent, qvTypedParamList *list)
+{
+    qemuAgentDiskInfo *disks = NULL;
+    size_t n = 0, i, j;
+
+    if (qemuAgentGetDisks(agent, &disks, &n) < 0)
+        return -1;
+    qvTypedParamListAddUInt(list, (unsigned int)n, "disk.count");
+    for (i = 0; i < n; i++) {
+        size_t ndeps = disks[i].dependencies ? g_strv_length(disks[i].dependencies) : 0;
+
+        qvTypedParamListAddString(list, disks[i].name, "disk.%zu.name", i);
+        qvTypedParamListAddBoolean(list, disks[i].partition, "disk.%zu.partition", i);
+        if (ndeps) {
+            qvTypedParamListAddUInt(list, (unsigned int)ndeps, "disk.%zu.dependency.count", i);
+            for (j = 0; j < ndeps; j++)
+                qvTypedParamListAddString(list, disks[i].dependencies[j],
+                                          "disk.%zu.dependency.%zu.name", i, j);
+        }
+        if (disks[i].alias)
+            qvTypedParamListAddString(list, disks[i].alias, "disk.%zu.alias", i);
+    }
+    qemuAgentDisksFree(disks, n);
+    return 0;
+}
+
+static int qemuGuestInfoInterfaces(qemuAgent *agent, qvTypedParamList *list)
+{
+    qemuAgentInterface *ifaces = NULL;
+    size_t n = 0, i, j;
+
+    if (qemuAgentGetInterfaces(agent, &ifaces, &n) < 0)
+        return -1;
+    qvTypedParamListAddUInt(list, (unsigned int)n, "if.count");
+    for (i = 0; i < n; i++) {
+        qvTypedParamListAddString(list, ifaces[i].name, "if.%zu.name", i);
+        if (ifaces[i].hwaddr)
+            qvTypedParamListAddString(list, ifaces[i].hwaddr, "if.%zu.hwaddr", i);
+        qvTypedParamListAddUInt(list, (unsigned int)ifaces[i].naddrs, "if.%zu.addr.count", i);
+        for (j = 0; j < ifaces[i].naddrs; j++) {
+            qvTypedParamListAddString(list, ifaces[i].addrs[j].ipv6 ? "ipv6" : "ipv4",
+                                      "if.%zu.addr.%zu.type", i, j);
+            qvTypedParamListAddString(list, ifaces[i].addrs[j].address, "if.%zu.addr.%zu.addr",
+                                      i, j);
+            qvTypedParamListAddUInt(list, ifaces[i].addrs[j].prefix, "if.%zu.addr.%zu.prefix",
+                                    i, j);
+        }
+    }
+    qemuAgentInterfacesFree(ifaces, n);
+    return 0;
+}
+
+static int qemuDomainGetGuestInfo(qvDomainPtr dom, unsigned int types, qvTypedParameterPtr *params,
+                                  int *nparams, unsigned int flags)
+{
+    g_autoptr(domainObj) obj = NULL;
+    qvTypedParamList list;
+    qemuAgent *agent;
+    const unsigned int all = QV_DOMAIN_GUEST_INFO_USERS | QV_DOMAIN_GUEST_INFO_OS |
+                             QV_DOMAIN_GUEST_INFO_TIMEZONE | QV_DOMAIN_GUEST_INFO_HOSTNAME |
+                             QV_DOMAIN_GUEST_INFO_FILESYSTEM | QV_DOMAIN_GUEST_INFO_DISKS |
+                             QV_DOMAIN_GUEST_INFO_INTERFACES;
+    unsigned int want = types ? types : all;
+    int ret = -1;
+
+    qvCheckFlags(0, -1);
+    if (types & ~all) {
+        qvReportError(QV_ERR_INVALID_ARG, _("unsupported guest info types 0x%x"), types & ~all);
+        return -1;
+    }
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    qvTypedParamListInit(&list);
+    if ((want & QV_DOMAIN_GUEST_INFO_USERS) && qemuGuestInfoUsers(agent, &list) < 0 &&
+        !qemuGuestInfoSkip(types))
+        goto cleanup;
+    if ((want & QV_DOMAIN_GUEST_INFO_OS) && qemuGuestInfoOS(agent, &list) < 0 &&
+        !qemuGuestInfoSkip(types))
+        goto cleanup;
+    if (want & QV_DOMAIN_GUEST_INFO_TIMEZONE) {
+        g_autofree char *zone = NULL;
+        int offset;
+
+        if (qemuAgentGetTimezone(agent, &zone, &offset) == 0) {
+            if (zone)
+                qvTypedParamListAddString(&list, zone, "timezone.name");
+            qvTypedParamListAddInt(&list, offset, "timezone.offset");
+        } else if (!qemuGuestInfoSkip(types)) {
+            goto cleanup;
+        }
+    }
+    if (want & QV_DOMAIN_GUEST_INFO_HOSTNAME) {
+        g_autofree char *hostname = NULL;
+
+        if (qemuAgentGetHostname(agent, &hostname) == 0)
+            qvTypedParamListAddString(&list, hostname, "hostname");
+        else if (!qemuGuestInfoSkip(types))
+            goto cleanup;
+    }
+    if ((want & QV_DOMAIN_GUEST_INFO_FILESYSTEM) && qemuGuestInfoFS(agent, &list) < 0 &&
+        !qemuGuestInfoSkip(types))
+        goto cleanup;
+    if ((want & QV_DOMAIN_GUEST_INFO_DISKS) && qemuGuestInfoDisks(agent, &list) < 0 &&
+        !qemuGuestInfoSkip(types))
+        goto cleanup;
+    if ((want & QV_DOMAIN_GUEST_INFO_INTERFACES) && qemuGuestInfoInterfaces(agent, &list) < 0 &&
+        !qemuGuestInfoSkip(types))
+        goto cleanup;
+    qvTypedParamListSteal(&list, params, nparams);
+    ret = 0;
+
+cleanup:
+    qvTypedParamListClear(&list);
+    qemuAgentUnref(agent);
+    return ret;
+}
+
+static int qemuDomainInterfaceAddresses(qvDomainPtr dom, qvDomainInterfacePtr **ifacesOut,
+                                        unsigned int source, unsigned int flags)
+{
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgentInterface *ifaces = NULL;
+    qvDomainInterfacePtr *out;
+    qemuAgent *agent;
+    size_t n = 0, i, j;
+
+    qvCheckFlags(0, -1);
+    if (source != QV_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT) {
+        qvReportError(QV_ERR_ARGUMENT_UNSUPPORTED,
+                      _("interface address source %u is not supported: qvirt has no DHCP "
+                        "leases or ARP table for user networking (use the agent, source 1)"),
+                      source);
+        return -1;
+    }
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    if (qemuAgentGetInterfaces(agent, &ifaces, &n) < 0) {
+        qemuAgentUnref(agent);
+        return -1;
+    }
+    qemuAgentUnref(agent);
+    out = g_new0(qvDomainInterfacePtr, n + 1);
+    for (i = 0; i < n; i++) {
+        qvDomainInterfacePtr iface = g_new0(qvDomainInterface, 1);
+
+        iface->name = g_strdup(ifaces[i].name);
+        iface->hwaddr = g_strdup(ifaces[i].hwaddr);
+        iface->naddrs = (unsigned int)ifaces[i].naddrs;
+        iface->addrs = g_new0(qvDomainIPAddress, ifaces[i].naddrs + 1);
+        for (j = 0; j < ifaces[i].naddrs; j++) {
+            iface->addrs[j].type = ifaces[i].addrs[j].ipv6 ? QV_IP_ADDR_TYPE_IPV6
+                                                           : QV_IP_ADDR_TYPE_IPV4;
+            iface->addrs[j].addr = g_strdup(ifaces[i].addrs[j].address);
+            iface->addrs[j].prefix = ifaces[i].addrs[j].prefix;
+        }
+        out[i] = iface;
+    }
+    qemuAgentInterfacesFree(ifaces, n);
+    if (ifacesOut)
+        *ifacesOut = out;
+    else {
+        for (i = 0; i < n; i++)
+            qvDomainInterfaceFreeInternal(out[i]);
+        g_free(out);
+    }
+    return (int)n;
+}
+
+/* ---- events ---- */
+
+/*
+ * While event callbacks exist, a watcher thread keeps this process connected to every
+ * running domain (their supervisors send the events) and notices domains that other
+ * processes define, start or undefine: it rescans the root every QEMU_WATCH_MS.
+ */
+#define QEMU_WATCH_MS 200
+
+static void qemuDriverWatchOnce(qemuDriver *driver)
+{
+    g_autoptr(GPtrArray) objs = NULL;
+    guint i;
+
+    if (qemuDriverLoadConfigs(driver) < 0) {
+        qvResetLastError();
+        return;
+    }
+    objs = domainObjListCollect(driver->domains);
+    for (i = 0; i < objs->len; i++) {
+        domainObj *obj = objs->pdata[i];
+        g_autofree char *name = NULL;
+        unsigned char uuid[QV_UUID_BUFLEN];
+        long long run = 0;
+        int id;
+        bool active;
+        gpointer seen;
+
+        g_mutex_lock(&obj->lock);
+        active = domainObjIsActive(obj);
+        name = g_strdup(obj->def->name);
+        memcpy(uuid, obj->def->uuid, QV_UUID_BUFLEN);
+        id = obj->def->id;
+        if (obj->privateData)
+            run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
+        g_mutex_unlock(&obj->lock);
+        if (!active)
+            continue;
+        if (qvDomainEventStateCount(driver->events, uuid) == 0)
+            continue;
+        /* connect: from now on the supervisor sends us its events */
+        {
+            qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
+
+            if (!mon) {
+                qvResetLastError();
+                continue;
+            }
+            qemuMonitorUnref(mon);
+        }
+        g_mutex_lock(&obj->lock);
+        if (obj->privateData)
+            run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
+        g_mutex_unlock(&obj->lock);
+        g_mutex_lock(&driver->lock);
+        seen = g_hash_table_lookup(driver->watchSeen, name);
+        if (!seen || GPOINTER_TO_SIZE(seen) != (gsize)run) {
+            /* a run this process did not start, or had not seen: it started */
+            bool known = seen != NULL;
+
+            g_hash_table_insert(driver->watchSeen, g_strdup(name), GSIZE_TO_POINTER((gsize)run));
+            g_mutex_unlock(&driver->lock);
+            if (known || driver->watchPrimed)
+                qvDomainEventLifecycle(driver->events, name, uuid, id, QV_DOMAIN_EVENT_STARTED,
+                                       QV_DOMAIN_EVENT_STARTED_BOOTED);
+        } else {
+            g_mutex_unlock(&driver->lock);
+        }
+    }
+    driver->watchPrimed = true;
+}
+
+static gpointer qemuDriverWatchThread(gpointer opaque)
+{
+    qemuDriver *driver = opaque;
+
+    for (;;) {
+        gint64 deadline;
+
+        g_mutex_lock(&driver->lock);
+        if (driver->watchStop) {
+            g_mutex_unlock(&driver->lock);
+            break;
+        }
+        g_mutex_unlock(&driver->lock);
+        qemuDriverWatchOnce(driver);
+        g_mutex_lock(&driver->lock);
+        deadline = g_get_monotonic_time() + QEMU_WATCH_MS * 1000;
+        while (!driver->watchStop && g_cond_wait_until(&driver->watchCond, &driver->lock, deadline))
+            ;
+        g_mutex_unlock(&driver->lock);
+    }
+    return NULL;
+}
+
+static void qemuDriverStartWatch(qemuDriver *driver)
+{
+    g_mutex_lock(&driver->lock);
+    if (!driver->watchThread) {
+        if (!driver->watchSeen)
+            driver->watchSeen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        driver->watchStop = false;
+        driver->watchPrimed = false;
+        driver->watchThread = g_thread_new("qvirt-qemu-watch", qemuDriverWatchThread, driver);
+    }
+    g_mutex_unlock(&driver->lock);
+}
+
+static void qemuDriverStopWatch(qemuDriver *driver)
+{
+    GThread *thread;
+
+    g_mutex_lock(&driver->lock);
+    thread = g_steal_pointer(&driver->watchThread);
+    driver->watchStop = true;
+    g_cond_broadcast(&driver->watchCond);
+    g_mutex_unlock(&driver->lock);
+    if (thread)
+        g_thread_join(thread);
+}
+
+static int qemuConnectDomainEventRegisterAny(qvConnectPtr conn, qvDomainPtr dom, int eventID,
+                                             qvConnectDomainEventGenericCallback cb, void *opaque,
+                                             qvFreeCallback freecb)
+{
+    qemuDriver *driver = conn->privateData;
+    int id;
+
+    if ((id = qvDomainEventStateRegister(driver->events, conn, dom, eventID, cb, opaque, freecb)) <
+        0)
+        return -1;
+    qemuDriverStartWatch(driver);
+    return id;
+}
+
+static int qemuConnectDomainEventDeregisterAny(qvConnectPtr conn, int callbackID)
+{
+    qemuDriver *driver = conn->privateData;
+
+    if (qvDomainEventStateDeregister(driver->events, conn, callbackID) < 0)
+        return -1;
+    if (qvDomainEventStateCount(driver->events, NULL) == 0)
+        qemuDriverStopWatch(driver);
+    return 0;
+}
+
 static const qvDriver qemuDriverTable = {
     .name = "QEMU",
     .connectOpen = qemuConnectOpen,
@@ -535,6 +1346,19 @@ static const qvDriver qemuDriverTable = {
     .domainIsActive = qemuDomainIsActive,
     .domainIsPersistent = qemuDomainIsPersistent,
     .domainGetState = qemuDomainGetState,
+    .domainCreateWithFlags = qemuDomainCreateWithFlags,
+    .domainDestroyFlags = qemuDomainDestroyFlags,
+    .domainShutdownFlags = qemuDomainShutdownFlags,
+    .domainReboot = qemuDomainReboot,
+    .domainGetInfo = qemuDomainGetInfo,
+    .domainQemuAgentCommand = qemuDomainQemuAgentCommand,
+    .domainAgentSetResponseTimeout = qemuDomainAgentSetResponseTimeout,
+    .domainGetTime = qemuDomainGetTime,
+    .domainSetTime = qemuDomainSetTime,
+    .domainGetGuestInfo = qemuDomainGetGuestInfo,
+    .domainInterfaceAddresses = qemuDomainInterfaceAddresses,
+    .connectDomainEventRegisterAny = qemuConnectDomainEventRegisterAny,
+    .connectDomainEventDeregisterAny = qemuConnectDomainEventDeregisterAny,
 };
 
 int qemuRegister(void)

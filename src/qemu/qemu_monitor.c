@@ -27,7 +27,7 @@ QV_LOG_INIT("qemu.monitor");
 QV_ENUM_IMPL(qemuMonitorEvent, QEMU_MONITOR_EVENT_LAST, "", "SHUTDOWN", "RESET", "POWERDOWN",
              "STOP", "RESUME", "SUSPEND", "WAKEUP", "VSERPORT_CHANGE", "JOB_STATUS_CHANGE",
              "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "BLOCK_JOB_READY",
-             "BLOCK_JOB_PENDING");
+             "BLOCK_JOB_PENDING", "X-QVIRT-STOPPED");
 
 typedef struct {
     char *cmd;
@@ -56,7 +56,7 @@ struct _qemuMonitor {
     void *opaque;
 };
 
-static qemuMonitor *qemuMonitorRef(qemuMonitor *mon)
+qemuMonitor *qemuMonitorRef(qemuMonitor *mon)
 {
     g_atomic_int_inc(&mon->refs);
     return mon;
@@ -67,7 +67,7 @@ static gpointer qemuMonitorRefData(gpointer data)
     return qemuMonitorRef(data);
 }
 
-static void qemuMonitorUnref(gpointer data)
+void qemuMonitorUnref(gpointer data)
 {
     qemuMonitor *mon = data;
 
@@ -232,6 +232,10 @@ static bool qemuMonitorParseEvent(qvJSONValue *val, qemuMonitorEvent *ev)
             ev->reason = qvJSONGetString(qvJSONObjectGet(data, "reason"));
         }
         return true;
+    case QEMU_MONITOR_EVENT_QVIRT_STOPPED:
+        ev->reason = qvJSONGetString(qvJSONObjectGet(data, "reason"));
+        ev->error = qvJSONGetString(qvJSONObjectGet(data, "detail"));
+        return ev->reason && qvJSONGetInt(qvJSONObjectGet(data, "reason-code"), &ev->reasonCode) == 0;
     case QEMU_MONITOR_EVENT_VSERPORT_CHANGE:
         ev->id = qvJSONGetString(qvJSONObjectGet(data, "id"));
         return ev->id && qemuMonitorGetBoolMember(data, "open", &ev->open);

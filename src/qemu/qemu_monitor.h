@@ -27,6 +27,8 @@ typedef enum {
     QEMU_MONITOR_EVENT_BLOCK_JOB_ERROR,
     QEMU_MONITOR_EVENT_BLOCK_JOB_READY,
     QEMU_MONITOR_EVENT_BLOCK_JOB_PENDING,
+    /* qvirt's supervisor: QEMU has ended (reason: shutdown, destroyed, crashed) */
+    QEMU_MONITOR_EVENT_QVIRT_STOPPED,
     QEMU_MONITOR_EVENT_LAST
 } qemuMonitorEventType;
 
@@ -39,14 +41,16 @@ typedef struct {
     long long seconds; /* QEMU's timestamp */
     long long microseconds;
     bool guest; /* SHUTDOWN, RESET: initiated by the guest */
-    const char *reason; /* SHUTDOWN, RESET */
+    const char *reason; /* SHUTDOWN, RESET, X-QVIRT-STOPPED */
+    int reasonCode; /* X-QVIRT-STOPPED: qvDomainShutoffReason */
     const char *id; /* VSERPORT_CHANGE port id, JOB_STATUS_CHANGE job id */
     bool open; /* VSERPORT_CHANGE */
     const char *status; /* JOB_STATUS_CHANGE */
     const char *device; /* BLOCK_JOB_*: the job's device or id */
     const char *jobType; /* BLOCK_JOB_*: commit, stream, mirror, backup */
     long long offset, len; /* BLOCK_JOB_*: progress, -1 when absent */
-    const char *error; /* BLOCK_JOB_COMPLETED/ERROR: what went wrong */
+    const char *error; /* BLOCK_JOB_COMPLETED/ERROR: what went wrong; X-QVIRT-STOPPED: how
+                        * QEMU ended */
     const qvJSONValue *data; /* the whole "data" object, or NULL */
 } qemuMonitorEvent;
 
@@ -67,6 +71,10 @@ qemuMonitor *qemuMonitorOpenFD(int fd, const char *name, GMainContext *ctx, int 
 qemuMonitor *qemuMonitorOpen(const char *path, GMainContext *ctx, int timeoutMs,
                              const qemuMonitorCallbacks *cb, void *opaque);
 void qemuMonitorClose(qemuMonitor *mon);
+/* References for callers that share the object across threads; Close() drops the
+ * opener's reference after failing waiting calls. */
+qemuMonitor *qemuMonitorRef(qemuMonitor *mon);
+void qemuMonitorUnref(gpointer data);
 
 /* Run a command; on success *ret (may be NULL if not wanted) is its "return" value. */
 int qemuMonitorCommand(qemuMonitor *mon, const char *cmd, qvJSONValue *arguments, int timeoutMs,

@@ -16,6 +16,7 @@
 #define STREQ(a, b) (strcmp((a), (b)) == 0)
 #define STRNEQ(a, b) (strcmp((a), (b)) != 0)
 #define STREQ_NULLABLE(a, b) (g_strcmp0((a), (b)) == 0)
+#define STRNEQ_NULLABLE(a, b) (g_strcmp0((a), (b)) != 0)
 #define STRPREFIX(a, b) (strncmp((a), (b), strlen(b)) == 0)
 #define NULLSTR(s) ((s) ? (s) : "<null>")
 

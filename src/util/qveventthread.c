@@ -60,3 +60,43 @@ bool qvEventThreadIsCurrent(qvEventThread *et)
 {
     return g_main_context_is_owner(et->ctx);
 }
+
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    bool done;
+} qvEventThreadBarrier;
+
+static gboolean qvEventThreadBarrierHit(gpointer data)
+{
+    qvEventThreadBarrier *b = data;
+
+    g_mutex_lock(&b->lock);
+    b->done = true;
+    g_cond_signal(&b->cond);
+    g_mutex_unlock(&b->lock);
+    return G_SOURCE_REMOVE;
+}
+
+void qvEventThreadFlush(qvEventThread *et)
+{
+    qvEventThreadBarrier b = { .done = false };
+    GSource *src;
+
+    if (!et || qvEventThreadIsCurrent(et))
+        return;
+    g_mutex_init(&b.lock);
+    g_cond_init(&b.cond);
+    src = g_idle_source_new();
+    /* below every I/O source, so whatever was being dispatched has finished */
+    g_source_set_priority(src, G_PRIORITY_LOW);
+    g_source_set_callback(src, qvEventThreadBarrierHit, &b, NULL);
+    g_source_attach(src, et->ctx);
+    g_source_unref(src);
+    g_mutex_lock(&b.lock);
+    while (!b.done)
+        g_cond_wait(&b.cond, &b.lock);
+    g_mutex_unlock(&b.lock);
+    g_mutex_clear(&b.lock);
+    g_cond_clear(&b.cond);
+}

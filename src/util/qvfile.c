@@ -200,3 +200,32 @@ char *qvFileFindData(const char *relpath)
         return g_build_filename(ABS_TOP_SRCDIR, "docs", relpath, NULL);
     return g_build_filename(PKGDATADIR, relpath, NULL);
 }
+
+char *qvFileFindHelper(const char *name)
+{
+    g_autofree char *var = g_ascii_strup(name, -1);
+    const char *override = g_getenv(var);
+
+    if (override && *override)
+        return g_strdup(override);
+    if (qvFileRunningUninstalled())
+        return g_build_filename(ABS_TOP_BUILDDIR, "src", name, NULL);
+    return g_build_filename(LIBEXECDIR, name, NULL);
+}
+
+bool qvFileIsLocked(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool locked = false;
+
+    if (fd < 0)
+        return false;
+    while (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+        if (errno == EINTR)
+            continue;
+        locked = errno == EWOULDBLOCK;
+        break;
+    }
+    close(fd);
+    return locked;
+}

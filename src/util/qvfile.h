@@ -30,3 +30,10 @@ void qvFileUnlock(int fd);
  * program is an uninstalled build, else the installed package data directory.
  */
 char *qvFileFindData(const char *relpath);
+
+/* A helper program of qvirt's (e.g. "qvirt_qemu_supervisor"): $<NAME in capitals> if set,
+ * the build tree when the running program is an uninstalled build, else libexecdir. */
+char *qvFileFindHelper(const char *name);
+
+/* Whether some process holds an flock() on path (false when it does not exist). */
+bool qvFileIsLocked(const char *path);

@@ -1,0 +1,45 @@
+/* qemu_domain.h: the QEMU driver's shared state and what it keeps per domain object
+ * while this process talks to a running domain (its monitor and agent connections). */
+#pragma once
+
+#include "domain_event.h"
+#include "domain_obj.h"
+#include "qemu_agent.h"
+#include "qemu_conf.h"
+#include "qemu_monitor.h"
+#include "qemu_status.h"
+#include "qveventthread.h"
+
+/* One per state root per process, shared by the connections that open it. */
+typedef struct {
+    gint refs;
+    qemuDriverConfig *cfg;
+    domainObjList *domains;
+    qvDomainEventState *events;
+    qemuAgentConfig agentCfg;
+    GMutex lock; /* guards eventThread and the watch fields */
+    qvEventThread *eventThread; /* monitor I/O, created on first use */
+    GThread *watchThread; /* rescans the root while event callbacks exist */
+    GCond watchCond;
+    bool watchStop;
+    bool watchPrimed; /* the first scan is done: later new runs are "started" */
+    GHashTable *watchSeen; /* name -> supervisor pid of the run last seen */
+} qemuDriver;
+
+/* Guarded by the domain object's lock; never held across a blocking call. */
+typedef struct {
+    qemuDriver *driver;
+    long long supervisorPid; /* the run the fields below belong to */
+    char *agentPort; /* the agent channel's device id, or NULL */
+    int agentChannel; /* qemuAgentChannelState */
+    int agentTimeout; /* per-domain response timeout, libvirt's values */
+    qemuMonitor *mon; /* to the supervisor; holds a reference to the object */
+    bool monDead; /* EOF or X-QVIRT-STOPPED seen: close and reopen on next use */
+    qemuAgent *agent;
+    int agentLockFd; /* held while this process is connected to the agent */
+    bool agentDead;
+    bool shutdownSeen; /* SHUTDOWN before STOP: the pause is part of shutting down */
+    gint64 lastReset; /* monotonic µs: QEMU sends two RESETs per reboot */
+} qemuDomainObjPrivate;
+
+qemuDomainObjPrivate *qemuDomainObjGetPrivate(qemuDriver *driver, domainObj *obj);

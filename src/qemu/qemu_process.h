@@ -1,0 +1,48 @@
+/* qemu_process.h: starting a domain under its supervisor, stopping it, finding running
+ * domains again from their status files, and this process's connections to them. */
+#pragma once
+
+#include "qemu_domain.h"
+
+/* How long QEMU's monitor may take to answer after QEMU starts. */
+#define QEMU_PROCESS_START_TIMEOUT_MS 30000
+/* How long destroy waits for the supervisor to report QEMU gone (SIGKILL after 10 s). */
+#define QEMU_PROCESS_STOP_TIMEOUT_MS 20000
+
+/* Start obj (inactive) with its persistent definition; the caller holds the root lock.
+ * flags: QV_DOMAIN_START_PAUSED. */
+int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags);
+
+/* Stop obj's QEMU (SIGTERM, then SIGKILL unless graceful) and wait until it is gone. */
+int qemuProcessDestroy(qemuDriver *driver, domainObj *obj, bool graceful);
+
+/* Bring obj up to date with its runtime files: running or not, state and reason, the
+ * live definition. Cheap (a lock probe and a small read); safe at any time. */
+void qemuProcessRefresh(qemuDriver *driver, domainObj *obj);
+
+/* Add running domains that have no persistent definition (transient) to list. */
+void qemuProcessLoadTransient(qemuDriver *driver, domainObjList *list);
+
+/* Wait until obj is shut off, up to timeoutMs; true if it is. */
+bool qemuProcessWaitStopped(qemuDriver *driver, domainObj *obj, int timeoutMs);
+
+/* This process's monitor connection to a running obj (a new reference), opened on first
+ * use; NULL with "domain is not running" or the connection error. */
+qemuMonitor *qemuDomainGetMonitor(qemuDriver *driver, domainObj *obj);
+
+/* The agent connection (a new reference), opened on first use after the monitor: typed
+ * errors for not configured, not connected (channel closed), quarantined, and busy
+ * (another process holds the agent, waited for up to waitMs). */
+qemuAgent *qemuDomainGetAgent(qemuDriver *driver, domainObj *obj, int waitMs);
+
+/* Whether the agent channel is open in QEMU, as this process knows it. */
+bool qemuDomainAgentConnected(domainObj *obj);
+
+/* Close this process's connections to obj (the domain keeps running). */
+void qemuDomainCloseConnections(domainObj *obj);
+
+/* Set the per-domain agent timeout (kept in the supervisor's status). */
+int qemuDomainSetAgentTimeout(qemuDriver *driver, domainObj *obj, int timeout);
+
+/* Ensure the driver's event thread exists and return its context. */
+GMainContext *qemuDriverEventContext(qemuDriver *driver);

@@ -1,0 +1,61 @@
+/* qemu_status.h: what the QEMU supervisor is told at launch and what it reports back,
+ * as small key files written atomically; shared by the supervisor and the driver. */
+#pragma once
+
+#include "internal.h"
+
+/* What the driver hands the supervisor: the command and where everything lives. */
+typedef struct {
+    char *name; /* the domain's */
+    char **argv; /* QEMU's, argv[0] the emulator */
+    char **env; /* QEMU's whole environment, "NAME=value" */
+    char *logPath; /* QEMU's stdout/stderr and the supervisor's notes, appended */
+    char *monitorPath; /* QEMU's own QMP socket: only the supervisor connects to it */
+    char *proxyPath; /* the supervisor's QMP socket, for any number of clients */
+    char *statusPath; /* qemuDomainStatus, rewritten on every change */
+    char *lockPath; /* held by the supervisor while it lives */
+    char *agentPort; /* the agent channel's device id ("channel0"), or NULL */
+    char **removeOnExit; /* files and directories (with their files) to remove at the end */
+    int onPoweroff; /* domainLifecycleAction */
+    int onReboot;
+    int startTimeoutMs; /* QEMU's monitor must answer within this */
+} qemuLaunchSpec;
+
+void qemuLaunchSpecFree(qemuLaunchSpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuLaunchSpec, qemuLaunchSpecFree)
+char *qemuLaunchSpecFormat(const qemuLaunchSpec *spec);
+qemuLaunchSpec *qemuLaunchSpecParse(const char *text, const char *path);
+
+/* The agent channel as QEMU reports it (VSERPORT_CHANGE). */
+typedef enum {
+    QEMU_AGENT_CHANNEL_NONE, /* the domain has no agent channel */
+    QEMU_AGENT_CHANNEL_DISCONNECTED,
+    QEMU_AGENT_CHANNEL_CONNECTED,
+    QEMU_AGENT_CHANNEL_LAST
+} qemuAgentChannelState;
+QV_ENUM_DECL(qemuAgentChannelState);
+
+/* A running (or just stopped) domain, as its supervisor last wrote it. */
+typedef struct {
+    int state; /* qvDomainState */
+    int reason; /* the state's reason enum */
+    int agent; /* qemuAgentChannelState */
+    bool fakeReboot; /* the next guest power-off is a reboot */
+    int agentTimeout; /* per-domain agent response timeout (libvirt's values), -1 default */
+    long long qemuPid;
+    long long supervisorPid;
+    long long startedAt; /* wall clock, µs */
+    long long stoppedAt; /* wall clock, µs; 0 while running */
+    int exitStatus; /* waitpid() status once QEMU is gone, else -1 */
+    char *exitReason; /* why QEMU ended, in words, or NULL */
+} qemuDomainStatus;
+
+void qemuDomainStatusInit(qemuDomainStatus *st);
+void qemuDomainStatusClear(qemuDomainStatus *st);
+char *qemuDomainStatusFormat(const qemuDomainStatus *st);
+int qemuDomainStatusParse(const char *text, const char *path, qemuDomainStatus *st);
+int qemuDomainStatusWrite(const char *path, const qemuDomainStatus *st);
+int qemuDomainStatusRead(const char *path, qemuDomainStatus *st);
+
+/* The names of a state's reasons, as QMP and status files show them. */
+const char *qemuDomainStateReasonToString(int state, int reason);

@@ -1,0 +1,1042 @@
+/*
+ * qemu_supervisor.c: qvirt_qemu_supervisor, one per running domain.
+ *
+ * It owns QEMU as its child, so it learns at once (waitpid, not PID 1's late reaping)
+ * that QEMU ended and why: shut down, destroyed or crashed. It is QEMU's only QMP
+ * client and serves QMP itself on a socket of its own to any number of clients (qvsh
+ * processes, the daemon, event listeners), rewriting command ids so that each reply
+ * goes to the client that asked and broadcasting events to all. It applies the
+ * domain's lifecycle actions (QEMU runs with -no-shutdown) and libvirt's "fake
+ * reboot", tracks the agent channel from VSERPORT_CHANGE, and rewrites the status file
+ * on every change. It exits when QEMU has.
+ *
+ * Usage: qvirt_qemu_supervisor --launch FILE --ready-fd N
+ * It writes "ok <qemu pid>\n" or "error <message>\n" to the ready fd once QEMU's
+ * monitor has answered (or failed to), then serves until QEMU exits.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "domain_conf.h"
+#include "qemu_status.h"
+#include "qverror.h"
+#include "qvfile.h"
+#include "qvjson.h"
+#include "qvlinebuf.h"
+#include "qvsocket.h"
+
+#define QV_FROM_THIS QV_FROM_QEMU
+
+#define SV_MAX_CLIENTS 64
+#define SV_CLIENT_MAX_LINE (1024 * 1024)
+#define SV_QEMU_MAX_LINE (64 * 1024 * 1024)
+#define SV_CLIENT_MAX_OUT (16 * 1024 * 1024) /* a client that does not read is dropped */
+#define SV_JSON_DEPTH 64
+#define SV_KILL_GRACE_MS 10000 /* libvirt's: SIGTERM, then SIGKILL after 10 s */
+#define SV_LOG_TAIL 4096
+
+typedef struct _svState svState;
+
+/* One end of a line-oriented socket: QEMU's monitor or a client of ours. */
+typedef struct {
+    svState *sv;
+    int fd;
+    guint id; /* clients: key in sv->clients; 0 for QEMU */
+    qvLineBuffer in;
+    GString *out;
+    size_t outOff;
+    guint inWatch;
+    guint outWatch;
+    bool negotiated; /* clients: qmp_capabilities done */
+    bool dead; /* clients: dropped; closed when its reader sees the shutdown */
+} svConn;
+
+/* A command forwarded to QEMU: whose it is and what id the asker gave it. */
+typedef struct {
+    guint client; /* 0: the supervisor's own */
+    qvJSONValue *origId; /* NULL when the asker gave none */
+    char *what; /* own commands: for the log */
+} svPending;
+
+struct _svState {
+    qemuLaunchSpec *spec;
+    qemuDomainStatus st;
+    GMainLoop *loop;
+    int readyFd;
+    int logFd;
+    off_t logStart; /* where QEMU's own output starts, for error messages */
+    int lockFd;
+    GPid qemuPid;
+    bool qemuExited;
+    int qemuWaitStatus;
+
+    svConn *mon; /* QEMU's monitor; NULL until connected */
+    char *greeting;
+    bool ready; /* capabilities negotiated with QEMU, clients served */
+    gint64 startDeadline;
+    guint connectTimer;
+
+    int listenFd;
+    guint listenWatch;
+    GHashTable *clients; /* id -> svConn */
+    guint nextClient;
+    GHashTable *pending; /* "sv-N" -> svPending */
+    guint64 nextId;
+
+    bool everRunning;
+    bool shutdownSeen; /* SHUTDOWN arrived: QEMU ending now is a shutdown */
+    bool destroyRequested;
+    bool pausedByShutdown;
+    guint killTimer;
+};
+
+static void svLog(svState *sv, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void svLog(svState *sv, const char *fmt, ...)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *ts = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
+    g_autofree char *msg = NULL;
+    g_autofree char *line = NULL;
+    va_list ap;
+    ssize_t n;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    line = g_strdup_printf("%s.%03d+0000: qvirt supervisor %lld: %s\n", ts,
+                           g_date_time_get_microsecond(now) / 1000, (long long)getpid(), msg);
+    if (sv->logFd >= 0)
+        n = write(sv->logFd, line, strlen(line));
+    else
+        n = write(STDERR_FILENO, line, strlen(line));
+    (void)n;
+}
+
+static void svWriteStatus(svState *sv)
+{
+    if (qemuDomainStatusWrite(sv->spec->statusPath, &sv->st) < 0) {
+        svLog(sv, "cannot write status: %s", qvGetLastErrorMessage());
+        qvResetLastError();
+    }
+}
+
+static void svSetState(svState *sv, int state, int reason)
+{
+    if (sv->st.state == state && sv->st.reason == reason)
+        return;
+    sv->st.state = state;
+    sv->st.reason = reason;
+    svWriteStatus(sv);
+}
+
+/* What QEMU printed since it started (at most the last SV_LOG_TAIL bytes), one line. */
+static char *svLogTail(svState *sv)
+{
+    g_autofree char *all = NULL;
+    const char *start;
+    char *tail;
+
+    if (qvFileReadAll(sv->spec->logPath, 64 * 1024 * 1024, &all) < 0) {
+        qvResetLastError();
+        return g_strdup("");
+    }
+    start = all + MIN((size_t)sv->logStart, strlen(all));
+    if (strlen(start) > SV_LOG_TAIL)
+        start += strlen(start) - SV_LOG_TAIL;
+    tail = g_strstrip(g_strdup(start));
+    /* our own notes are not QEMU's words */
+    {
+        g_auto(GStrv) lines = g_strsplit(tail, "\n", -1);
+        g_autoptr(GString) buf = g_string_new(NULL);
+        size_t i;
+
+        for (i = 0; lines[i]; i++) {
+            if (strstr(lines[i], ": qvirt supervisor ") || !*lines[i])
+                continue;
+            if (buf->len)
+                g_string_append(buf, " ");
+            g_string_append(buf, lines[i]);
+        }
+        g_free(tail);
+        tail = g_string_free(g_steal_pointer(&buf), FALSE);
+    }
+    return tail;
+}
+
+static void svReady(svState *sv, const char *error)
+{
+    g_autofree char *line = NULL;
+    ssize_t n;
+
+    if (sv->readyFd < 0)
+        return;
+    if (error)
+        line = g_strdup_printf("error %s\n", error);
+    else
+        line = g_strdup_printf("ok %lld\n", (long long)sv->qemuPid);
+    n = write(sv->readyFd, line, strlen(line));
+    (void)n;
+    close(sv->readyFd);
+    sv->readyFd = -1;
+}
+
+/* ---- connections ---- */
+
+static void svConnClose(svConn *c);
+
+static gboolean svConnWritable(gint fd, GIOCondition cond, gpointer opaque);
+
+static void svConnFlush(svConn *c)
+{
+    while (c->outOff < c->out->len) {
+        ssize_t n = write(c->fd, c->out->str + c->outOff, c->out->len - c->outOff);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            break;
+        if (n <= 0) {
+            /* the peer is gone; its reader will see EOF */
+            c->outOff = c->out->len;
+            break;
+        }
+        c->outOff += (size_t)n;
+    }
+    if (c->outOff == c->out->len) {
+        g_string_truncate(c->out, 0);
+        c->outOff = 0;
+        if (c->outWatch) {
+            g_source_remove(c->outWatch);
+            c->outWatch = 0;
+        }
+    } else if (!c->outWatch) {
+        c->outWatch = g_unix_fd_add(c->fd, G_IO_OUT, svConnWritable, c);
+    }
+}
+
+static gboolean svConnWritable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    svConn *c = opaque;
+
+    if (c->outOff == c->out->len) {
+        c->outWatch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    svConnFlush(c);
+    /* svConnFlush removed this source when it finished */
+    return c->outWatch ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void svConnSend(svConn *c, const char *line)
+{
+    if (c->dead)
+        return;
+    if (c->out->len - c->outOff + strlen(line) > SV_CLIENT_MAX_OUT && c->id) {
+        /* its reader sees the shutdown and closes it, outside any caller of ours */
+        svLog(c->sv, "client %u does not read its replies; dropping it", c->id);
+        c->dead = true;
+        shutdown(c->fd, SHUT_RDWR);
+        return;
+    }
+    g_string_append(c->out, line);
+    g_string_append_c(c->out, '\n');
+    svConnFlush(c);
+}
+
+static void svConnSendJSON(svConn *c, const qvJSONValue *v)
+{
+    g_autofree char *text = qvJSONFormat(v, false);
+
+    svConnSend(c, text);
+}
+
+static void svConnFree(svConn *c)
+{
+    if (c->inWatch)
+        g_source_remove(c->inWatch);
+    if (c->outWatch)
+        g_source_remove(c->outWatch);
+    if (c->fd >= 0)
+        close(c->fd);
+    qvLineBufferFree(&c->in);
+    g_string_free(c->out, TRUE);
+    g_free(c);
+}
+
+static void svClientFree(gpointer data)
+{
+    svConnFree(data);
+}
+
+static void svConnClose(svConn *c)
+{
+    svState *sv = c->sv;
+
+    if (c->id) {
+        g_hash_table_remove(sv->clients, GUINT_TO_POINTER(c->id));
+        return;
+    }
+    /* QEMU's monitor closed: QEMU is exiting; its exit status tells why */
+    svLog(sv, "QEMU closed its monitor");
+    sv->mon = NULL;
+    svConnFree(c);
+}
+
+static svConn *svConnNew(svState *sv, int fd, guint id, size_t maxLine)
+{
+    svConn *c = g_new0(svConn, 1);
+
+    c->sv = sv;
+    c->fd = fd;
+    c->id = id;
+    c->out = g_string_new(NULL);
+    qvLineBufferInit(&c->in, 4096, maxLine);
+    return c;
+}
+
+/* ---- talking to QEMU ---- */
+
+static void svQemuCommand(svState *sv, const char *cmd)
+{
+    g_autoptr(qvJSONValue) obj = qvJSONNewObject();
+    g_autofree char *id = g_strdup_printf("sv-%" G_GUINT64_FORMAT, ++sv->nextId);
+    svPending *p;
+
+    if (!sv->mon)
+        return;
+    p = g_new0(svPending, 1);
+    p->what = g_strdup(cmd);
+    g_hash_table_insert(sv->pending, g_strdup(id), p);
+    qvJSONObjectAdd(obj, "s:execute", cmd, "s:id", id, NULL);
+    svLog(sv, "sending '%s' to QEMU", cmd);
+    svConnSendJSON(sv->mon, obj);
+}
+
+static void svPendingFree(gpointer data)
+{
+    svPending *p = data;
+
+    qvJSONFree(p->origId);
+    g_free(p->what);
+    g_free(p);
+}
+
+/* A snapshot of the clients, safe against removals while it is walked. */
+static GPtrArray *svClientList(svState *sv)
+{
+    GPtrArray *arr = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer value;
+
+    g_hash_table_iter_init(&it, sv->clients);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        g_ptr_array_add(arr, value);
+    return arr;
+}
+
+static void svBroadcast(svState *sv, const qvJSONValue *ev)
+{
+    g_autofree char *text = qvJSONFormat(ev, false);
+    g_autoptr(GPtrArray) conns = svClientList(sv);
+    guint i;
+
+    for (i = 0; i < conns->len; i++) {
+        svConn *c = conns->pdata[i];
+
+        if (c->negotiated)
+            svConnSend(c, text);
+    }
+}
+
+static void svStopRequested(svState *sv, bool graceful);
+
+static void svHandleShutdown(svState *sv, const qvJSONValue *data)
+{
+    const char *why = qvJSONGetString(qvJSONObjectGet(data, "reason"));
+    bool guest = false;
+    int action = sv->spec->onPoweroff;
+
+    qvJSONGetBoolean(qvJSONObjectGet(data, "guest"), &guest);
+    svLog(sv, "QEMU reports SHUTDOWN (guest=%d, reason=%s)", guest, NULLSTR(why));
+    if (STREQ_NULLABLE(why, "host-qmp-quit") || STREQ_NULLABLE(why, "host-signal")) {
+        sv->shutdownSeen = true;
+        return;
+    }
+    if (STREQ_NULLABLE(why, "guest-reset"))
+        action = sv->spec->onReboot; /* -no-reboot turned a reboot into a power-off */
+    if (sv->st.fakeReboot) {
+        sv->st.fakeReboot = false;
+        svWriteStatus(sv);
+        svLog(sv, "the guest powered off for a reboot: resetting it");
+        action = DOMAIN_LIFECYCLE_RESTART;
+    }
+    switch (action) {
+    case DOMAIN_LIFECYCLE_RESTART:
+        svQemuCommand(sv, "system_reset");
+        svQemuCommand(sv, "cont");
+        break;
+    case DOMAIN_LIFECYCLE_PRESERVE:
+        sv->shutdownSeen = true;
+        svSetState(sv, QV_DOMAIN_SHUTDOWN, 0);
+        break;
+    case DOMAIN_LIFECYCLE_DESTROY:
+    default:
+        sv->shutdownSeen = true;
+        svQemuCommand(sv, "quit");
+        break;
+    }
+}
+
+static void svHandleEvent(svState *sv, const char *name, const qvJSONValue *data)
+{
+    if (STREQ(name, "SHUTDOWN")) {
+        svHandleShutdown(sv, data);
+    } else if (STREQ(name, "STOP")) {
+        svSetState(sv, QV_DOMAIN_PAUSED,
+                   sv->shutdownSeen ? QV_DOMAIN_PAUSED_SHUTTING_DOWN : QV_DOMAIN_PAUSED_USER);
+    } else if (STREQ(name, "RESUME")) {
+        svSetState(sv, QV_DOMAIN_RUNNING,
+                   sv->everRunning ? QV_DOMAIN_RUNNING_UNPAUSED : QV_DOMAIN_RUNNING_BOOTED);
+        sv->everRunning = true;
+    } else if (STREQ(name, "SUSPEND")) {
+        svSetState(sv, QV_DOMAIN_PMSUSPENDED, 0);
+    } else if (STREQ(name, "WAKEUP")) {
+        svSetState(sv, QV_DOMAIN_RUNNING, QV_DOMAIN_RUNNING_WAKEUP);
+    } else if (STREQ(name, "VSERPORT_CHANGE")) {
+        const char *id = qvJSONGetString(qvJSONObjectGet(data, "id"));
+        bool open = false;
+
+        if (sv->spec->agentPort && STREQ_NULLABLE(id, sv->spec->agentPort) &&
+            qvJSONGetBoolean(qvJSONObjectGet(data, "open"), &open) == 0) {
+            svLog(sv, "agent channel %s", open ? "connected" : "disconnected");
+            sv->st.agent = open ? QEMU_AGENT_CHANNEL_CONNECTED : QEMU_AGENT_CHANNEL_DISCONNECTED;
+            svWriteStatus(sv);
+        }
+    }
+}
+
+static void svReplyFromQemu(svState *sv, qvJSONValue *msg)
+{
+    g_autoptr(qvJSONValue) id = qvJSONObjectSteal(msg, "id");
+    const char *key = qvJSONGetString(id);
+    svPending *p;
+    svConn *c;
+
+    if (!key || !(p = g_hash_table_lookup(sv->pending, key))) {
+        svLog(sv, "QEMU sent a reply nobody asked for; dropped");
+        return;
+    }
+    if (!p->client) {
+        qvJSONValue *err = qvJSONObjectGet(msg, "error");
+
+        if (err)
+            svLog(sv, "'%s' failed: %s", p->what,
+                  NULLSTR(qvJSONGetString(qvJSONObjectGet(err, "desc"))));
+        if (!sv->ready && STREQ(p->what, "qmp_capabilities")) {
+            if (err) {
+                svReady(sv, _("QEMU refused QMP capabilities negotiation"));
+                g_main_loop_quit(sv->loop);
+            } else {
+                sv->ready = true;
+            }
+        }
+    } else if ((c = g_hash_table_lookup(sv->clients, GUINT_TO_POINTER(p->client)))) {
+        if (p->origId)
+            qvJSONObjectAppend(msg, "id", g_steal_pointer(&p->origId));
+        svConnSendJSON(c, msg);
+    }
+    g_hash_table_remove(sv->pending, key);
+}
+
+static void svQemuLine(svState *sv, const char *line, size_t len)
+{
+    g_autofree char *err = NULL;
+    g_autoptr(qvJSONValue) msg = qvJSONParse(line, len, SV_JSON_DEPTH, &err);
+    const char *event;
+
+    if (!msg || qvJSONGetType(msg) != QV_JSON_OBJECT) {
+        svLog(sv, "QEMU sent something that is not a JSON object: %s", err ? err : "");
+        return;
+    }
+    if (!sv->greeting) {
+        if (!qvJSONObjectGet(msg, "QMP")) {
+            svReady(sv, _("QEMU's monitor did not greet with QMP"));
+            g_main_loop_quit(sv->loop);
+            return;
+        }
+        sv->greeting = g_strndup(line, len);
+        svQemuCommand(sv, "qmp_capabilities");
+        return;
+    }
+    if ((event = qvJSONGetString(qvJSONObjectGet(msg, "event")))) {
+        svHandleEvent(sv, event, qvJSONObjectGet(msg, "data"));
+        svBroadcast(sv, msg);
+        return;
+    }
+    if (qvJSONObjectGet(msg, "return") || qvJSONObjectGet(msg, "error")) {
+        bool wasReady = sv->ready;
+
+        svReplyFromQemu(sv, msg);
+        if (!wasReady && sv->ready) {
+            svWriteStatus(sv);
+            svReady(sv, NULL);
+            svLog(sv, "QEMU's monitor is ready; serving QMP on '%s'", sv->spec->proxyPath);
+        }
+        return;
+    }
+    svLog(sv, "QEMU sent an object that is neither event nor reply; dropped");
+}
+
+/* ---- clients ---- */
+
+static void svClientError(svConn *c, qvJSONValue *id, const char *klass, const char *desc)
+{
+    g_autoptr(qvJSONValue) reply = qvJSONNewObject();
+    qvJSONValue *err = qvJSONNewObject();
+
+    qvJSONObjectAdd(err, "s:class", klass, "s:desc", desc, NULL);
+    qvJSONObjectAdd(reply, "a:error", err, "A:id", id, NULL);
+    svConnSendJSON(c, reply);
+}
+
+static void svClientReturn(svConn *c, qvJSONValue *id, qvJSONValue *ret)
+{
+    g_autoptr(qvJSONValue) reply = qvJSONNewObject();
+
+    qvJSONObjectAdd(reply, "a:return", ret ? ret : qvJSONNewObject(), "A:id", id, NULL);
+    svConnSendJSON(c, reply);
+}
+
+static qvJSONValue *svStatusJSON(svState *sv)
+{
+    qvJSONValue *ret = qvJSONNewObject();
+
+    qvJSONObjectAdd(ret, "i:state", sv->st.state, "i:reason", sv->st.reason, "s:agent",
+                    qemuAgentChannelStateTypeToString(sv->st.agent), "b:fake-reboot",
+                    sv->st.fakeReboot, "i:agent-timeout", sv->st.agentTimeout, "I:qemu-pid",
+                    (long long)sv->qemuPid, "I:supervisor-pid", (long long)getpid(), NULL);
+    return ret;
+}
+
+static void svClientLine(svConn *c, const char *line, size_t len)
+{
+    svState *sv = c->sv;
+    g_autofree char *perr = NULL;
+    g_autoptr(qvJSONValue) msg = qvJSONParse(line, len, SV_JSON_DEPTH, &perr);
+    g_autoptr(qvJSONValue) id = NULL;
+    const char *cmd;
+    qvJSONValue *args;
+
+    if (!msg || qvJSONGetType(msg) != QV_JSON_OBJECT) {
+        svClientError(c, NULL, "GenericError", perr ? perr : "QMP input must be a JSON object");
+        return;
+    }
+    id = qvJSONObjectSteal(msg, "id");
+    if (!(cmd = qvJSONGetString(qvJSONObjectGet(msg, "execute")))) {
+        svClientError(c, g_steal_pointer(&id), "GenericError",
+                      "QMP input lacks member 'execute'");
+        return;
+    }
+    args = qvJSONObjectGet(msg, "arguments");
+    if (STREQ(cmd, "qmp_capabilities")) {
+        if (c->negotiated) {
+            svClientError(c, g_steal_pointer(&id), "CommandNotFound",
+                          "Capabilities negotiation is already complete, command ignored");
+            return;
+        }
+        c->negotiated = true;
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        return;
+    }
+    if (!c->negotiated) {
+        svClientError(c, g_steal_pointer(&id), "CommandNotFound",
+                      "Expecting capabilities negotiation with 'qmp_capabilities'");
+        return;
+    }
+    /* the supervisor's own commands */
+    if (STREQ(cmd, "x-qvirt-query-status")) {
+        svClientReturn(c, g_steal_pointer(&id), svStatusJSON(sv));
+        return;
+    }
+    if (STREQ(cmd, "x-qvirt-set-fake-reboot")) {
+        bool enable = false;
+
+        if (qvJSONGetBoolean(qvJSONObjectGet(args, "enable"), &enable) < 0) {
+            svClientError(c, g_steal_pointer(&id), "GenericError",
+                          "Parameter 'enable' is missing or not a boolean");
+            return;
+        }
+        sv->st.fakeReboot = enable;
+        svWriteStatus(sv);
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        return;
+    }
+    if (STREQ(cmd, "x-qvirt-set-agent-timeout")) {
+        int timeout;
+
+        if (qvJSONGetInt(qvJSONObjectGet(args, "timeout"), &timeout) < 0 ||
+            timeout < QV_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK) {
+            svClientError(c, g_steal_pointer(&id), "GenericError",
+                          "Parameter 'timeout' is missing or out of range");
+            return;
+        }
+        sv->st.agentTimeout = timeout;
+        svWriteStatus(sv);
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        return;
+    }
+    if (STREQ(cmd, "x-qvirt-destroy")) {
+        bool graceful = false;
+
+        qvJSONGetBoolean(qvJSONObjectGet(args, "graceful"), &graceful);
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        svStopRequested(sv, graceful);
+        return;
+    }
+    if (!sv->mon) {
+        svClientError(c, g_steal_pointer(&id), "GenericError", "QEMU is exiting");
+        return;
+    }
+    {
+        g_autofree char *key = g_strdup_printf("sv-%" G_GUINT64_FORMAT, ++sv->nextId);
+        svPending *p = g_new0(svPending, 1);
+
+        p->client = c->id;
+        p->origId = g_steal_pointer(&id);
+        g_hash_table_insert(sv->pending, g_strdup(key), p);
+        qvJSONObjectAppend(msg, "id", qvJSONNewString(key));
+        svConnSendJSON(sv->mon, msg);
+    }
+}
+
+static gboolean svConnReadable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    svConn *c = opaque;
+    svState *sv = c->sv;
+    /* one bounded read per wakeup, so one peer cannot starve the others */
+    int n = qvSocketRead(c->fd, &c->in, 64 * 1024);
+
+    for (;;) {
+        g_autofree char *line = NULL;
+        size_t len;
+        qvLineResult r;
+
+        if (c->dead)
+            break;
+        r = qvLineBufferNext(&c->in, &line, &len);
+        if (r == QV_LINE_NONE)
+            break;
+        if (r == QV_LINE_OVERSIZE) {
+            svLog(sv, "%s sent a line over the size limit; dropped", c->id ? "a client" : "QEMU");
+            if (c->id)
+                svClientError(c, NULL, "GenericError", "QMP input line is too long");
+            continue;
+        }
+        if (c->id)
+            svClientLine(c, line, len);
+        else
+            svQemuLine(sv, line, len);
+    }
+    if (n < 0 || c->dead) {
+        c->inWatch = 0;
+        svConnClose(c);
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean svAccept(gint fd, GIOCondition cond, gpointer opaque)
+{
+    svState *sv = opaque;
+    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    svConn *c;
+
+    if (cfd < 0)
+        return G_SOURCE_CONTINUE;
+    if (g_hash_table_size(sv->clients) >= SV_MAX_CLIENTS || !sv->greeting) {
+        svLog(sv, "refusing a client: too many clients or QEMU not ready");
+        close(cfd);
+        return G_SOURCE_CONTINUE;
+    }
+    c = svConnNew(sv, cfd, ++sv->nextClient, SV_CLIENT_MAX_LINE);
+    g_hash_table_insert(sv->clients, GUINT_TO_POINTER(c->id), c);
+    c->inWatch = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, svConnReadable, c);
+    svConnSend(c, sv->greeting);
+    return G_SOURCE_CONTINUE;
+}
+
+static int svListen(svState *sv)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (strlen(sv->spec->proxyPath) >= sizeof(addr.sun_path)) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("socket path '%s' is too long"),
+                      sv->spec->proxyPath);
+        return -1;
+    }
+    memcpy(addr.sun_path, sv->spec->proxyPath, strlen(sv->spec->proxyPath) + 1);
+    unlink(sv->spec->proxyPath);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
+        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
+        qvReportSystemError(errno, _("cannot listen on '%s'"), sv->spec->proxyPath);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    chmod(sv->spec->proxyPath, 0600);
+    sv->listenFd = fd;
+    sv->listenWatch = g_unix_fd_add(fd, G_IO_IN, svAccept, sv);
+    return 0;
+}
+
+/* ---- QEMU's life ---- */
+
+static void svKill(svState *sv, int sig)
+{
+    if (!sv->qemuExited && sv->qemuPid > 0)
+        kill(sv->qemuPid, sig);
+}
+
+static gboolean svKillTimeout(gpointer opaque)
+{
+    svState *sv = opaque;
+
+    sv->killTimer = 0;
+    svLog(sv, "QEMU did not exit within %d ms of SIGTERM: sending SIGKILL", SV_KILL_GRACE_MS);
+    svKill(sv, SIGKILL);
+    return G_SOURCE_REMOVE;
+}
+
+static void svStopRequested(svState *sv, bool graceful)
+{
+    svLog(sv, "destroy requested%s", graceful ? " (graceful)" : "");
+    sv->destroyRequested = true;
+    svKill(sv, SIGTERM);
+    if (!graceful && !sv->killTimer)
+        sv->killTimer = g_timeout_add(SV_KILL_GRACE_MS, svKillTimeout, sv);
+}
+
+static gboolean svSignal(gpointer opaque)
+{
+    svStopRequested(opaque, false);
+    return G_SOURCE_CONTINUE;
+}
+
+static void svQemuExited(GPid pid, gint status, gpointer opaque)
+{
+    svState *sv = opaque;
+    g_autoptr(qvJSONValue) ev = qvJSONNewObject();
+    g_autoptr(qvJSONValue) data = qvJSONNewObject();
+    g_autofree char *how = NULL;
+    gint64 now = g_get_real_time();
+    g_autoptr(GPtrArray) conns = NULL;
+    guint i;
+    int reason;
+
+    g_spawn_close_pid(pid);
+    sv->qemuExited = true;
+    sv->qemuWaitStatus = status;
+    if (WIFSIGNALED(status))
+        how = g_strdup_printf("killed by signal %d (%s)", WTERMSIG(status),
+                              g_strsignal(WTERMSIG(status)));
+    else
+        how = g_strdup_printf("exited with status %d", WEXITSTATUS(status));
+    svLog(sv, "QEMU %s", how);
+
+    if (!sv->ready) {
+        g_autofree char *tail = svLogTail(sv);
+        g_autofree char *msg = g_strdup_printf(_("QEMU %s while connecting to its monitor: %s"),
+                                               how, tail);
+        svReady(sv, msg);
+        g_main_loop_quit(sv->loop);
+        return;
+    }
+
+    if (sv->destroyRequested)
+        reason = QV_DOMAIN_SHUTOFF_DESTROYED;
+    else if (sv->shutdownSeen)
+        reason = QV_DOMAIN_SHUTOFF_SHUTDOWN;
+    else
+        reason = QV_DOMAIN_SHUTOFF_CRASHED;
+    sv->st.state = QV_DOMAIN_SHUTOFF;
+    sv->st.reason = reason;
+    sv->st.agent = sv->spec->agentPort ? QEMU_AGENT_CHANNEL_DISCONNECTED : QEMU_AGENT_CHANNEL_NONE;
+    sv->st.stoppedAt = now;
+    sv->st.exitStatus = status;
+    sv->st.exitReason = g_steal_pointer(&how);
+    svWriteStatus(sv);
+
+    /* tell every client why, then close */
+    qvJSONObjectAdd(data, "s:reason", qemuDomainStateReasonToString(QV_DOMAIN_SHUTOFF, reason),
+                    "i:reason-code", reason, "s:detail", sv->st.exitReason, NULL);
+    {
+        qvJSONValue *ts = qvJSONNewObject();
+
+        qvJSONObjectAdd(ts, "I:seconds", (long long)(now / G_USEC_PER_SEC), "I:microseconds",
+                        (long long)(now % G_USEC_PER_SEC), NULL);
+        qvJSONObjectAdd(ev, "s:event", "X-QVIRT-STOPPED", "a:data", g_steal_pointer(&data),
+                        "a:timestamp", ts, NULL);
+    }
+    svBroadcast(sv, ev);
+    conns = svClientList(sv);
+    for (i = 0; i < conns->len; i++) {
+        svConn *c = conns->pdata[i];
+        int flags = fcntl(c->fd, F_GETFL);
+
+        /* a last, bounded, blocking write: the clients are waiting for exactly this */
+        if (flags >= 0 && c->outOff < c->out->len) {
+            struct timeval tv = { .tv_sec = 1 };
+
+            setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+            fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
+            svConnFlush(c);
+        }
+    }
+    g_main_loop_quit(sv->loop);
+}
+
+static gboolean svTryConnect(gpointer opaque)
+{
+    svState *sv = opaque;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (sv->qemuExited)
+        return G_SOURCE_REMOVE;
+    memcpy(addr.sun_path, sv->spec->monitorPath, strlen(sv->spec->monitorPath) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+        g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+        sv->mon = svConnNew(sv, fd, 0, SV_QEMU_MAX_LINE);
+        sv->mon->inWatch = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, svConnReadable,
+                                         sv->mon);
+        sv->connectTimer = 0;
+        return G_SOURCE_REMOVE;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (g_get_monotonic_time() > sv->startDeadline) {
+        g_autofree char *tail = svLogTail(sv);
+        g_autofree char *msg =
+            g_strdup_printf(_("QEMU did not open its monitor within %d ms: %s"),
+                            sv->spec->startTimeoutMs, tail);
+        svReady(sv, msg);
+        sv->connectTimer = 0;
+        svKill(sv, SIGKILL);
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean svStartTimeout(gpointer opaque)
+{
+    svState *sv = opaque;
+
+    if (!sv->ready) {
+        g_autofree char *msg = g_strdup_printf(
+            _("QEMU's monitor did not answer within %d ms"), sv->spec->startTimeoutMs);
+
+        svReady(sv, msg);
+        svKill(sv, SIGKILL);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void svChildSetup(gpointer opaque)
+{
+    /* QEMU must not outlive its supervisor: nobody else would learn that it ended */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != GPOINTER_TO_INT(opaque))
+        _exit(1);
+}
+
+static int svSpawn(svState *sv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cmdline = NULL;
+    g_autoptr(GString) hdr = g_string_new(NULL);
+    size_t i;
+    ssize_t n;
+
+    for (i = 0; sv->spec->env[i]; i++)
+        g_string_append_printf(hdr, "%s \\\n", sv->spec->env[i]);
+    for (i = 0; sv->spec->argv[i]; i++) {
+        g_autofree char *q = g_shell_quote(sv->spec->argv[i]);
+
+        g_string_append_printf(hdr, "%s%s", q, sv->spec->argv[i + 1] ? " \\\n" : "\n");
+    }
+    svLog(sv, "starting QEMU for domain '%s'", sv->spec->name);
+    n = write(sv->logFd, hdr->str, hdr->len);
+    (void)n;
+    sv->logStart = lseek(sv->logFd, 0, SEEK_END);
+    if (!g_spawn_async_with_fds(NULL, sv->spec->argv, sv->spec->env, G_SPAWN_DO_NOT_REAP_CHILD,
+                                svChildSetup, GINT_TO_POINTER(getpid()), &sv->qemuPid, -1,
+                                sv->logFd, sv->logFd, &err)) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("cannot start '%s': %s"), sv->spec->argv[0],
+                      err->message);
+        return -1;
+    }
+    svLog(sv, "QEMU is pid %lld", (long long)sv->qemuPid);
+    g_child_watch_add(sv->qemuPid, svQemuExited, sv);
+    return 0;
+}
+
+/* Remove what the driver created for this run; a directory goes with the files in it. */
+static void svRemoveRunFiles(svState *sv)
+{
+    size_t i;
+
+    for (i = 0; sv->spec->removeOnExit[i]; i++) {
+        const char *path = sv->spec->removeOnExit[i];
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+
+        if (dir) {
+            const char *ent;
+
+            while ((ent = g_dir_read_name(dir))) {
+                g_autofree char *child = g_build_filename(path, ent, NULL);
+
+                unlink(child);
+            }
+            rmdir(path);
+        } else {
+            unlink(path);
+        }
+    }
+}
+
+static void svCleanup(svState *sv)
+{
+    if (sv->listenFd >= 0) {
+        unlink(sv->spec->proxyPath);
+        close(sv->listenFd);
+    }
+    if (sv->mon)
+        svConnFree(sv->mon);
+    g_clear_pointer(&sv->clients, g_hash_table_destroy);
+    g_clear_pointer(&sv->pending, g_hash_table_destroy);
+    unlink(sv->spec->monitorPath);
+    svRemoveRunFiles(sv);
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *launch = NULL;
+    int readyFd = -1;
+    GOptionEntry entries[] = {
+        { "launch", 0, 0, G_OPTION_ARG_FILENAME, &launch, N_("the launch file the driver wrote"),
+          N_("FILE") },
+        { "ready-fd", 0, 0, G_OPTION_ARG_INT, &readyFd, N_("where to report readiness"), N_("FD") },
+        G_OPTION_ENTRY_NULL
+    };
+    g_autoptr(GOptionContext) octx = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = NULL;
+    svState sv = { .readyFd = -1, .logFd = -1, .lockFd = -1, .listenFd = -1 };
+    int devnull;
+    int ret = 1;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, QV_LOCALEDIR());
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    octx = g_option_context_new(NULL);
+    g_option_context_set_summary(octx, _("Supervise one QEMU process for qvirt."));
+    g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
+    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+        g_printerr("%s: %s\n", g_get_prgname(), err->message);
+        return 2;
+    }
+    if (!launch || readyFd < 0) {
+        g_printerr(_("%s: --launch and --ready-fd are required\n"), g_get_prgname());
+        return 2;
+    }
+    sv.readyFd = readyFd;
+    if (qvFileReadAll(launch, 16 * 1024 * 1024, &text) < 0 ||
+        !(sv.spec = qemuLaunchSpecParse(text, launch))) {
+        svReady(&sv, qvGetLastErrorMessage());
+        return 1;
+    }
+    qemuDomainStatusInit(&sv.st);
+    sv.st.state = QV_DOMAIN_PAUSED;
+    sv.st.reason = QV_DOMAIN_PAUSED_STARTING_UP;
+    sv.st.agent = sv.spec->agentPort ? QEMU_AGENT_CHANNEL_DISCONNECTED : QEMU_AGENT_CHANNEL_NONE;
+    sv.st.supervisorPid = getpid();
+    sv.st.startedAt = g_get_real_time();
+
+    /* detach: our own session, stdio to the log */
+    if ((sv.logFd = open(sv.spec->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        g_autofree char *msg = g_strdup_printf(_("cannot open log file '%s': %s"),
+                                               sv.spec->logPath, g_strerror(errno));
+        svReady(&sv, msg);
+        goto cleanup;
+    }
+    if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        close(devnull);
+    }
+    dup2(sv.logFd, STDOUT_FILENO);
+    dup2(sv.logFd, STDERR_FILENO);
+    setsid();
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((sv.lockFd = qvFileLock(sv.spec->lockPath, true, false)) < 0) {
+        svReady(&sv, qvGetLastErrorMessage());
+        goto cleanup;
+    }
+
+    sv.loop = g_main_loop_new(NULL, FALSE);
+    sv.clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, svClientFree);
+    sv.pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, svPendingFree);
+    if (svListen(&sv) < 0) {
+        svReady(&sv, qvGetLastErrorMessage());
+        goto cleanup;
+    }
+    unlink(sv.spec->monitorPath);
+    if (svSpawn(&sv) < 0) {
+        svReady(&sv, qvGetLastErrorMessage());
+        goto cleanup;
+    }
+    sv.st.qemuPid = sv.qemuPid;
+    sv.startDeadline = g_get_monotonic_time() + (gint64)sv.spec->startTimeoutMs * 1000;
+    sv.connectTimer = g_timeout_add(10, svTryConnect, &sv);
+    g_timeout_add(sv.spec->startTimeoutMs, svStartTimeout, &sv);
+    g_unix_signal_add(SIGTERM, svSignal, &sv);
+    g_unix_signal_add(SIGINT, svSignal, &sv);
+    g_unix_signal_add(SIGHUP, svSignal, &sv);
+
+    g_main_loop_run(sv.loop);
+    ret = sv.ready ? 0 : 1;
+    if (!sv.qemuExited) {
+        /* we are leaving before QEMU (startup failed): it must not stay behind */
+        svKill(&sv, SIGKILL);
+        waitpid(sv.qemuPid, NULL, 0);
+    }
+    svLog(&sv, "exiting");
+
+cleanup:
+    if (sv.loop)
+        svCleanup(&sv);
+    qvFileUnlock(sv.lockFd);
+    if (sv.logFd >= 0)
+        close(sv.logFd);
+    qemuDomainStatusClear(&sv.st);
+    qemuLaunchSpecFree(sv.spec);
+    if (sv.loop)
+        g_main_loop_unref(sv.loop);
+    return ret;
+}
