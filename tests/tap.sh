@@ -48,6 +48,11 @@ expect_not_in() {
     esac
 }
 
+# expect_match DESC TEXT ERE: some line of TEXT matches the extended regular expression.
+expect_match() {
+    if printf '%s\n' "$2" | grep -qE -- "$3"; then ok "$1"; else not_ok "$1" "expected a line matching: $3" "in: $2"; fi
+}
+
 expect_eq() {
     if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
 }

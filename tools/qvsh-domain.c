@@ -275,11 +275,11 @@ static bool cmdDumpXML(qvshControl *ctl, const qvshCmd *cmd)
     if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
         return false;
     xml = qvDomainGetXMLDesc(dom, flags);
+    if (!xml)
+        qvshReportError(ctl, NULL); /* before qvDomainFree(), which resets the error */
     qvDomainFree(dom);
-    if (!xml) {
-        qvshReportError(ctl, NULL);
+    if (!xml)
         return false;
-    }
     printf("%s", xml);
     return true;
 }
@@ -312,11 +312,11 @@ static bool cmdDomXMLToNative(qvshControl *ctl, const qvshCmd *cmd)
         if (!dom)
             return false;
         xml = qvDomainGetXMLDesc(dom, QV_DOMAIN_XML_INACTIVE);
-        qvDomainFree(dom);
-        if (!xml) {
+        if (!xml)
             qvshReportError(ctl, NULL);
+        qvDomainFree(dom);
+        if (!xml)
             return false;
-        }
     }
     if (!(native = qvConnectDomainXMLToNative(ctl->conn, format, xml, 0))) {
         qvshReportError(ctl, file);

@@ -405,11 +405,11 @@ static bool cmdQemuAgentCommand(qvshControl *ctl, const qvshCmd *cmd)
     if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
         return false;
     result = qvDomainQemuAgentCommand(dom, qvshOptString(cmd, "cmd"), timeout, 0);
+    if (!result)
+        qvshReportError(ctl, NULL); /* before qvDomainFree(), which resets the error */
     qvDomainFree(dom);
-    if (!result) {
-        qvshReportError(ctl, NULL);
+    if (!result)
         return false;
-    }
     if (qvshOptBool(cmd, "pretty")) {
         g_autofree char *pretty = qvshPrettyJSON(result);
 

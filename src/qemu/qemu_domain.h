@@ -22,7 +22,7 @@ typedef struct {
     GThread *watchThread; /* rescans the root while event callbacks exist */
     GCond watchCond;
     bool watchStop;
-    bool watchPrimed; /* the first scan is done: later new runs are "started" */
+    gint64 watchSince; /* wall clock µs: runs started after this are news */
     GHashTable *watchSeen; /* name -> supervisor pid of the run last seen */
 } qemuDriver;
 

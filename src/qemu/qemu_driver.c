@@ -30,6 +30,7 @@ static GMutex qemuDriversLock;
 static GHashTable *qemuDrivers; /* root -> qemuDriver* (not owned) */
 
 static void qemuDriverStopWatch(qemuDriver *driver);
+static void qemuDriverWatchMark(qemuDriver *driver, const char *name, long long run);
 
 static void qemuDriverFree(qemuDriver *driver)
 {
@@ -635,6 +636,16 @@ static int qemuDomainCreateWithFlags(qvDomainPtr dom, unsigned int flags)
     if (qemuProcessStart(driver, obj, flags) < 0)
         goto cleanup;
     dom->id = obj->def->id;
+    /* this process announced the start itself: the watcher must not repeat it */
+    {
+        long long run = 0;
+
+        g_mutex_lock(&obj->lock);
+        if (obj->privateData)
+            run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
+        g_mutex_unlock(&obj->lock);
+        qemuDriverWatchMark(driver, dom->name, run);
+    }
     ret = 0;
 
 cleanup:
@@ -1193,6 +1204,15 @@ static int qemuDomainInterfaceAddresses(qvDomainPtr dom, qvDomainInterfacePtr **
  */
 #define QEMU_WATCH_MS 200
 
+/* Remember a run as seen (started or watched by this process). */
+static void qemuDriverWatchMark(qemuDriver *driver, const char *name, long long run)
+{
+    g_mutex_lock(&driver->lock);
+    if (driver->watchSeen && run > 0)
+        g_hash_table_insert(driver->watchSeen, g_strdup(name), GSIZE_TO_POINTER((gsize)run));
+    g_mutex_unlock(&driver->lock);
+}
+
 static void qemuDriverWatchOnce(qemuDriver *driver)
 {
     g_autoptr(GPtrArray) objs = NULL;
@@ -1206,54 +1226,54 @@ static void qemuDriverWatchOnce(qemuDriver *driver)
     for (i = 0; i < objs->len; i++) {
         domainObj *obj = objs->pdata[i];
         g_autofree char *name = NULL;
+        g_autofree char *statusPath = NULL;
         unsigned char uuid[QV_UUID_BUFLEN];
-        long long run = 0;
-        int id;
-        bool active;
+        qemuDomainStatus st;
         gpointer seen;
+        bool isNew;
 
         g_mutex_lock(&obj->lock);
-        active = domainObjIsActive(obj);
         name = g_strdup(obj->def->name);
         memcpy(uuid, obj->def->uuid, QV_UUID_BUFLEN);
-        id = obj->def->id;
-        if (obj->privateData)
-            run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
         g_mutex_unlock(&obj->lock);
-        if (!active)
-            continue;
         if (qvDomainEventStateCount(driver->events, uuid) == 0)
             continue;
-        /* connect: from now on the supervisor sends us its events */
-        {
+        if (domainObjIsActive(obj)) {
+            /* connect: from now on its supervisor sends this process its events */
             qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
 
-            if (!mon) {
-                qvResetLastError();
-                continue;
-            }
-            qemuMonitorUnref(mon);
+            if (mon)
+                qemuMonitorUnref(mon);
+            qvResetLastError();
         }
-        g_mutex_lock(&obj->lock);
-        if (obj->privateData)
-            run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
-        g_mutex_unlock(&obj->lock);
+        statusPath = qemuDomainStateFile(driver->cfg, name, "status");
+        if (qemuDomainStatusRead(statusPath, &st) < 0 || st.supervisorPid <= 0) {
+            qvResetLastError();
+            qemuDomainStatusClear(&st);
+            continue;
+        }
         g_mutex_lock(&driver->lock);
         seen = g_hash_table_lookup(driver->watchSeen, name);
-        if (!seen || GPOINTER_TO_SIZE(seen) != (gsize)run) {
-            /* a run this process did not start, or had not seen: it started */
-            bool known = seen != NULL;
-
-            g_hash_table_insert(driver->watchSeen, g_strdup(name), GSIZE_TO_POINTER((gsize)run));
-            g_mutex_unlock(&driver->lock);
-            if (known || driver->watchPrimed)
-                qvDomainEventLifecycle(driver->events, name, uuid, id, QV_DOMAIN_EVENT_STARTED,
-                                       QV_DOMAIN_EVENT_STARTED_BOOTED);
-        } else {
-            g_mutex_unlock(&driver->lock);
+        isNew = GPOINTER_TO_SIZE(seen) != (gsize)st.supervisorPid;
+        if (isNew)
+            g_hash_table_insert(driver->watchSeen, g_strdup(name),
+                                GSIZE_TO_POINTER((gsize)st.supervisorPid));
+        g_mutex_unlock(&driver->lock);
+        /* a run another process started since the watch began; if it has ended too
+         * (too quickly for this process to connect), say how it ended */
+        if (isNew && st.startedAt >= driver->watchSince) {
+            qvDomainEventLifecycle(driver->events, name, uuid, -1, QV_DOMAIN_EVENT_STARTED,
+                                   QV_DOMAIN_EVENT_STARTED_BOOTED);
+            if (st.state == QV_DOMAIN_SHUTOFF)
+                qvDomainEventLifecycle(driver->events, name, uuid, -1, QV_DOMAIN_EVENT_STOPPED,
+                                       st.reason == QV_DOMAIN_SHUTOFF_SHUTDOWN
+                                           ? QV_DOMAIN_EVENT_STOPPED_SHUTDOWN
+                                       : st.reason == QV_DOMAIN_SHUTOFF_DESTROYED
+                                           ? QV_DOMAIN_EVENT_STOPPED_DESTROYED
+                                           : QV_DOMAIN_EVENT_STOPPED_CRASHED);
         }
+        qemuDomainStatusClear(&st);
     }
-    driver->watchPrimed = true;
 }
 
 static gpointer qemuDriverWatchThread(gpointer opaque)
@@ -1286,7 +1306,7 @@ static void qemuDriverStartWatch(qemuDriver *driver)
         if (!driver->watchSeen)
             driver->watchSeen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         driver->watchStop = false;
-        driver->watchPrimed = false;
+        driver->watchSince = g_get_real_time();
         driver->watchThread = g_thread_new("qvirt-qemu-watch", qemuDriverWatchThread, driver);
     }
     g_mutex_unlock(&driver->lock);

@@ -98,7 +98,7 @@ struct _svState {
     bool everRunning;
     bool shutdownSeen; /* SHUTDOWN arrived: QEMU ending now is a shutdown */
     bool destroyRequested;
-    bool pausedByShutdown;
+    bool rebooting; /* reset after a power-off: the next RESUME is a boot */
     guint killTimer;
 };
 
@@ -384,6 +384,7 @@ static void svHandleShutdown(svState *sv, const qvJSONValue *data)
     }
     switch (action) {
     case DOMAIN_LIFECYCLE_RESTART:
+        sv->rebooting = true;
         svQemuCommand(sv, "system_reset");
         svQemuCommand(sv, "cont");
         break;
@@ -408,8 +409,11 @@ static void svHandleEvent(svState *sv, const char *name, const qvJSONValue *data
                    sv->shutdownSeen ? QV_DOMAIN_PAUSED_SHUTTING_DOWN : QV_DOMAIN_PAUSED_USER);
     } else if (STREQ(name, "RESUME")) {
         svSetState(sv, QV_DOMAIN_RUNNING,
-                   sv->everRunning ? QV_DOMAIN_RUNNING_UNPAUSED : QV_DOMAIN_RUNNING_BOOTED);
+                   sv->everRunning && !sv->rebooting ? QV_DOMAIN_RUNNING_UNPAUSED
+                                                     : QV_DOMAIN_RUNNING_BOOTED);
         sv->everRunning = true;
+        sv->rebooting = false;
+        sv->shutdownSeen = false;
     } else if (STREQ(name, "SUSPEND")) {
         svSetState(sv, QV_DOMAIN_PMSUSPENDED, 0);
     } else if (STREQ(name, "WAKEUP")) {
@@ -928,6 +932,7 @@ static void svCleanup(svState *sv)
         svConnFree(sv->mon);
     g_clear_pointer(&sv->clients, g_hash_table_destroy);
     g_clear_pointer(&sv->pending, g_hash_table_destroy);
+    g_clear_pointer(&sv->greeting, g_free);
     unlink(sv->spec->monitorPath);
     svRemoveRunFiles(sv);
 }

@@ -466,6 +466,8 @@ if have_virtio 0x0002; then
 fi
 
 hostname -F /etc/hostname
+# the loopback interface, so that guest-network-get-interfaces reports an address
+ifconfig lo 127.0.0.1 netmask 255.0.0.0 up 2>/dev/null || log "cannot bring up lo"
 
 # busybox init configuration.
 qgacmd="/usr/sbin/qemu-ga -m virtio-serial -p /dev/virtio-ports/$qgaport -t /run${qgaargs:+ $qgaargs}"

@@ -1,0 +1,296 @@
+#!/bin/sh
+# guestlivetest.sh: domains on real QEMU with the real qemu-ga inside the test guest
+# (tests/guest/build-guest.sh), driven through qvsh as a user would, every command a new
+# process: start, the agent channel state, agent commands, shutdown and reboot through
+# the agent and through ACPI, a guest without an agent, a renamed channel, a stopped
+# agent, kill -9 of QEMU, events.
+
+. "$abs_top_srcdir/tests/tap.sh"
+
+qvsh=$abs_top_builddir/tools/qvsh
+unset QVIRT_DEFAULT_URI
+
+guest=$("$abs_top_srcdir/tests/guest/build-guest.sh" 2>"$TAP_TMP/guest.log")
+if [ $? -ne 0 ] || [ ! -f "$guest/ok" ]; then
+    not_ok "the test guest builds" "$(tail -20 "$TAP_TMP/guest.log")"
+    done_testing
+    exit 1
+fi
+ok "the test guest builds ($guest)"
+
+# KVM only where it can boot this guest (not under a nested PVM hypervisor), else TCG
+virt=qemu
+if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo &&
+    [ ! -e /sys/module/kvm_pvm ]; then
+    virt=kvm
+fi
+ok "accelerator: $virt"
+
+# a short root: UNIX socket paths are at most 107 bytes
+root=$(mktemp -d /tmp/qvlive.XXXXXX)
+uri="qvirt:///embed?root=$root"
+q() { "$qvsh" -c "$uri" "$@"; }
+cleanup() {
+    for d in ga noga other; do q destroy "$d" >/dev/null 2>&1; done
+    rm -rf "$root" "$TAP_TMP"
+}
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+
+# domain NAME CMDLINE-EXTRA CHANNEL-NAME: a definition of the test guest
+domain() {
+    qemu-img create -q -f qcow2 -F qcow2 -b "$guest/disk.qcow2" "$root/$1.qcow2"
+    cat >"$root/$1.xml" <<EOF
+<domain type='$virt'>
+  <name>$1</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$guest/vmlinuz</kernel>
+    <initrd>$guest/initramfs.cpio.gz</initrd>
+    <cmdline>console=ttyS0 quiet i8042.noaux i8042.nokbd $2</cmdline>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='maximum'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$root/$1.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <serial type='file'>
+      <source path='$root/$1.console'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>
+      <source mode='bind'/>
+      <target type='virtio' name='$3'/>
+    </channel>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+    [ "$virt" = kvm ] && sed -i "s|<cpu mode='maximum'/>|<cpu mode='host-passthrough'/>|" "$root/$1.xml"
+    q define "$root/$1.xml" >/dev/null
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds; the time it took in $waited_ms
+wait_for() {
+    limit=$(($(now_ms) + $1 * 1000))
+    start=$(now_ms)
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        if [ "$(now_ms)" -ge "$limit" ]; then
+            waited_ms=$(($(now_ms) - start))
+            return 1
+        fi
+        sleep 0.1
+    done
+    waited_ms=$(($(now_ms) - start))
+    return 0
+}
+agent_connected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='connected'"; }
+agent_disconnected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='disconnected'"; }
+state_is() { [ "$(q domstate --reason "$1")" = "$2" ]; }
+
+# timed CMD...: run, with the time it took in $took_ms
+timed() {
+    t0=$(now_ms)
+    run "$@"
+    took_ms=$(($(now_ms) - t0))
+}
+
+domain ga "" org.qemu.guest_agent.0
+domain noga "qga=off" org.qemu.guest_agent.0
+domain other "" org.qemu.guest_agent.1
+
+# ---- start, the channel, agent commands from other processes ----
+q event --all --loop --timeout 120 >"$root/events.txt" 2>&1 &
+events_pid=$!
+sleep 0.5
+run q start ga
+expect_rc "start" 0
+expect_eq "start says so" "$out" "Domain 'ga' started"
+run q domstate --reason ga
+expect_eq "running (booted)" "$out" "running (booted)"
+run q dumpxml ga
+expect_in "the live XML has the path qvirt chose" "$out" "path='$root/lib/qemu/channel/target/domain-1-ga/org.qemu.guest_agent.0'"
+if wait_for 30 agent_connected ga; then
+    ok "the agent connects within 30 s ($waited_ms ms)"
+else
+    not_ok "the agent connects within 30 s" "$(q dumpxml ga | grep -A2 '<channel')" "$(tail -5 "$root/ga.console")"
+fi
+run q list
+expect_match "list shows it running" "$out" '^ 1 +ga +running$'
+timed q qemu-agent-command ga '{"execute":"guest-info"}'
+expect_rc "qemu-agent-command guest-info" 0
+expect_in "guest-info comes from qemu-ga 7.2" "$out" '"version":"7.2'
+expect_in "reply ids are qvirt's business" "$out" '{"return":{"version"'
+run q qemu-agent-command ga '{"execute":"guest-get-host-name"}' --pretty
+expect_in "--pretty" "$out" '"host-name": "qvirt-guest"'
+run q qemu-agent-command ga '{"execute":"guest-ping","id":"mine"}' --timeout 5
+expect_eq "a caller's id does not confuse matching" "$out" '{"return":{}}'
+run q qemu-agent-command ga 'not json'
+expect_rc "bad JSON fails" 1
+expect_in "bad JSON is named" "$err" "must be a JSON object with 'execute'"
+run q domtime ga
+expect_in "domtime" "$out" "Time: "
+guest_time=$(printf '%s' "$out" | sed 's/Time: //')
+host_time=$(date +%s)
+if [ $((host_time - guest_time)) -le 5 ] && [ $((guest_time - host_time)) -le 5 ]; then
+    ok "the guest's clock is within 5 s of the host's"
+else
+    not_ok "the guest's clock is within 5 s of the host's" "guest $guest_time host $host_time"
+fi
+run q domtime ga --sync
+expect_rc "domtime --sync (guest runs hwclock)" 0
+run q guestinfo ga --os --hostname
+expect_in "guestinfo os.id" "$out" "os.id               : qvirttest"
+expect_in "guestinfo hostname" "$out" "hostname            : qvirt-guest"
+run q guestinfo ga
+expect_in "guestinfo (all) has the data disk" "$out" ": /mnt"
+run q domifaddr ga --source agent
+expect_in "domifaddr --source agent" "$out" "127.0.0.1/8"
+run q domifaddr ga
+expect_rc "domifaddr from leases is refused" 1
+expect_in "... saying why" "$err" "not supported"
+run q dominfo ga
+expect_in "dominfo state" "$out" "State:          running"
+expect_in "dominfo memory" "$out" "Max memory:     262144 KiB"
+
+# ---- reboot and shutdown through the agent ----
+timed q reboot ga --mode agent
+expect_rc "reboot --mode agent" 0
+expect_in "reboot says which way" "$out" "through the guest agent"
+if [ "$took_ms" -lt 5000 ]; then ok "the reboot request completes on RESET ($took_ms ms)"; else not_ok "reboot --mode agent returns within 5 s" "$took_ms ms"; fi
+run q domstate --reason ga
+expect_eq "running after the reboot" "$out" "running (booted)"
+if wait_for 30 agent_connected ga; then ok "the agent is back after the reboot ($waited_ms ms)"; else not_ok "the agent is back after the reboot"; fi
+run q qemu-agent-command ga '{"execute":"guest-ping"}'
+expect_eq "and answers" "$out" '{"return":{}}'
+
+run q reboot ga --mode acpi
+expect_in "reboot --mode acpi" "$out" "through the ACPI power button"
+if wait_for 30 agent_disconnected ga && wait_for 40 agent_connected ga; then
+    ok "ACPI reboot: the guest went down and came back"
+else
+    not_ok "ACPI reboot: the guest went down and came back" "$(q domstate --reason ga)"
+fi
+run q domstate --reason ga
+expect_eq "ACPI reboot leaves it running (booted)" "$out" "running (booted)"
+
+timed q shutdown ga --mode agent
+expect_rc "shutdown --mode agent" 0
+expect_in "shutdown says which way" "$out" "Domain 'ga' is being shutdown"
+if wait_for 10 state_is ga "shut off (shutdown)"; then
+    ok "shut off (shutdown) ${waited_ms} ms after the call returned ($took_ms ms)"
+else
+    not_ok "shut off (shutdown) after shutdown --mode agent" "$(q domstate --reason ga)"
+fi
+run q list --all
+expect_match "list shows it shut off" "$out" '^ - +ga +shut off$'
+run q qemu-agent-command ga '{"execute":"guest-ping"}'
+expect_in "the agent of a shut off domain" "$err" "is not running"
+
+# ---- ACPI shutdown ----
+q start ga >/dev/null
+wait_for 30 agent_connected ga
+run q shutdown ga --mode acpi
+expect_in "shutdown --mode acpi" "$out" "through the ACPI power button"
+if wait_for 20 state_is ga "shut off (shutdown)"; then ok "ACPI: shut off (shutdown) in $waited_ms ms"; else not_ok "ACPI shutdown shuts off" "$(q domstate --reason ga)"; fi
+
+# ---- default mode: the agent when it is connected ----
+q start ga >/dev/null
+wait_for 30 agent_connected ga
+run q shutdown ga
+expect_in "shutdown without --mode uses the connected agent" "$out" "through the guest agent"
+wait_for 10 state_is ga "shut off (shutdown)"
+
+# ---- a stopped agent: every call bounded, typed; agent,acpi falls back ----
+q start ga >/dev/null
+wait_for 30 agent_connected ga
+run q qemu-agent-command ga \
+    '{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","sleep 0.3; kill -STOP $(pidof qemu-ga)"]}}'
+expect_in "guest-exec stops qemu-ga inside the guest" "$out" '"pid"'
+sleep 1
+timed q qemu-agent-command ga '{"execute":"guest-ping"}'
+expect_rc "a stopped agent: qemu-agent-command fails" 1
+expect_in "... with the sync timeout" "$err" "no answer to guest-sync-delimited within 2000 ms"
+if [ "$took_ms" -ge 1900 ] && [ "$took_ms" -lt 3500 ]; then ok "... within its bound ($took_ms ms, bound 2000)"; else not_ok "a stopped agent fails within its bound" "$took_ms ms"; fi
+timed q domtime ga
+expect_in "domtime: typed timeout too" "$err" "qemu-ga is not responding"
+if [ "$took_ms" -lt 3500 ]; then ok "... bounded ($took_ms ms)"; else not_ok "domtime bounded" "$took_ms ms"; fi
+timed q shutdown ga --mode agent
+expect_rc "shutdown --mode agent with a stopped agent fails" 1
+expect_in "... as virsh would say" "$err" "error: Failed to shutdown domain 'ga'"
+expect_in "... with the liveness check's reason" "$err" "not responding"
+if [ "$took_ms" -lt 3500 ]; then ok "... fast ($took_ms ms)"; else not_ok "shutdown --mode agent fails fast" "$took_ms ms"; fi
+run q domstate ga
+expect_eq "and the guest still runs" "$out" "running"
+timed q shutdown ga --mode agent,acpi
+expect_rc "shutdown --mode agent,acpi" 0
+expect_in "... falls back to ACPI" "$out" "through the ACPI power button"
+if wait_for 20 state_is ga "shut off (shutdown)"; then ok "... and the guest shuts off"; else not_ok "agent,acpi fallback shuts off" "$(q domstate --reason ga)"; fi
+
+# ---- kill -9 of QEMU ----
+q start ga >/dev/null
+qemu_pid=$(sed -n 's/^qemu-pid=//p' "$root/run/qemu/ga.status")
+kill -9 "$qemu_pid"
+if wait_for 5 state_is ga "shut off (crashed)"; then ok "kill -9 of QEMU: shut off (crashed) in $waited_ms ms"; else not_ok "kill -9: shut off (crashed)" "$(q domstate --reason ga)"; fi
+run q start ga
+expect_rc "it starts again after the crash" 0
+wait_for 30 agent_connected ga
+run q destroy ga
+expect_eq "destroy" "$out" "Domain 'ga' destroyed"
+run q domstate --reason ga
+expect_eq "shut off (destroyed)" "$out" "shut off (destroyed)"
+
+# ---- a guest whose agent does not run ----
+q start noga >/dev/null
+sleep 4
+timed q shutdown noga --mode agent
+expect_rc "no agent: shutdown --mode agent fails" 1
+expect_in "... with 'not connected'" "$err" "QEMU guest agent is not connected"
+if [ "$took_ms" -lt 1000 ]; then ok "... at once ($took_ms ms)"; else not_ok "no agent fails at once" "$took_ms ms"; fi
+q destroy noga >/dev/null
+
+# ---- a renamed channel is an ordinary channel ----
+q start other >/dev/null
+sleep 4
+run q qemu-agent-command other '{"execute":"guest-ping"}'
+expect_rc "renamed channel: agent commands fail" 1
+expect_in "... with 'not configured'" "$err" "has no guest agent channel"
+run q shutdown other --mode agent
+expect_in "... shutdown --mode agent too" "$err" "has no guest agent channel"
+sock="$root/lib/qemu/channel/target/domain-"*"-other/org.qemu.guest_agent.1"
+# a listening socket appears once in /proc/net/unix; each accepted connection once more
+n=$(grep -c "org.qemu.guest_agent.1" /proc/net/unix)
+expect_eq "nobody ever connected to org.qemu.guest_agent.1 ($sock)" "$n" "1"
+q destroy other >/dev/null
+
+# ---- events seen by another process ----
+sleep 0.5
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
+ev=$(cat "$root/events.txt")
+expect_in "event: started" "$ev" "event 'lifecycle' for domain 'ga': Started Booted"
+expect_in "event: agent connected" "$ev" "event 'agent-lifecycle' for domain 'ga': state: 'connected' reason: 'channel event'"
+expect_in "event: agent disconnected" "$ev" "event 'agent-lifecycle' for domain 'ga': state: 'disconnected' reason: 'channel event'"
+expect_in "event: reboot" "$ev" "event 'reboot' for domain 'ga'"
+expect_in "event: guest shutdown" "$ev" "event 'lifecycle' for domain 'ga': Shutdown Finished after guest request"
+expect_in "event: stopped shutdown" "$ev" "event 'lifecycle' for domain 'ga': Stopped Shutdown"
+expect_in "event: stopped crashed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Crashed"
+expect_in "event: stopped destroyed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Destroyed"
+
+run sh -c "ps -eo args | grep -c '[q]virt_qemu_supervisor.*$root'"
+expect_eq "no supervisor is left behind" "$out" "0"
+# the supervisors' own stderr goes to the domain logs: sanitizer reports land there
+run sh -c "grep -l -E 'Sanitizer|runtime error' '$root'/log/qemu/*.log"
+expect_eq "no sanitizer report from any supervisor" "$out" ""
+
+done_testing
