@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "qemu_agent.h"
 #include "qverror.h"
 #include "qvsocket.h"
@@ -21,52 +22,6 @@
 
 static int rounds = 1;
 static int perRound = 10000;
-
-static gint64 nowNs(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* A line-at-a-time blocking reader: the simplest client that can talk to qemu-ga. */
-static char rawBuf[65536];
-static size_t rawLen;
-
-static bool rawReadLine(int fd)
-{
-    for (;;) {
-        char *nl = memchr(rawBuf, '\n', rawLen);
-        ssize_t n;
-
-        if (nl) {
-            size_t used = (size_t)(nl - rawBuf) + 1;
-
-            memmove(rawBuf, rawBuf + used, rawLen - used);
-            rawLen -= used;
-            return true;
-        }
-        n = read(fd, rawBuf + rawLen, sizeof(rawBuf) - rawLen);
-        if (n <= 0)
-            return false;
-        rawLen += (size_t)n;
-    }
-}
-
-static bool rawWrite(int fd, const char *s)
-{
-    size_t len = strlen(s);
-
-    return write(fd, s, len) == (ssize_t)len;
-}
-
-static void setBlocking(int fd, bool blocking)
-{
-    int fl = fcntl(fd, F_GETFL);
-
-    fcntl(fd, F_SETFL, blocking ? (fl & ~O_NONBLOCK) : (fl | O_NONBLOCK));
-}
 
 /*
  * Raw pings and client pings alternate, call by call, on one connection (the client
@@ -103,43 +58,27 @@ static void interleavedRun(const char *path, bool syncEach, GArray *raw, GArray 
 
         if (raw) {
             snprintf(cmd, sizeof(cmd), "{\"execute\":\"guest-ping\",\"id\":\"raw-%d\"}\n", i);
-            setBlocking(fd, true);
-            rawLen = 0;
-            t0 = nowNs();
-            if (!rawWrite(fd, cmd) || !rawReadLine(fd)) {
+            benchSetBlocking(fd, true);
+            benchRawReset();
+            t0 = benchNowNs();
+            if (!benchRawWrite(fd, cmd) || !benchRawReadLine(fd)) {
                 fprintf(stderr, "raw client: %s\n", g_strerror(errno));
                 exit(1);
             }
-            dt = nowNs() - t0;
+            dt = benchNowNs() - t0;
             g_array_append_val(raw, dt);
-            setBlocking(fd, false);
+            benchSetBlocking(fd, false);
         }
-        t0 = nowNs();
+        t0 = benchNowNs();
         if (qemuAgentPing(agent) < 0) {
             fprintf(stderr, "agent ping: %s\n", qvGetLastErrorMessage());
             exit(1);
         }
-        dt = nowNs() - t0;
+        dt = benchNowNs() - t0;
         g_array_append_val(client, dt);
     }
     qemuAgentClose(agent);
     close(fd);
-}
-
-static gint compareNs(gconstpointer a, gconstpointer b)
-{
-    gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double quantileUs(GArray *samples, double q)
-{
-    size_t idx;
-
-    g_array_sort(samples, compareNs);
-    idx = (size_t)(q * (samples->len - 1) + 0.5);
-    return g_array_index(samples, gint64, idx) / 1000.0;
 }
 
 int main(int argc, char **argv)
@@ -188,13 +127,13 @@ int main(int argc, char **argv)
 
             g_array_append_val(diff, d);
         }
-        pairedMed = quantileUs(diff, 0.5);
+        pairedMed = benchQuantileUs(diff, 0.5);
     }
-    rawMed = quantileUs(raw, 0.5);
-    rawP99 = quantileUs(raw, 0.99);
-    cliMed = quantileUs(client, 0.5);
-    cliP99 = quantileUs(client, 0.99);
-    syncMed = quantileUs(syncEach, 0.5);
+    rawMed = benchQuantileUs(raw, 0.5);
+    rawP99 = benchQuantileUs(raw, 0.99);
+    cliMed = benchQuantileUs(client, 0.5);
+    cliP99 = benchQuantileUs(client, 0.99);
+    syncMed = benchQuantileUs(syncEach, 0.5);
     printf("guest-ping round trips, host-mode qemu-ga, %d calls each, alternating call by call\n",
            rounds * perRound);
     printf("  %-34s %10s %10s\n", "", "median", "p99");

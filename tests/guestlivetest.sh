@@ -135,6 +135,11 @@ run q qemu-agent-command ga '{"execute":"guest-get-host-name"}' --pretty
 expect_in "--pretty" "$out" '"host-name": "qvirt-guest"'
 run q qemu-agent-command ga '{"execute":"guest-ping","id":"mine"}' --timeout 5
 expect_eq "a caller's id does not confuse matching" "$out" '{"return":{}}'
+run q qemu-agent-command ga '{"execute":"guest-ping"}' --async
+expect_rc "--async: written, not waited for" 0
+expect_eq "--async prints nothing" "$out" ""
+run q qemu-agent-command ga '{"execute":"guest-ping"}'
+expect_eq "the late reply to --async is not taken for the next command's" "$out" '{"return":{}}'
 run q qemu-agent-command ga 'not json'
 expect_rc "bad JSON fails" 1
 expect_in "bad JSON is named" "$err" "must be a JSON object with 'execute'"
@@ -170,6 +175,8 @@ expect_in "reboot says which way" "$out" "through the guest agent"
 if [ "$took_ms" -lt 5000 ]; then ok "the reboot request completes on RESET ($took_ms ms)"; else not_ok "reboot --mode agent returns within 5 s" "$took_ms ms"; fi
 run q domstate --reason ga
 expect_eq "running after the reboot" "$out" "running (booted)"
+run q dumpxml ga
+expect_in "the agent is disconnected as soon as the guest resets" "$out" "name='org.qemu.guest_agent.0' state='disconnected'"
 if wait_for 30 agent_connected ga; then ok "the agent is back after the reboot ($waited_ms ms)"; else not_ok "the agent is back after the reboot"; fi
 run q qemu-agent-command ga '{"execute":"guest-ping"}'
 expect_eq "and answers" "$out" '{"return":{}}'

@@ -150,4 +150,61 @@ else
     not_ok "msgfmt compiles po/zh_CN.po"
 fi
 
+# ---- bash completion: the hidden "complete" command and tools/bash-completion/qvsh ----
+# lines LIST: the words of a completion, sorted, on one line
+lines() {
+    printf '%s\n' "$1" | sort | tr '\n' ' '
+}
+run "$qvsh" -c "$uri" define "$ex"
+expect_rc "define the example again, for completion" 0
+run "$qvsh" complete -- st
+expect_rc "complete exits 0" 0
+expect_in "complete: command names by prefix" "
+$out
+" "
+start
+"
+expect_eq "complete: only names with the prefix" "$(printf '%s\n' "$out" | grep -v '^st')" ""
+run "$qvsh" complete -- ""
+expect_in "complete: all commands for an empty word" "$out" "domxml-to-native"
+expect_not_in "complete: does not offer itself" "
+$out
+" "
+complete
+"
+run "$qvsh" help
+expect_not_in "help does not list complete" "$out" " complete "
+run "$qvsh" complete -- start agent-guest --
+expect_eq "complete: options of a command, not the ones given" "$(lines "$out")" "--force-boot --paused "
+run "$qvsh" complete -- -c "$uri" start ""
+expect_eq "complete: domain names for start's positional slot" "$(lines "$out")" "agent-guest debian12-headless "
+run "$qvsh" complete -- --connect="$uri" dumpxml --domain d
+expect_eq "complete: domain names for --domain, by prefix" "$out" "debian12-headless"
+run "$qvsh" complete -- -c "qemu:///system" start ""
+expect_eq "complete: no domains and no error when the connection fails" "$rc:$out:$err" "0::"
+run "$qvsh" complete -- shutdown agent-guest --mode a
+expect_eq "complete: shutdown modes by prefix" "$(lines "$out")" "acpi agent "
+run "$qvsh" complete -- shutdown agent-guest --mode acpi,
+expect_eq "complete: modes after a comma, not the ones given" "$(lines "$out")" \
+    "acpi,agent acpi,initctl acpi,paravirt acpi,signal "
+run "$qvsh" complete -- domifaddr agent-guest --source=
+expect_eq "complete: --source= values" "$(lines "$out")" "--source=agent --source=arp --source=lease "
+run "$qvsh" complete -- define ""
+expect_eq "complete: nothing for a file, so that bash completes file names" "$rc:$out" "0:"
+script=$abs_top_srcdir/tools/bash-completion/qvsh
+run env QVSH="$qvsh" bash -c '. "$1"
+COMP_WORDS=(qvsh -c "$2" start a) COMP_CWORD=4
+_qvsh_complete
+printf "%s\n" "${COMPREPLY[@]}"' sh "$script" "$uri"
+expect_eq "bash script: COMPREPLY for a domain name" "$rc:$out" "0:agent-guest"
+run env QVSH="$qvsh" bash -c '. "$1"
+COMP_LINE="qvsh reboot agent-guest --mode=ac" COMP_POINT=33
+COMP_WORDS=(qvsh reboot agent-guest --mode = ac) COMP_CWORD=5
+_qvsh_complete
+printf "%s\n" "${COMPREPLY[@]}"
+complete -p qvsh' sh "$script"
+expect_eq "bash script: a word that bash split at '=' is completed whole" "$out" \
+    "acpi
+complete -o default -F _qvsh_complete qvsh"
+
 done_testing

@@ -2,15 +2,20 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 
 #include "qverror.h"
 #include "qvfile.h"
 #include "qvjson.h"
 #include "qvlog.h"
+#include "qvrelay.h"
 #include "qvuuid.h"
 #include "testutils.h"
 
@@ -338,10 +343,178 @@ static void testLogFilters(void)
     g_assert_false(qvLogWanted(&qvLogSelf, QV_LOG_ERROR));
 }
 
+/* ---- the byte relay ---- */
+
+typedef struct {
+    int up; /* the upstream's far end (the test plays QEMU's agent socket) */
+    char *path;
+    qvRelay *relay;
+} relayFixture;
+
+static void relaySetUp(relayFixture *f, size_t maxBuffer)
+{
+    g_autofree char *dir = g_dir_make_tmp("qvrelay-XXXXXX", NULL);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int sv[2], lfd;
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+    f->path = g_build_filename(dir, "relay.sock", NULL);
+    g_strlcpy(addr.sun_path, f->path, sizeof(addr.sun_path));
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+    g_assert_cmpint(listen(lfd, 4), ==, 0);
+    f->up = sv[1];
+    f->relay = qvRelayNew(sv[0], lfd, maxBuffer, NULL);
+}
+
+static void relayTearDown(relayFixture *f)
+{
+    g_autofree char *dir = g_path_get_dirname(f->path);
+
+    qvRelayFree(f->relay);
+    close(f->up);
+    unlink(f->path);
+    rmdir(dir);
+    g_free(f->path);
+}
+
+static int relayConnect(relayFixture *f)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_strlcpy(addr.sun_path, f->path, sizeof(addr.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+    return fd;
+}
+
+static void relaySpin(void)
+{
+    int i;
+
+    for (i = 0; i < 50; i++)
+        g_main_context_iteration(NULL, FALSE);
+}
+
+/* Read what is there within 1 s (at most len bytes). */
+static gssize relayRead(int fd, char *buf, size_t len)
+{
+    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+    gssize n;
+
+    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+    do {
+        relaySpin();
+        n = recv(fd, buf, len, MSG_DONTWAIT);
+    } while (n < 0 && errno == EAGAIN && g_get_monotonic_time() < deadline);
+    return n;
+}
+
+static void testRelayBothWays(void)
+{
+    relayFixture f;
+    char buf[64];
+    qvRelayStats st;
+    int c;
+
+    relaySetUp(&f, 65536);
+    /* what the upstream says while nobody listens is dropped */
+    g_assert_cmpint(write(f.up, "stale\n", 6), ==, 6);
+    relaySpin();
+    c = relayConnect(&f);
+    relaySpin();
+    g_assert_cmpint(write(c, "ping\n", 5), ==, 5);
+    g_assert_cmpint(relayRead(f.up, buf, sizeof(buf)), ==, 5);
+    g_assert_cmpint(memcmp(buf, "ping\n", 5), ==, 0);
+    g_assert_cmpint(write(f.up, "pong\n", 5), ==, 5);
+    g_assert_cmpint(relayRead(c, buf, sizeof(buf)), ==, 5);
+    g_assert_cmpint(memcmp(buf, "pong\n", 5), ==, 0);
+    qvRelayGetStats(f.relay, &st);
+    g_assert_cmpuint(st.dropped, ==, 6);
+    g_assert_cmpuint(st.toUpstream, ==, 5);
+    g_assert_cmpuint(st.toClient, ==, 5);
+    close(c);
+    relayTearDown(&f);
+}
+
+static void testRelayOneClientAtATime(void)
+{
+    relayFixture f;
+    char buf[64];
+    int a, b;
+
+    relaySetUp(&f, 65536);
+    a = relayConnect(&f);
+    relaySpin();
+    b = relayConnect(&f); /* waits in the backlog */
+    relaySpin();
+    g_assert_cmpint(write(b, "second\n", 7), ==, 7);
+    relaySpin();
+    g_assert_cmpint(recv(f.up, buf, sizeof(buf), MSG_DONTWAIT), ==, -1);
+    close(a);
+    g_assert_cmpint(relayRead(f.up, buf, sizeof(buf)), ==, 7);
+    g_assert_cmpint(memcmp(buf, "second\n", 7), ==, 0);
+    close(b);
+    relayTearDown(&f);
+}
+
+/* A client that does not read stops the relay reading upstream: memory stays bounded
+ * and the upstream's writes block instead. */
+static void testRelayBackPressure(void)
+{
+    g_autofree char *block = g_malloc0(65536);
+    relayFixture f;
+    qvRelayStats st;
+    size_t written = 0;
+    int c, i;
+
+    relaySetUp(&f, 65536);
+    c = relayConnect(&f);
+    relaySpin();
+    g_unix_set_fd_nonblocking(f.up, TRUE, NULL);
+    for (i = 0; i < 2000; i++) {
+        gssize n = send(f.up, block, 65536, MSG_DONTWAIT);
+
+        if (n > 0)
+            written += (size_t)n;
+        relaySpin();
+        if (n < 0 && errno == EAGAIN)
+            break;
+    }
+    g_assert_cmpint(i, <, 2000); /* the upstream had to stop */
+    qvRelayGetStats(f.relay, &st);
+    g_assert_cmpuint(written, <, 64 * 1024 * 1024);
+    close(c);
+    relayTearDown(&f);
+}
+
+static void testRelayUpstreamCloses(void)
+{
+    relayFixture f;
+    char buf[16];
+    qvRelayStats st;
+    int c;
+
+    relaySetUp(&f, 65536);
+    c = relayConnect(&f);
+    relaySpin();
+    close(f.up);
+    f.up = open("/dev/null", O_RDONLY);
+    g_assert_cmpint(relayRead(c, buf, sizeof(buf)), ==, 0); /* EOF */
+    qvRelayGetStats(f.relay, &st);
+    g_assert_true(st.upstreamClosed);
+    close(c);
+    relayTearDown(&f);
+}
+
 int main(int argc, char **argv)
 {
     testInit(&argc, &argv);
     g_test_add_func("/util/error/prefixes", testErrorPrefixes);
+    g_test_add_func("/util/relay/both-ways", testRelayBothWays);
+    g_test_add_func("/util/relay/one-client", testRelayOneClientAtATime);
+    g_test_add_func("/util/relay/back-pressure", testRelayBackPressure);
+    g_test_add_func("/util/relay/upstream-closes", testRelayUpstreamCloses);
     g_test_add_func("/util/error/formats", testErrorFormats);
     g_test_add_func("/util/error/flags", testErrorFlags);
     g_test_add_func("/util/error/system", testErrorSystem);

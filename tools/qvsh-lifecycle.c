@@ -120,8 +120,9 @@ static bool qvshParseModes(qvshControl *ctl, const char *modes, unsigned int *fl
             }
         }
         if (j == G_N_ELEMENTS(map)) {
-            qvshError(ctl, _("Unknown mode %s value, expecting 'acpi', 'agent', 'initctl', "
-                             "'signal', or 'paravirt'"),
+            qvshError(ctl,
+                      _("Unknown mode %s value, expecting 'acpi', 'agent', 'initctl', "
+                        "'signal', or 'paravirt'"),
                       parts[i]);
             return false;
         }
@@ -197,19 +198,22 @@ static bool cmdReboot(qvshControl *ctl, const qvshCmd *cmd)
 const char *qvshDomainStateReasonToString(int state, int reason)
 {
     static const char *const running[] = {
-        N_("unknown"),        N_("booted"),       N_("migrated"),           N_("restored"),
-        N_("from snapshot"),  N_("unpaused"),     N_("migration canceled"), N_("save canceled"),
-        N_("event wakeup"),   N_("crashed"),      N_("post-copy"),
+        N_("unknown"),       N_("booted"),   N_("migrated"),           N_("restored"),
+        N_("from snapshot"), N_("unpaused"), N_("migration canceled"), N_("save canceled"),
+        N_("event wakeup"),  N_("crashed"),  N_("post-copy"),
     };
     static const char *const paused[] = {
-        N_("unknown"),       N_("user"),          N_("migrating"),   N_("saving"),
-        N_("dumping"),       N_("I/O error"),     N_("watchdog"),    N_("from snapshot"),
-        N_("shutting down"), N_("snapshot"),      N_("crashed"),     N_("starting up"),
+        N_("unknown"),       N_("user"),
+        N_("migrating"),     N_("saving"),
+        N_("dumping"),       N_("I/O error"),
+        N_("watchdog"),      N_("from snapshot"),
+        N_("shutting down"), N_("snapshot"),
+        N_("crashed"),       N_("starting up"),
         N_("post-copy"),     N_("post-copy failed"),
     };
     static const char *const shutoff[] = {
-        N_("unknown"),  N_("shutdown"), N_("destroyed"),     N_("crashed"), N_("migrated"),
-        N_("saved"),    N_("failed"),   N_("from snapshot"), N_("daemon"),
+        N_("unknown"), N_("shutdown"), N_("destroyed"),     N_("crashed"), N_("migrated"),
+        N_("saved"),   N_("failed"),   N_("from snapshot"), N_("daemon"),
     };
     static const char *const shutdown[] = { N_("unknown"), N_("user") };
 
@@ -291,7 +295,9 @@ static bool cmdDominfo(qvshControl *ctl, const qvshCmd *cmd)
     printf("%-15s %lu KiB\n", _("Used memory:"), info.memory);
     persistent = qvDomainIsPersistent(dom);
     printf("%-15s %s\n", _("Persistent:"),
-           persistent < 0 ? _("unknown") : persistent ? _("yes") : _("no"));
+           persistent < 0 ? _("unknown")
+           : persistent   ? _("yes")
+                          : _("no"));
     printf("%-15s %s\n", _("Autostart:"), _("disable"));
     printf("%-15s %s\n", _("Managed save:"), _("no"));
     printf("%-15s %s\n", _("Security model:"), "none");
@@ -410,7 +416,9 @@ static bool cmdQemuAgentCommand(qvshControl *ctl, const qvshCmd *cmd)
     qvDomainFree(dom);
     if (!result)
         return false;
-    if (qvshOptBool(cmd, "pretty")) {
+    if (!*result) {
+        /* --async: sent, no reply awaited */
+    } else if (qvshOptBool(cmd, "pretty")) {
         g_autofree char *pretty = qvshPrettyJSON(result);
 
         printf("%s\n", pretty);
@@ -642,8 +650,8 @@ static bool cmdDomifaddr(qvshControl *ctl, const qvshCmd *cmd)
         if (!iface->naddrs)
             printf(" %-10s %-17s    %-12s %s\n", iface->name, hw, "N/A", "N/A");
         for (j = 0; j < iface->naddrs; j++) {
-            g_autofree char *addr = g_strdup_printf("%s/%u", iface->addrs[j].addr,
-                                                    iface->addrs[j].prefix);
+            g_autofree char *addr =
+                g_strdup_printf("%s/%u", iface->addrs[j].addr, iface->addrs[j].prefix);
             bool first = j == 0 || full;
 
             printf(" %-10s %-17s    %-12s %s\n", first ? iface->name : "-", first ? hw : "-",
@@ -677,10 +685,10 @@ static const char *qvshEventLifecycleToString(int event, int detail, const char 
     static const char *const undefined[] = { N_("Removed"), N_("Renamed") };
     static const char *const started[] = { N_("Booted"), N_("Migrated"), N_("Restored"),
                                            N_("Snapshot"), N_("Event wakeup") };
-    static const char *const suspended[] = { N_("Paused"),   N_("Migrated"),  N_("I/O Error"),
-                                             N_("Watchdog"), N_("Restored"),  N_("Snapshot"),
-                                             N_("API error"), N_("Post-copy"),
-                                             N_("Post-copy Error") };
+    static const char *const suspended[] = {
+        N_("Paused"),   N_("Migrated"),  N_("I/O Error"), N_("Watchdog"),       N_("Restored"),
+        N_("Snapshot"), N_("API error"), N_("Post-copy"), N_("Post-copy Error")
+    };
     static const char *const resumed[] = { N_("Unpaused"), N_("Migrated"), N_("Snapshot"),
                                            N_("Post-copy"), N_("Post-copy Error") };
     static const char *const stopped[] = { N_("Shutdown"), N_("Destroyed"), N_("Crashed"),
@@ -765,8 +773,8 @@ static void qvshEventLifecycle(qvConnectPtr conn, qvDomainPtr dom, int event, in
 
 static void qvshEventReboot(qvConnectPtr conn, qvDomainPtr dom, void *opaque)
 {
-    g_autofree char *line = g_strdup_printf(_("event 'reboot' for domain '%s'"),
-                                            qvDomainGetName(dom));
+    g_autofree char *line =
+        g_strdup_printf(_("event 'reboot' for domain '%s'"), qvDomainGetName(dom));
 
     qvshEventPrint(opaque, line);
 }
@@ -915,11 +923,13 @@ const qvshCmdDef qvshLifecycleCmds[] = {
     { "guest-agent-timeout", cmdGuestAgentTimeout, opts_guest_agent_timeout,
       N_("Set the guest agent timeout"),
       N_("Set the number of seconds to wait for a response from the guest agent."), false },
-    { "guestinfo", cmdGuestinfo, opts_guestinfo, N_("query information about the guest (via agent)"),
+    { "guestinfo", cmdGuestinfo, opts_guestinfo,
+      N_("query information about the guest (via agent)"),
       N_("Use the guest agent to query various information from guest's point of view"), false },
     { "qemu-agent-command", cmdQemuAgentCommand, opts_qemu_agent_command,
-      N_("QEMU Guest Agent Command"), N_("Run an arbitrary qemu guest agent command; use at your "
-                                         "own risk"),
+      N_("QEMU Guest Agent Command"),
+      N_("Run an arbitrary qemu guest agent command; use at your "
+         "own risk"),
       false },
     { "reboot", cmdReboot, opts_reboot, N_("reboot a domain"),
       N_("Run a reboot command in the target domain."), false },
@@ -933,7 +943,8 @@ const qvshCmdDef qvshLifecycleCmds[] = {
 };
 
 const qvshCmdDef qvshMonitorCmds[] = {
-    { "domifaddr", cmdDomifaddr, opts_domifaddr, N_("Get network interfaces' addresses for a running domain"),
+    { "domifaddr", cmdDomifaddr, opts_domifaddr,
+      N_("Get network interfaces' addresses for a running domain"),
       N_("Get network interfaces' addresses for a running domain"), false },
     { "dominfo", cmdDominfo, opts_domain_only, N_("domain information"),
       N_("Returns basic information about the domain."), false },

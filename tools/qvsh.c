@@ -315,6 +315,242 @@ bool qvshCmdHelp(qvshControl *ctl, const qvshCmd *cmd)
     return true;
 }
 
+/* ---- the hidden "complete" command: the backend of tools/bash-completion/qvsh, like virsh's.
+ * It is not in qvshGroups, so neither help nor completion lists it. It never fails: whatever it
+ * cannot complete it leaves empty, and the script then falls back to file names. ---- */
+
+static const char *const qvshCompleteShutdownModes[] = { "acpi",   "agent",    "initctl",
+                                                         "signal", "paravirt", NULL };
+static const char *const qvshCompleteIfaddrSources[] = { "lease", "agent", "arp", NULL };
+static const char *const qvshCompleteEvents[] = { "lifecycle", "reboot", "agent-lifecycle", NULL };
+static const char *const qvshCompleteFormats[] = { "qemu-argv", NULL };
+
+/* Option values with a fixed set of words; an option named "domain" completes domain names,
+ * help's "command" the commands, and every other value (files among them) nothing. */
+static const struct {
+    const char *cmd;
+    const char *opt;
+    const char *const *values;
+    bool commaList; /* "a,b": complete the part after the last comma */
+} qvshCompleteValues[] = {
+    { "shutdown", "mode", qvshCompleteShutdownModes, true },
+    { "reboot", "mode", qvshCompleteShutdownModes, true },
+    { "domifaddr", "source", qvshCompleteIfaddrSources, false },
+    { "event", "event", qvshCompleteEvents, false },
+    { "domxml-to-native", "format", qvshCompleteFormats, false },
+};
+
+/* The global options that take no value, as GOption accepts them in main(). */
+static const char *const qvshCompleteGlobalFlags[] = { "--quiet", "--readonly", "--version",
+                                                       "--help", NULL };
+
+static void qvshCompletePrint(const char *lead, const char *word, const char *prefix)
+{
+    if (g_str_has_prefix(word, prefix))
+        printf("%s%s\n", lead, word);
+}
+
+static void qvshCompleteCommands(const char *prefix, bool keywords)
+{
+    const qvshCmdGroup *grp;
+    const qvshCmdDef *def;
+
+    for (grp = qvshGroups; grp->name; grp++) {
+        if (keywords)
+            qvshCompletePrint("", grp->keyword, prefix);
+        for (def = grp->cmds; def->name; def++)
+            qvshCompletePrint("", def->name, prefix);
+    }
+}
+
+static void qvshCompleteDomains(const char *uri, const char *lead, const char *prefix)
+{
+    qvConnectPtr conn;
+    qvDomainPtr *doms = NULL;
+    int ndoms;
+    int i;
+
+    if (qvInitialize() < 0 || !(conn = qvConnectOpenReadOnly(uri)))
+        return;
+    ndoms = qvConnectListAllDomains(conn, &doms, 0);
+    for (i = 0; i < ndoms; i++) {
+        const char *name = qvDomainGetName(doms[i]);
+
+        if (name)
+            qvshCompletePrint(lead, name, prefix);
+        qvDomainFree(doms[i]);
+    }
+    g_free(doms);
+    qvConnectClose(conn);
+}
+
+/* The words for a value of opt; lead is printed before each (e.g. "--mode="). */
+static void qvshCompleteValue(const qvshCmdDef *def, const qvshCmdOptDef *opt, const char *uri,
+                              const char *lead, const char *value)
+{
+    g_autofree char *list = NULL;
+    const char *part = value;
+    const char *comma;
+    size_t i, j;
+
+    if (STREQ(opt->name, "domain")) {
+        qvshCompleteDomains(uri, lead, value);
+        return;
+    }
+    if (STREQ(def->name, "help") && STREQ(opt->name, "command")) {
+        qvshCompleteCommands(value, true);
+        return;
+    }
+    for (i = 0; i < G_N_ELEMENTS(qvshCompleteValues); i++) {
+        if (STREQ(qvshCompleteValues[i].cmd, def->name) &&
+            STREQ(qvshCompleteValues[i].opt, opt->name))
+            break;
+    }
+    if (i == G_N_ELEMENTS(qvshCompleteValues))
+        return;
+    if (qvshCompleteValues[i].commaList && (comma = strrchr(value, ','))) {
+        part = comma + 1;
+        list = g_strdup_printf("%s%.*s", lead, (int)(part - value), value);
+        lead = list;
+    }
+    for (j = 0; qvshCompleteValues[i].values[j]; j++) {
+        const char *word = qvshCompleteValues[i].values[j];
+        g_autofree char *given = g_strdup_printf(",%.*s,", (int)(part - value), value);
+        g_autofree char *needle = g_strdup_printf(",%s,", word);
+
+        /* a mode already in the list is not offered again */
+        if (part != value && strstr(given, needle))
+            continue;
+        qvshCompletePrint(lead, word, part);
+    }
+}
+
+/* args: the words after the command name, the last one being completed. */
+static void qvshCompleteCommand(const qvshCmdDef *def, int argc, char **argv, const char *uri)
+{
+    g_autoptr(GHashTable) given = g_hash_table_new(g_str_hash, g_str_equal);
+    const qvshCmdOptDef *valueOf = NULL;
+    const qvshCmdOptDef *opt;
+    const char *cur = argv[argc - 1];
+    bool onlyData = false;
+    int i;
+
+    /* follow qvshParseCommand's rules over the finished words */
+    for (i = 0; i < argc - 1; i++) {
+        const char *arg = argv[i];
+
+        if (!onlyData && STREQ(arg, "--")) {
+            onlyData = true;
+            continue;
+        }
+        if (!onlyData && g_str_has_prefix(arg, "--")) {
+            g_autofree char *name = g_strndup(arg + 2, strcspn(arg + 2, "="));
+
+            if (!(opt = qvshOptLookup(def, name)))
+                continue;
+            g_hash_table_add(given, (gpointer)opt->name);
+            if (opt->type != QVSH_OT_BOOL && !strchr(arg, '=')) {
+                if (i + 1 == argc - 1)
+                    valueOf = opt;
+                i++;
+            }
+            continue;
+        }
+        for (opt = def->opts; opt && opt->name; opt++) {
+            if ((opt->flags & QVSH_OFLAG_POSITIONAL) && !g_hash_table_contains(given, opt->name))
+                break;
+        }
+        if (opt && opt->name)
+            g_hash_table_add(given, (gpointer)opt->name);
+    }
+
+    if (valueOf) {
+        qvshCompleteValue(def, valueOf, uri, "", cur);
+        return;
+    }
+    if (!onlyData && g_str_has_prefix(cur, "--") && strchr(cur, '=')) {
+        const char *eq = strchr(cur, '=');
+        g_autofree char *name = g_strndup(cur + 2, eq - cur - 2);
+        g_autofree char *lead = g_strndup(cur, eq + 1 - cur);
+
+        if ((opt = qvshOptLookup(def, name)) && opt->type != QVSH_OT_BOOL)
+            qvshCompleteValue(def, opt, uri, lead, eq + 1);
+        return;
+    }
+    /* a value for the next positional slot, unless an option is being typed */
+    if (onlyData || cur[0] != '-') {
+        for (opt = def->opts; opt && opt->name; opt++) {
+            if ((opt->flags & QVSH_OFLAG_POSITIONAL) && !g_hash_table_contains(given, opt->name))
+                break;
+        }
+        if (opt && opt->name) {
+            qvshCompleteValue(def, opt, uri, "", cur);
+            return;
+        }
+        if (onlyData || cur[0])
+            return;
+    }
+    for (opt = def->opts; opt && opt->name; opt++) {
+        g_autofree char *word = g_strdup_printf("--%s", opt->name);
+
+        if (!g_hash_table_contains(given, opt->name))
+            qvshCompletePrint("", word, cur);
+    }
+}
+
+/* qvsh complete -- WORDS...: WORDS are what follows "qvsh" on the command line being
+ * completed, global options included; print the candidates for the last one. */
+static void qvshCmdComplete(qvshControl *ctl, int argc, char **argv)
+{
+    const char *uri = ctl->uri;
+    const qvshCmdDef *def;
+    const char *cur;
+    int i;
+
+    if (argc > 0 && STREQ(argv[0], "--")) {
+        argc--;
+        argv++;
+    }
+    cur = argc > 0 ? argv[argc - 1] : "";
+    /* the global options, as GOption reads them: -c URI, --connect[=]URI, -qr, "--" */
+    for (i = 0; i < argc - 1; i++) {
+        const char *arg = argv[i];
+
+        if (STREQ(arg, "--")) {
+            i++;
+            break;
+        }
+        if (g_str_has_prefix(arg, "--connect=")) {
+            uri = arg + strlen("--connect=");
+        } else if (STREQ(arg, "--connect")) {
+            if (++i == argc - 1)
+                return; /* a URI is being typed */
+            uri = argv[i];
+        } else if (arg[0] == '-' && arg[1] && arg[1] != '-') {
+            /* GOption takes the value of -c from the next word, also in "-qc URI" */
+            if (strchr(arg, 'c')) {
+                if (++i == argc - 1)
+                    return;
+                uri = argv[i];
+            }
+        } else if (arg[0] != '-') {
+            break;
+        }
+    }
+    if (i >= argc - 1) {
+        if (cur[0] != '-') {
+            qvshCompleteCommands(cur, false);
+        } else if (!g_str_has_prefix(cur, "--connect=")) {
+            qvshCompletePrint("", "--connect", cur);
+            for (i = 0; qvshCompleteGlobalFlags[i]; i++)
+                qvshCompletePrint("", qvshCompleteGlobalFlags[i], cur);
+        }
+        return;
+    }
+    if ((def = qvshCommandLookup(argv[i])))
+        qvshCompleteCommand(def, argc - i - 1, argv + i + 1, uri);
+}
+
 static int qvshRun(qvshControl *ctl, int argc, char **argv)
 {
     const qvshCmdDef *def;
@@ -389,6 +625,13 @@ int main(int argc, char **argv)
                   _("no command given; run 'qvsh help' for the list (qvsh has no interactive shell "
                     "yet)"));
         return EXIT_FAILURE;
+    }
+    if (STREQ(argv[1], "complete")) {
+        /* before qvInitialize: completion prints nothing rather than an error */
+        ctl.uri = uri;
+        qvshCmdComplete(&ctl, argc - 2, argv + 2);
+        g_free(uri);
+        return EXIT_SUCCESS;
     }
     if (qvInitialize() < 0) {
         qvshReportError(NULL, NULL);

@@ -186,14 +186,14 @@ static gboolean qvEventDeliver(gpointer data)
     switch (reg->eventID) {
     case QV_DOMAIN_EVENT_ID_LIFECYCLE:
         ((qvConnectDomainEventCallback)(void (*)(void))reg->cb)(reg->conn, dom, d->a, d->b,
-                                                                 reg->opaque);
+                                                                reg->opaque);
         break;
     case QV_DOMAIN_EVENT_ID_REBOOT:
         reg->cb(reg->conn, dom, reg->opaque);
         break;
     case QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE:
-        ((qvConnectDomainEventAgentLifecycleCallback)(void (*)(void))reg->cb)(
-            reg->conn, dom, d->a, d->b, reg->opaque);
+        ((qvConnectDomainEventAgentLifecycleCallback)(void (*)(void))reg->cb)(reg->conn, dom, d->a,
+                                                                              d->b, reg->opaque);
         break;
     default:
         break;
@@ -222,8 +222,7 @@ static void qvDomainEventQueue(qvDomainEventState *state, int eventID, const cha
         qvEventDelivery *d;
         GSource *src;
 
-        if (r->eventID != eventID ||
-            (!r->allDomains && memcmp(r->uuid, uuid, QV_UUID_BUFLEN) != 0))
+        if (r->eventID != eventID || (!r->allDomains && memcmp(r->uuid, uuid, QV_UUID_BUFLEN) != 0))
             continue;
         d = g_new0(qvEventDelivery, 1);
         d->reg = qvEventRegistrationRef(r);
@@ -243,8 +242,8 @@ static void qvDomainEventQueue(qvDomainEventState *state, int eventID, const cha
     g_mutex_unlock(&state->lock);
 }
 
-void qvDomainEventLifecycle(qvDomainEventState *state, const char *name,
-                            const unsigned char *uuid, int id, int event, int detail)
+void qvDomainEventLifecycle(qvDomainEventState *state, const char *name, const unsigned char *uuid,
+                            int id, int event, int detail)
 {
     qvDomainEventQueue(state, QV_DOMAIN_EVENT_ID_LIFECYCLE, name, uuid, id, event, detail);
 }

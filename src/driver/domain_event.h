@@ -22,8 +22,8 @@ size_t qvDomainEventStateCount(qvDomainEventState *state, const unsigned char *u
 
 /* Queue an event for every matching callback; delivered in registration order, each
  * domain's events in the order queued. detail/reason as libvirt defines them. */
-void qvDomainEventLifecycle(qvDomainEventState *state, const char *name,
-                            const unsigned char *uuid, int id, int event, int detail);
+void qvDomainEventLifecycle(qvDomainEventState *state, const char *name, const unsigned char *uuid,
+                            int id, int event, int detail);
 void qvDomainEventReboot(qvDomainEventState *state, const char *name, const unsigned char *uuid,
                          int id);
 void qvDomainEventAgentLifecycle(qvDomainEventState *state, const char *name,

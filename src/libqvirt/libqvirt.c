@@ -387,8 +387,7 @@ int qvDomainGetInfo(qvDomainPtr domain, qvDomainInfoPtr info)
 
 /* ---- the guest agent ---- */
 
-char *qvDomainQemuAgentCommand(qvDomainPtr domain, const char *cmd, int timeout,
-                               unsigned int flags)
+char *qvDomainQemuAgentCommand(qvDomainPtr domain, const char *cmd, int timeout, unsigned int flags)
 {
     CHECK_DOMAIN(domain, NULL);
     qvCheckNonNullArgReturn(cmd, NULL);
@@ -461,8 +460,7 @@ int qvConnectDomainEventRegisterAny(qvConnectPtr conn, qvDomainPtr dom, int even
     CHECK_CONN(conn, -1);
     qvCheckNonNullArgReturn(cb, -1);
     if (dom && dom->conn != conn) {
-        qvReportError(QV_ERR_INVALID_ARG, "%s",
-                      _("the domain does not belong to this connection"));
+        qvReportError(QV_ERR_INVALID_ARG, "%s", _("the domain does not belong to this connection"));
         return -1;
     }
     DRIVER_CALL(conn, connectDomainEventRegisterAny, -1, conn, dom, eventID, cb, opaque, freecb);

@@ -98,6 +98,13 @@ char *qemuDomainProxyPath(const qemuDriverConfig *cfg, const domainDef *def)
     return g_build_filename(dir, "qmp.sock", NULL);
 }
 
+char *qemuDomainAgentRelayPath(const qemuDriverConfig *cfg, const domainDef *def)
+{
+    g_autofree char *dir = qemuDomainRuntimeDir(cfg, def);
+
+    return g_build_filename(dir, "agent.sock", NULL);
+}
+
 char *qemuDomainStateFile(const qemuDriverConfig *cfg, const char *name, const char *suffix)
 {
     g_autofree char *file = g_strdup_printf("%s.%s", name, suffix);

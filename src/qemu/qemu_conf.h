@@ -32,6 +32,8 @@ char *qemuDomainChannelDir(const qemuDriverConfig *cfg, const domainDef *def);
 char *qemuDomainMonitorPath(const qemuDriverConfig *cfg, const domainDef *def);
 /* The supervisor's QMP socket, which every qvirt process uses (QEMU's own is private). */
 char *qemuDomainProxyPath(const qemuDriverConfig *cfg, const domainDef *def);
+/* The supervisor's relay of the guest agent socket. */
+char *qemuDomainAgentRelayPath(const qemuDriverConfig *cfg, const domainDef *def);
 
 /* Per-name files of a running (or just stopped) domain, in stateDir: the live
  * definition, the supervisor's status, its lock (held while it lives), the lock a

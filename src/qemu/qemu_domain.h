@@ -23,7 +23,7 @@ typedef struct {
     GCond watchCond;
     bool watchStop;
     gint64 watchSince; /* wall clock µs: runs started after this are news */
-    GHashTable *watchSeen; /* name -> supervisor pid of the run last seen */
+    GHashTable *announced; /* "started|stopped:NAME:RUN" events already delivered */
 } qemuDriver;
 
 /* Guarded by the domain object's lock; never held across a blocking call. */
@@ -43,3 +43,8 @@ typedef struct {
 } qemuDomainObjPrivate;
 
 qemuDomainObjPrivate *qemuDomainObjGetPrivate(qemuDriver *driver, domainObj *obj);
+
+/* Record that a run's start or stop (what: "started", "stopped") was announced; true
+ * the first time, so that each is delivered once whichever way this process learnt it
+ * (its own call, the supervisor's event, the status file, the run history). */
+bool qemuDriverAnnounce(qemuDriver *driver, const char *what, const char *name, long long run);

@@ -30,7 +30,6 @@ static GMutex qemuDriversLock;
 static GHashTable *qemuDrivers; /* root -> qemuDriver* (not owned) */
 
 static void qemuDriverStopWatch(qemuDriver *driver);
-static void qemuDriverWatchMark(qemuDriver *driver, const char *name, long long run);
 
 static void qemuDriverFree(qemuDriver *driver)
 {
@@ -45,7 +44,7 @@ static void qemuDriverFree(qemuDriver *driver)
     g_clear_pointer(&driver->eventThread, qvEventThreadFree);
     domainObjListFree(driver->domains);
     qvDomainEventStateFree(driver->events);
-    g_clear_pointer(&driver->watchSeen, g_hash_table_destroy);
+    g_clear_pointer(&driver->announced, g_hash_table_destroy);
     g_mutex_clear(&driver->lock);
     qemuDriverConfigFree(driver->cfg);
     g_free(driver);
@@ -60,6 +59,7 @@ static qemuDriver *qemuDriverNew(qemuDriverConfig *cfg)
     driver->domains = domainObjListNew();
     driver->events = qvDomainEventStateNew();
     g_mutex_init(&driver->lock);
+    driver->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     qemuAgentConfigInit(&driver->agentCfg);
     return driver;
 }
@@ -345,7 +345,8 @@ static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, 
     QV_DEBUG("defined domain '%s'", obj->def->name);
     dom = qemuDomainHandle(conn, obj);
     qvDomainEventLifecycle(driver->events, dom->name, dom->uuid, dom->id, QV_DOMAIN_EVENT_DEFINED,
-                           oldDef ? QV_DOMAIN_EVENT_DEFINED_UPDATED : QV_DOMAIN_EVENT_DEFINED_ADDED);
+                           oldDef ? QV_DOMAIN_EVENT_DEFINED_UPDATED
+                                  : QV_DOMAIN_EVENT_DEFINED_ADDED);
 
 cleanup:
     domainDefFree(oldDef);
@@ -644,7 +645,7 @@ static int qemuDomainCreateWithFlags(qvDomainPtr dom, unsigned int flags)
         if (obj->privateData)
             run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
         g_mutex_unlock(&obj->lock);
-        qemuDriverWatchMark(driver, dom->name, run);
+        qemuDriverAnnounce(driver, "started", dom->name, run);
     }
     ret = 0;
 
@@ -683,6 +684,15 @@ static domainObj *qemuDomObjRunning(qvDomainPtr dom)
         return NULL;
     }
     return obj;
+}
+
+/* Arm or disarm the supervisor's fake reboot (the next guest power-off resets it). */
+static int qemuDomainSetFakeReboot(qemuMonitor *mon, bool enable)
+{
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+
+    qvJSONObjectAdd(args, "b:enable", enable, NULL);
+    return qemuMonitorCommand(mon, "x-qvirt-set-fake-reboot", g_steal_pointer(&args), 0, NULL);
 }
 
 /* The modes qvirt cannot offer, with a message that names them. */
@@ -735,6 +745,12 @@ static int qemuDomainPowerAction(qvDomainPtr dom, unsigned int flags, bool reboo
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
     useAgent = agentRequested || (!flags && qemuDomainAgentConnected(obj));
+    /* as libvirt: an earlier ACPI reboot that the guest ignored must not turn this
+     * request's power-off into a reboot */
+    if (qemuDomainSetFakeReboot(mon, false) < 0) {
+        qemuMonitorUnref(mon);
+        return -1;
+    }
 
     if (useAgent) {
         qemuAgent *agent = qemuDomainGetAgent(driver, obj, 2000);
@@ -754,20 +770,14 @@ static int qemuDomainPowerAction(qvDomainPtr dom, unsigned int flags, bool reboo
             qemuMonitorUnref(mon);
             return -1;
         }
-        QV_INFO("domain '%s': guest agent %s failed (%s); using the ACPI power button",
-                dom->name, reboot ? "reboot" : "shutdown", qvGetLastErrorMessage());
+        QV_INFO("domain '%s': guest agent %s failed (%s); using the ACPI power button", dom->name,
+                reboot ? "reboot" : "shutdown", qvGetLastErrorMessage());
         qvResetLastError();
     }
 
-    if (reboot) {
-        g_autoptr(qvJSONValue) args = qvJSONNewObject();
-
-        qvJSONObjectAdd(args, "b:enable", true, NULL);
-        if (qemuMonitorCommand(mon, "x-qvirt-set-fake-reboot", g_steal_pointer(&args), 0, NULL) <
-            0) {
-            qemuMonitorUnref(mon);
-            return -1;
-        }
+    if (reboot && qemuDomainSetFakeReboot(mon, true) < 0) {
+        qemuMonitorUnref(mon);
+        return -1;
     }
     rc = qemuMonitorSimple(mon, "system_powerdown");
     qemuMonitorUnref(mon);
@@ -790,8 +800,7 @@ static int qemuDomainShutdownFlags(qvDomainPtr dom, unsigned int flags, unsigned
 static int qemuDomainReboot(qvDomainPtr dom, unsigned int flags, unsigned int *used)
 {
     qvCheckFlags(QV_DOMAIN_REBOOT_ACPI_POWER_BTN | QV_DOMAIN_REBOOT_GUEST_AGENT |
-                     QV_DOMAIN_REBOOT_INITCTL | QV_DOMAIN_REBOOT_SIGNAL |
-                     QV_DOMAIN_REBOOT_PARAVIRT,
+                     QV_DOMAIN_REBOOT_INITCTL | QV_DOMAIN_REBOOT_SIGNAL | QV_DOMAIN_REBOOT_PARAVIRT,
                  -1);
     if (qemuDomainCheckPowerModes(flags, _("reboot")) < 0)
         return -1;
@@ -807,8 +816,7 @@ static unsigned long long qemuProcessCPUTime(long long pid)
     const char *rest;
     long ticks = sysconf(_SC_CLK_TCK);
 
-    if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL) ||
-        !(rest = strrchr(text, ')')))
+    if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL) || !(rest = strrchr(text, ')')))
         return 0;
     /* after "pid (comm)": state is field 3, utime 14, stime 15 */
     fields = g_strsplit(rest + 2, " ", 16);
@@ -832,8 +840,7 @@ static int qemuDomainGetInfo(qvDomainPtr dom, qvDomainInfoPtr info)
     active = domainObjIsActive(obj);
     info->state = (unsigned char)obj->state;
     info->maxMem = (unsigned long)obj->def->memory;
-    info->memory = (unsigned long)(obj->def->curMemory ? obj->def->curMemory
-                                                           : obj->def->memory);
+    info->memory = (unsigned long)(obj->def->curMemory ? obj->def->curMemory : obj->def->memory);
     info->nrVirtCpu = (unsigned short)obj->def->vcpus;
     g_mutex_unlock(&obj->lock);
     if (active) {
@@ -881,7 +888,10 @@ static char *qemuDomainQemuAgentCommand(qvDomainPtr dom, const char *cmd, int ti
         return NULL;
     rc = qemuAgentArbitraryCommand(agent, cmd, timeout, &result);
     qemuAgentUnref(agent);
-    return rc < 0 ? NULL : result;
+    if (rc < 0)
+        return NULL;
+    /* NOWAIT: written, no reply awaited; success is an empty answer, not NULL */
+    return result ? result : g_strdup("");
 }
 
 static int qemuDomainAgentSetResponseTimeout(qvDomainPtr dom, int timeout, unsigned int flags)
@@ -1069,10 +1079,10 @@ static int qemuGuestInfoInterfaces(qemuAgent *agent, qvTypedParamList *list)
         for (j = 0; j < ifaces[i].naddrs; j++) {
             qvTypedParamListAddString(list, ifaces[i].addrs[j].ipv6 ? "ipv6" : "ipv4",
                                       "if.%zu.addr.%zu.type", i, j);
-            qvTypedParamListAddString(list, ifaces[i].addrs[j].address, "if.%zu.addr.%zu.addr",
-                                      i, j);
-            qvTypedParamListAddUInt(list, ifaces[i].addrs[j].prefix, "if.%zu.addr.%zu.prefix",
-                                    i, j);
+            qvTypedParamListAddString(list, ifaces[i].addrs[j].address, "if.%zu.addr.%zu.addr", i,
+                                      j);
+            qvTypedParamListAddUInt(list, ifaces[i].addrs[j].prefix, "if.%zu.addr.%zu.prefix", i,
+                                    j);
         }
     }
     qemuAgentInterfacesFree(ifaces, n);
@@ -1177,8 +1187,8 @@ static int qemuDomainInterfaceAddresses(qvDomainPtr dom, qvDomainInterfacePtr **
         iface->naddrs = (unsigned int)ifaces[i].naddrs;
         iface->addrs = g_new0(qvDomainIPAddress, ifaces[i].naddrs + 1);
         for (j = 0; j < ifaces[i].naddrs; j++) {
-            iface->addrs[j].type = ifaces[i].addrs[j].ipv6 ? QV_IP_ADDR_TYPE_IPV6
-                                                           : QV_IP_ADDR_TYPE_IPV4;
+            iface->addrs[j].type =
+                ifaces[i].addrs[j].ipv6 ? QV_IP_ADDR_TYPE_IPV6 : QV_IP_ADDR_TYPE_IPV4;
             iface->addrs[j].addr = g_strdup(ifaces[i].addrs[j].address);
             iface->addrs[j].prefix = ifaces[i].addrs[j].prefix;
         }
@@ -1204,19 +1214,21 @@ static int qemuDomainInterfaceAddresses(qvDomainPtr dom, qvDomainInterfacePtr **
  */
 #define QEMU_WATCH_MS 200
 
-/* Remember a run as seen (started or watched by this process). */
-static void qemuDriverWatchMark(qemuDriver *driver, const char *name, long long run)
+/* A run another process started (and perhaps ended) since the watch began. */
+static void qemuDriverWatchRun(qemuDriver *driver, const char *name, const unsigned char *uuid,
+                               long long run, long long startedAt, long long stoppedAt, int reason)
 {
-    g_mutex_lock(&driver->lock);
-    if (driver->watchSeen && run > 0)
-        g_hash_table_insert(driver->watchSeen, g_strdup(name), GSIZE_TO_POINTER((gsize)run));
-    g_mutex_unlock(&driver->lock);
+    if (startedAt >= driver->watchSince && qemuDriverAnnounce(driver, "started", name, run))
+        qvDomainEventLifecycle(driver->events, name, uuid, -1, QV_DOMAIN_EVENT_STARTED,
+                               QV_DOMAIN_EVENT_STARTED_BOOTED);
+    if (stoppedAt >= driver->watchSince && stoppedAt > 0)
+        qemuProcessEmitStopped(driver, name, uuid, -1, reason, run);
 }
 
 static void qemuDriverWatchOnce(qemuDriver *driver)
 {
     g_autoptr(GPtrArray) objs = NULL;
-    guint i;
+    guint i, j;
 
     if (qemuDriverLoadConfigs(driver) < 0) {
         qvResetLastError();
@@ -1227,10 +1239,9 @@ static void qemuDriverWatchOnce(qemuDriver *driver)
         domainObj *obj = objs->pdata[i];
         g_autofree char *name = NULL;
         g_autofree char *statusPath = NULL;
+        g_autoptr(GArray) history = NULL;
         unsigned char uuid[QV_UUID_BUFLEN];
         qemuDomainStatus st;
-        gpointer seen;
-        bool isNew;
 
         g_mutex_lock(&obj->lock);
         name = g_strdup(obj->def->name);
@@ -1246,32 +1257,18 @@ static void qemuDriverWatchOnce(qemuDriver *driver)
                 qemuMonitorUnref(mon);
             qvResetLastError();
         }
+        /* runs that ended, oldest first, then the current one */
+        history = qemuProcessReadHistory(driver, name);
+        for (j = 0; j < history->len; j++) {
+            const qemuProcessRunRecord *r = &g_array_index(history, qemuProcessRunRecord, j);
+
+            qemuDriverWatchRun(driver, name, uuid, r->run, r->startedAt, r->stoppedAt, r->reason);
+        }
         statusPath = qemuDomainStateFile(driver->cfg, name, "status");
-        if (qemuDomainStatusRead(statusPath, &st) < 0 || st.supervisorPid <= 0) {
-            qvResetLastError();
-            qemuDomainStatusClear(&st);
-            continue;
-        }
-        g_mutex_lock(&driver->lock);
-        seen = g_hash_table_lookup(driver->watchSeen, name);
-        isNew = GPOINTER_TO_SIZE(seen) != (gsize)st.supervisorPid;
-        if (isNew)
-            g_hash_table_insert(driver->watchSeen, g_strdup(name),
-                                GSIZE_TO_POINTER((gsize)st.supervisorPid));
-        g_mutex_unlock(&driver->lock);
-        /* a run another process started since the watch began; if it has ended too
-         * (too quickly for this process to connect), say how it ended */
-        if (isNew && st.startedAt >= driver->watchSince) {
-            qvDomainEventLifecycle(driver->events, name, uuid, -1, QV_DOMAIN_EVENT_STARTED,
-                                   QV_DOMAIN_EVENT_STARTED_BOOTED);
-            if (st.state == QV_DOMAIN_SHUTOFF)
-                qvDomainEventLifecycle(driver->events, name, uuid, -1, QV_DOMAIN_EVENT_STOPPED,
-                                       st.reason == QV_DOMAIN_SHUTOFF_SHUTDOWN
-                                           ? QV_DOMAIN_EVENT_STOPPED_SHUTDOWN
-                                       : st.reason == QV_DOMAIN_SHUTOFF_DESTROYED
-                                           ? QV_DOMAIN_EVENT_STOPPED_DESTROYED
-                                           : QV_DOMAIN_EVENT_STOPPED_CRASHED);
-        }
+        if (qemuDomainStatusRead(statusPath, &st) == 0 && st.supervisorPid > 0)
+            qemuDriverWatchRun(driver, name, uuid, st.supervisorPid, st.startedAt,
+                               st.state == QV_DOMAIN_SHUTOFF ? st.stoppedAt : 0, st.reason);
+        qvResetLastError();
         qemuDomainStatusClear(&st);
     }
 }
@@ -1303,8 +1300,6 @@ static void qemuDriverStartWatch(qemuDriver *driver)
 {
     g_mutex_lock(&driver->lock);
     if (!driver->watchThread) {
-        if (!driver->watchSeen)
-            driver->watchSeen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         driver->watchStop = false;
         driver->watchSince = g_get_real_time();
         driver->watchThread = g_thread_new("qvirt-qemu-watch", qemuDriverWatchThread, driver);

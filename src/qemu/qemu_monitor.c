@@ -235,7 +235,8 @@ static bool qemuMonitorParseEvent(qvJSONValue *val, qemuMonitorEvent *ev)
     case QEMU_MONITOR_EVENT_QVIRT_STOPPED:
         ev->reason = qvJSONGetString(qvJSONObjectGet(data, "reason"));
         ev->error = qvJSONGetString(qvJSONObjectGet(data, "detail"));
-        return ev->reason && qvJSONGetInt(qvJSONObjectGet(data, "reason-code"), &ev->reasonCode) == 0;
+        return ev->reason &&
+               qvJSONGetInt(qvJSONObjectGet(data, "reason-code"), &ev->reasonCode) == 0;
     case QEMU_MONITOR_EVENT_VSERPORT_CHANGE:
         ev->id = qvJSONGetString(qvJSONObjectGet(data, "id"));
         return ev->id && qemuMonitorGetBoolMember(data, "open", &ev->open);

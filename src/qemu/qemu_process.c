@@ -1,5 +1,4 @@
-/*
- * qemu_process.c: domains on real QEMU.
+/* qemu_process.c: domains on real QEMU, under a supervisor each.
  *
  * Each running domain has a supervisor process (qvirt_qemu_supervisor) that owns QEMU
  * as its child and serves QMP to every qvirt process; it rewrites
@@ -14,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -80,7 +80,8 @@ static char *qemuDomainAgentPortFor(const domainDef *def)
     size_t i;
 
     for (i = 0; i < def->nchannels; i++) {
-        if (domainChrIsAgentChannel(def->channels[i]) && def->channels[i] == domainDefFindAgentChannel(def))
+        if (domainChrIsAgentChannel(def->channels[i]) &&
+            def->channels[i] == domainDefFindAgentChannel(def))
             return qemuChannelAlias(i);
     }
     return NULL;
@@ -129,11 +130,26 @@ void qemuDomainCloseConnections(domainObj *obj)
     }
 }
 
-static void qemuProcessEmitStopped(qemuDriver *driver, const char *name, const unsigned char *uuid,
-                                   int id, int reason)
+bool qemuDriverAnnounce(qemuDriver *driver, const char *what, const char *name, long long run)
+{
+    g_autofree char *key = g_strdup_printf("%s:%s:%lld", what, name, run);
+    bool fresh;
+
+    if (run <= 0)
+        return true;
+    g_mutex_lock(&driver->lock);
+    fresh = g_hash_table_add(driver->announced, g_steal_pointer(&key));
+    g_mutex_unlock(&driver->lock);
+    return fresh;
+}
+
+void qemuProcessEmitStopped(qemuDriver *driver, const char *name, const unsigned char *uuid, int id,
+                            int reason, long long run)
 {
     int detail;
 
+    if (!qemuDriverAnnounce(driver, "stopped", name, run))
+        return;
     switch (reason) {
     case QV_DOMAIN_SHUTOFF_SHUTDOWN:
         detail = QV_DOMAIN_EVENT_STOPPED_SHUTDOWN;
@@ -191,6 +207,7 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
     bool reboot = false;
     bool stopped = false;
     int stopReason = 0;
+    long long stoppedRun = 0;
 
     g_mutex_lock(&obj->lock);
     priv = obj->privateData;
@@ -224,6 +241,11 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
         /* QEMU reports every guest reboot twice, ~40 ms apart: one reboot */
         reboot = now - priv->lastReset > G_USEC_PER_SEC / 2;
         priv->lastReset = now;
+        /* a reset guest has no agent; QEMU's VSERPORT_CHANGE says so only after */
+        if (priv->agentChannel == QEMU_AGENT_CHANNEL_CONNECTED) {
+            agentChannel = QEMU_AGENT_CHANNEL_DISCONNECTED;
+            qemuDomainSetAgentChannelLocked(obj, priv, agentChannel);
+        }
         break;
     }
     case QEMU_MONITOR_EVENT_SUSPEND:
@@ -262,7 +284,8 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
         break;
     case QEMU_MONITOR_EVENT_VSERPORT_CHANGE:
         if (priv->agentPort && STREQ(ev->id, priv->agentPort)) {
-            agentChannel = ev->open ? QEMU_AGENT_CHANNEL_CONNECTED : QEMU_AGENT_CHANNEL_DISCONNECTED;
+            agentChannel =
+                ev->open ? QEMU_AGENT_CHANNEL_CONNECTED : QEMU_AGENT_CHANNEL_DISCONNECTED;
             if (agentChannel != priv->agentChannel)
                 qemuDomainSetAgentChannelLocked(obj, priv, agentChannel);
             else
@@ -272,6 +295,7 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
     case QEMU_MONITOR_EVENT_QVIRT_STOPPED:
         stopped = true;
         stopReason = ev->reasonCode;
+        stoppedRun = priv->supervisorPid;
         qemuProcessMarkStoppedLocked(obj, stopReason);
         break;
     case QEMU_MONITOR_EVENT_OTHER:
@@ -308,7 +332,7 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
                 : QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
             QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL);
     if (stopped)
-        qemuProcessEmitStopped(driver, name, uuid, id, stopReason);
+        qemuProcessEmitStopped(driver, name, uuid, id, stopReason, stoppedRun);
 }
 
 static void qemuProcessMonitorEOF(qemuMonitor *mon, void *opaque)
@@ -336,8 +360,8 @@ static void qemuProcessApplyQueryStatusLocked(domainObj *obj, qemuDomainObjPriva
     long long pid;
 
     if (qvJSONGetInt(qvJSONObjectGet(ret, "state"), &state) == 0 &&
-        qvJSONGetInt(qvJSONObjectGet(ret, "reason"), &reason) == 0 &&
-        state > QV_DOMAIN_NOSTATE && state <= QV_DOMAIN_PMSUSPENDED && state != QV_DOMAIN_SHUTOFF) {
+        qvJSONGetInt(qvJSONObjectGet(ret, "reason"), &reason) == 0 && state > QV_DOMAIN_NOSTATE &&
+        state <= QV_DOMAIN_PMSUSPENDED && state != QV_DOMAIN_SHUTOFF) {
         obj->state = state;
         obj->reason = reason;
     }
@@ -444,7 +468,8 @@ bool qemuDomainAgentConnected(domainObj *obj)
 
     g_mutex_lock(&obj->lock);
     priv = obj->privateData;
-    connected = priv && domainObjIsActive(obj) && priv->agentChannel == QEMU_AGENT_CHANNEL_CONNECTED &&
+    connected = priv && domainObjIsActive(obj) &&
+                priv->agentChannel == QEMU_AGENT_CHANNEL_CONNECTED &&
                 !(priv->agent && !priv->agentDead && qemuAgentIsQuarantined(priv->agent));
     g_mutex_unlock(&obj->lock);
     return connected;
@@ -552,7 +577,12 @@ qemuAgent *qemuDomainGetAgent(qemuDriver *driver, domainObj *obj, int waitMs)
         return NULL;
     }
     chr = domainDefFindAgentChannel(obj->def);
-    path = g_strdup(chr->source.path);
+    /* the supervisor's relay when it has one (it stays connected to QEMU's socket) */
+    path = qemuDomainAgentRelayPath(driver->cfg, obj->def);
+    if (!qvFileExists(path)) {
+        g_free(path);
+        path = g_strdup(chr->source.path);
+    }
     name = g_strdup(obj->def->name);
     dead = g_steal_pointer(&priv->agent);
     fd = priv->agentLockFd;
@@ -657,11 +687,19 @@ void qemuProcessRefresh(qemuDriver *driver, domainObj *obj)
     qemuDomainObjPrivate *priv;
     bool haveStatus, running;
     bool wasActive;
+    long long run;
     int stopReason = -1;
     int id;
     unsigned char uuid[QV_UUID_BUFLEN];
 
     g_mutex_lock(&obj->lock);
+    priv = obj->privateData;
+    if (priv && priv->mon && !priv->monDead && domainObjIsActive(obj)) {
+        /* connected to its supervisor: its events keep this object current, and the
+         * end of the run closes the connection (which marks it dead) */
+        g_mutex_unlock(&obj->lock);
+        return;
+    }
     name = g_strdup(obj->def->name);
     g_mutex_unlock(&obj->lock);
     lockPath = qemuDomainStateFile(driver->cfg, name, "lock");
@@ -726,6 +764,9 @@ void qemuProcessRefresh(qemuDriver *driver, domainObj *obj)
     g_mutex_lock(&obj->lock);
     wasActive = domainObjIsActive(obj);
     id = obj->def->id;
+    run = obj->privateData ? ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid : 0;
+    if (!run)
+        run = st.supervisorPid;
     memcpy(uuid, obj->def->uuid, QV_UUID_BUFLEN);
     if (wasActive || obj->state != QV_DOMAIN_SHUTOFF || haveStatus) {
         if (!haveStatus)
@@ -740,7 +781,7 @@ void qemuProcessRefresh(qemuDriver *driver, domainObj *obj)
     qemuDomainStatusClear(&st);
     /* a domain this process watched stopped without its monitor telling */
     if (wasActive && stopReason >= 0)
-        qemuProcessEmitStopped(driver, name, uuid, id, stopReason);
+        qemuProcessEmitStopped(driver, name, uuid, id, stopReason, run);
 }
 
 void qemuProcessLoadTransient(qemuDriver *driver, domainObjList *list)
@@ -795,6 +836,53 @@ bool qemuProcessWaitStopped(qemuDriver *driver, domainObj *obj, int timeoutMs)
     }
     qemuProcessRefresh(driver, obj);
     return !domainObjIsActive(obj);
+}
+
+/* ---- the history of ended runs ---- */
+
+#define QEMU_HISTORY_KEEP 32
+
+GArray *qemuProcessReadHistory(qemuDriver *driver, const char *name)
+{
+    g_autofree char *path = qemuDomainStateFile(driver->cfg, name, "runs");
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    GArray *runs = g_array_new(FALSE, TRUE, sizeof(qemuProcessRunRecord));
+    size_t i;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return runs;
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        qemuProcessRunRecord r = { 0 };
+
+        /* a damaged line (a crash mid-write) is skipped, not trusted */
+        if (sscanf(lines[i], "run=%lld started=%lld stopped=%lld reason=%d", &r.run, &r.startedAt,
+                   &r.stoppedAt, &r.reason) == 4 &&
+            r.run > 0)
+            g_array_append_val(runs, r);
+    }
+    return runs;
+}
+
+/* Keep the history short: the last QEMU_HISTORY_KEEP runs, rewritten atomically. */
+static void qemuProcessTrimHistory(qemuDriver *driver, const char *name)
+{
+    g_autofree char *path = qemuDomainStateFile(driver->cfg, name, "runs");
+    g_autoptr(GArray) runs = qemuProcessReadHistory(driver, name);
+    g_autoptr(GString) out = g_string_new(NULL);
+    guint i;
+
+    if (runs->len <= QEMU_HISTORY_KEEP)
+        return;
+    for (i = runs->len - QEMU_HISTORY_KEEP; i < runs->len; i++) {
+        const qemuProcessRunRecord *r = &g_array_index(runs, qemuProcessRunRecord, i);
+
+        g_string_append_printf(out, "run=%lld started=%lld stopped=%lld reason=%d\n", r->run,
+                               r->startedAt, r->stoppedAt, r->reason);
+    }
+    if (qvFileWriteAtomic(path, out->str, out->len, 0600) < 0)
+        qvResetLastError();
 }
 
 /* ---- start ---- */
@@ -927,6 +1015,8 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     if ((agentChr = domainDefFindAgentChannel(def))) {
         agentChr->state = DOMAIN_CHR_STATE_DISCONNECTED;
         agentPort = qemuDomainAgentPortFor(def);
+        spec->agentPath = g_strdup(agentChr->source.path);
+        spec->agentRelayPath = qemuDomainAgentRelayPath(driver->cfg, def);
     }
 
     livePath = qemuDomainStateFile(driver->cfg, def->name, "xml");
@@ -941,6 +1031,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     spec->proxyPath = qemuDomainProxyPath(driver->cfg, def);
     spec->statusPath = qemuDomainStateFile(driver->cfg, def->name, "status");
     spec->lockPath = qemuDomainStateFile(driver->cfg, def->name, "lock");
+    spec->historyPath = qemuDomainStateFile(driver->cfg, def->name, "runs");
     spec->agentPort = g_strdup(agentPort);
     spec->onPoweroff = def->onPoweroff;
     spec->onReboot = def->onReboot;
@@ -966,6 +1057,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
         goto error;
     /* a status from the previous run must not be taken for this one */
     qvFileRemove(spec->statusPath);
+    qemuProcessTrimHistory(driver, def->name);
 
     if (g_unix_open_pipe(pipefd, FD_CLOEXEC, &err) == FALSE) {
         qvReportError(QV_ERR_INTERNAL_ERROR, _("cannot create a pipe: %s"), err->message);
@@ -981,8 +1073,8 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
         QV_DEBUG("starting supervisor %s for domain '%s' (id %d)", helper, def->name, id);
         /* no DO_NOT_REAP_CHILD: GLib double-forks, the supervisor is nobody's child here */
         if (!g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL,
-                                              NULL, -1, -1, -1, sourceFds, targetFds, 1, &pid,
-                                              NULL, NULL, NULL, &err)) {
+                                              NULL, -1, -1, -1, sourceFds, targetFds, 1, &pid, NULL,
+                                              NULL, NULL, &err)) {
             qvReportError(QV_ERR_INTERNAL_ERROR, _("cannot start '%s': %s"), helper, err->message);
             goto error;
         }
@@ -1135,8 +1227,8 @@ int qemuProcessDestroy(qemuDriver *driver, domainObj *obj, bool graceful)
         }
         qemuProcessKillDirectly(driver, name, false);
         if (!qemuProcessWaitStopped(driver, obj, 5000)) {
-            qvReportError(QV_ERR_OPERATION_FAILED,
-                          _("domain '%s' is still running after SIGKILL"), name);
+            qvReportError(QV_ERR_OPERATION_FAILED, _("domain '%s' is still running after SIGKILL"),
+                          name);
             return -1;
         }
     }

@@ -46,3 +46,15 @@ int qemuDomainSetAgentTimeout(qemuDriver *driver, domainObj *obj, int timeout);
 
 /* Ensure the driver's event thread exists and return its context. */
 GMainContext *qemuDriverEventContext(qemuDriver *driver);
+
+/* Deliver a STOPPED event for a run, once (run 0: unknown run, always). */
+void qemuProcessEmitStopped(qemuDriver *driver, const char *name, const unsigned char *uuid, int id,
+                            int reason, long long run);
+
+/* The runs of a domain that ended, oldest first, from run/qemu/NAME.runs. */
+typedef struct {
+    long long run; /* the supervisor's pid */
+    long long startedAt, stoppedAt; /* wall clock µs */
+    int reason; /* qvDomainShutoffReason */
+} qemuProcessRunRecord;
+GArray *qemuProcessReadHistory(qemuDriver *driver, const char *name);

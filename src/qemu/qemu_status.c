@@ -24,7 +24,10 @@ void qemuLaunchSpecFree(qemuLaunchSpec *spec)
     g_free(spec->proxyPath);
     g_free(spec->statusPath);
     g_free(spec->lockPath);
+    g_free(spec->historyPath);
     g_free(spec->agentPort);
+    g_free(spec->agentPath);
+    g_free(spec->agentRelayPath);
     g_strfreev(spec->removeOnExit);
     g_free(spec);
 }
@@ -44,13 +47,19 @@ char *qemuLaunchSpecFormat(const qemuLaunchSpec *spec)
     g_key_file_set_string(kf, g, "proxy", spec->proxyPath);
     g_key_file_set_string(kf, g, "status", spec->statusPath);
     g_key_file_set_string(kf, g, "lock", spec->lockPath);
+    if (spec->historyPath)
+        g_key_file_set_string(kf, g, "history", spec->historyPath);
     if (spec->agentPort)
         g_key_file_set_string(kf, g, "agent-port", spec->agentPort);
+    if (spec->agentPath && spec->agentRelayPath) {
+        g_key_file_set_string(kf, g, "agent-path", spec->agentPath);
+        g_key_file_set_string(kf, g, "agent-relay", spec->agentRelayPath);
+    }
     if (spec->removeOnExit)
-        g_key_file_set_string_list(kf, g, "remove-on-exit",
-                                   (const char *const *)spec->removeOnExit,
+        g_key_file_set_string_list(kf, g, "remove-on-exit", (const char *const *)spec->removeOnExit,
                                    g_strv_length(spec->removeOnExit));
-    g_key_file_set_string(kf, g, "on-poweroff", domainLifecycleActionTypeToString(spec->onPoweroff));
+    g_key_file_set_string(kf, g, "on-poweroff",
+                          domainLifecycleActionTypeToString(spec->onPoweroff));
     g_key_file_set_string(kf, g, "on-reboot", domainLifecycleActionTypeToString(spec->onReboot));
     g_key_file_set_integer(kf, g, "start-timeout-ms", spec->startTimeoutMs);
     return g_key_file_to_data(kf, NULL, NULL);
@@ -128,8 +137,15 @@ qemuLaunchSpec *qemuLaunchSpecParse(const char *text, const char *path)
         !(spec->statusPath = qemuKeyString(kf, g, "status", path)) ||
         !(spec->lockPath = qemuKeyString(kf, g, "lock", path)))
         return NULL;
+    if (g_key_file_has_key(kf, g, "history", NULL) &&
+        !(spec->historyPath = qemuKeyString(kf, g, "history", path)))
+        return NULL;
     if (g_key_file_has_key(kf, g, "agent-port", NULL) &&
         !(spec->agentPort = qemuKeyString(kf, g, "agent-port", path)))
+        return NULL;
+    if (g_key_file_has_key(kf, g, "agent-path", NULL) &&
+        (!(spec->agentPath = qemuKeyString(kf, g, "agent-path", path)) ||
+         !(spec->agentRelayPath = qemuKeyString(kf, g, "agent-relay", path))))
         return NULL;
     if (!(spec->argv = g_key_file_get_string_list(kf, g, "argv", NULL, &err)) || !spec->argv[0]) {
         qvReportError(QV_ERR_PARSE_FAILED, _("'%s': key '%s': %s"), path, "argv",
@@ -216,10 +232,11 @@ int qemuDomainStatusParse(const char *text, const char *path, qemuDomainStatus *
         return -1;
     }
     st->agentTimeout = (int)agentTimeout;
-    if (state < QV_DOMAIN_NOSTATE || state > QV_DOMAIN_PMSUSPENDED || reason < 0 ||
-        reason > 64 || exitStatus < -1 || exitStatus > G_MAXINT) {
-        qvReportError(QV_ERR_PARSE_FAILED, _("'%s': state %lld, reason %lld or exit status %lld is out of range"),
-                      path, state, reason, exitStatus);
+    if (state < QV_DOMAIN_NOSTATE || state > QV_DOMAIN_PMSUSPENDED || reason < 0 || reason > 64 ||
+        exitStatus < -1 || exitStatus > G_MAXINT) {
+        qvReportError(QV_ERR_PARSE_FAILED,
+                      _("'%s': state %lld, reason %lld or exit status %lld is out of range"), path,
+                      state, reason, exitStatus);
         return -1;
     }
     st->state = (int)state;
@@ -257,16 +274,19 @@ int qemuDomainStatusRead(const char *path, qemuDomainStatus *st)
 
 const char *qemuDomainStateReasonToString(int state, int reason)
 {
-    static const char *const running[] = { "unknown", "booted", "migrated", "restored",
-                                           "from snapshot", "unpaused", "migration canceled",
-                                           "save canceled", "event wakeup", "crashed" };
-    static const char *const paused[] = { "unknown", "user", "migrating", "saving", "dumping",
-                                          "I/O error", "watchdog", "from snapshot",
-                                          "shutting down", "snapshot", "crashed", "starting up",
-                                          "post-copy", "post-copy failed" };
-    static const char *const shutoff[] = { "unknown", "shutdown", "destroyed", "crashed",
-                                           "migrated", "saved", "failed", "from snapshot",
-                                           "daemon" };
+    static const char *const running[] = {
+        "unknown",       "booted",   "migrated",           "restored",
+        "from snapshot", "unpaused", "migration canceled", "save canceled",
+        "event wakeup",  "crashed"
+    };
+    static const char *const paused[] = {
+        "unknown",   "user",        "migrating",     "saving",          "dumping",
+        "I/O error", "watchdog",    "from snapshot", "shutting down",   "snapshot",
+        "crashed",   "starting up", "post-copy",     "post-copy failed"
+    };
+    static const char *const shutoff[] = { "unknown", "shutdown",      "destroyed",
+                                           "crashed", "migrated",      "saved",
+                                           "failed",  "from snapshot", "daemon" };
 
 #define PICK(tbl) (reason >= 0 && (size_t)reason < G_N_ELEMENTS(tbl) ? tbl[reason] : "unknown")
     switch (state) {

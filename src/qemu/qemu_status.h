@@ -14,7 +14,10 @@ typedef struct {
     char *proxyPath; /* the supervisor's QMP socket, for any number of clients */
     char *statusPath; /* qemuDomainStatus, rewritten on every change */
     char *lockPath; /* held by the supervisor while it lives */
+    char *historyPath; /* one line appended per ended run: how it ended */
     char *agentPort; /* the agent channel's device id ("channel0"), or NULL */
+    char *agentPath; /* QEMU's agent socket: the supervisor stays connected to it */
+    char *agentRelayPath; /* where the supervisor relays it to one client at a time */
     char **removeOnExit; /* files and directories (with their files) to remove at the end */
     int onPoweroff; /* domainLifecycleAction */
     int onReboot;

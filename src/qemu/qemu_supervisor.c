@@ -1,5 +1,4 @@
-/*
- * qemu_supervisor.c: qvirt_qemu_supervisor, one per running domain.
+/* qemu_supervisor.c: qvirt_qemu_supervisor, one per running domain.
  *
  * It owns QEMU as its child, so it learns at once (waitpid, not PID 1's late reaping)
  * that QEMU ended and why: shut down, destroyed or crashed. It is QEMU's only QMP
@@ -35,6 +34,7 @@
 #include "qvfile.h"
 #include "qvjson.h"
 #include "qvlinebuf.h"
+#include "qvrelay.h"
 #include "qvsocket.h"
 
 #define QV_FROM_THIS QV_FROM_QEMU
@@ -46,6 +46,7 @@
 #define SV_JSON_DEPTH 64
 #define SV_KILL_GRACE_MS 10000 /* libvirt's: SIGTERM, then SIGKILL after 10 s */
 #define SV_LOG_TAIL 4096
+#define SV_RELAY_MAX_BUFFER (16 * 1024 * 1024)
 
 typedef struct _svState svState;
 
@@ -90,6 +91,7 @@ struct _svState {
 
     int listenFd;
     guint listenWatch;
+    qvRelay *relay; /* the agent socket, kept connected, relayed to one client at a time */
     GHashTable *clients; /* id -> svConn */
     guint nextClient;
     GHashTable *pending; /* "sv-N" -> svPending */
@@ -361,6 +363,7 @@ static void svBroadcast(svState *sv, const qvJSONValue *ev)
 }
 
 static void svStopRequested(svState *sv, bool graceful);
+static void svStartRelay(svState *sv);
 
 static void svHandleShutdown(svState *sv, const qvJSONValue *data)
 {
@@ -418,6 +421,13 @@ static void svHandleEvent(svState *sv, const char *name, const qvJSONValue *data
         svSetState(sv, QV_DOMAIN_PMSUSPENDED, 0);
     } else if (STREQ(name, "WAKEUP")) {
         svSetState(sv, QV_DOMAIN_RUNNING, QV_DOMAIN_RUNNING_WAKEUP);
+    } else if (STREQ(name, "RESET")) {
+        /* a reset guest has no agent: QEMU's VSERPORT_CHANGE arrives only after */
+        if (sv->st.agent == QEMU_AGENT_CHANNEL_CONNECTED) {
+            svLog(sv, "agent channel disconnected (guest reset)");
+            sv->st.agent = QEMU_AGENT_CHANNEL_DISCONNECTED;
+            svWriteStatus(sv);
+        }
     } else if (STREQ(name, "VSERPORT_CHANGE")) {
         const char *id = qvJSONGetString(qvJSONObjectGet(data, "id"));
         bool open = false;
@@ -494,6 +504,7 @@ static void svQemuLine(svState *sv, const char *line, size_t len)
 
         svReplyFromQemu(sv, msg);
         if (!wasReady && sv->ready) {
+            svStartRelay(sv);
             svWriteStatus(sv);
             svReady(sv, NULL);
             svLog(sv, "QEMU's monitor is ready; serving QMP on '%s'", sv->spec->proxyPath);
@@ -549,8 +560,7 @@ static void svClientLine(svConn *c, const char *line, size_t len)
     }
     id = qvJSONObjectSteal(msg, "id");
     if (!(cmd = qvJSONGetString(qvJSONObjectGet(msg, "execute")))) {
-        svClientError(c, g_steal_pointer(&id), "GenericError",
-                      "QMP input lacks member 'execute'");
+        svClientError(c, g_steal_pointer(&id), "GenericError", "QMP input lacks member 'execute'");
         return;
     }
     args = qvJSONObjectGet(msg, "arguments");
@@ -681,29 +691,67 @@ static gboolean svAccept(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
-static int svListen(svState *sv)
+/* A listening unix socket at path, only for its owner. */
+static int svListenUnix(const char *path)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     int fd;
 
-    if (strlen(sv->spec->proxyPath) >= sizeof(addr.sun_path)) {
-        qvReportError(QV_ERR_INTERNAL_ERROR, _("socket path '%s' is too long"),
-                      sv->spec->proxyPath);
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("socket path '%s' is too long"), path);
         return -1;
     }
-    memcpy(addr.sun_path, sv->spec->proxyPath, strlen(sv->spec->proxyPath) + 1);
-    unlink(sv->spec->proxyPath);
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    unlink(path);
     if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
         bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 16) < 0) {
-        qvReportSystemError(errno, _("cannot listen on '%s'"), sv->spec->proxyPath);
+        qvReportSystemError(errno, _("cannot listen on '%s'"), path);
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    chmod(sv->spec->proxyPath, 0600);
-    sv->listenFd = fd;
-    sv->listenWatch = g_unix_fd_add(fd, G_IO_IN, svAccept, sv);
+    chmod(path, 0600);
+    return fd;
+}
+
+static int svListen(svState *sv)
+{
+    if ((sv->listenFd = svListenUnix(sv->spec->proxyPath)) < 0)
+        return -1;
+    sv->listenWatch = g_unix_fd_add(sv->listenFd, G_IO_IN, svAccept, sv);
     return 0;
+}
+
+/*
+ * Stay connected to QEMU's agent socket for the whole run and relay it: a guest sees
+ * its port opened once, not every time a qvirt process comes and goes (each new host
+ * connection costs qemu-ga tens of milliseconds before it answers).
+ */
+static void svStartRelay(svState *sv)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int up, lfd;
+
+    if (!sv->spec->agentPath || !sv->spec->agentRelayPath ||
+        strlen(sv->spec->agentPath) >= sizeof(addr.sun_path))
+        return;
+    memcpy(addr.sun_path, sv->spec->agentPath, strlen(sv->spec->agentPath) + 1);
+    if ((up = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+        connect(up, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        svLog(sv, "cannot connect to the agent socket '%s': %s; clients connect directly",
+              sv->spec->agentPath, g_strerror(errno));
+        if (up >= 0)
+            close(up);
+        return;
+    }
+    if ((lfd = svListenUnix(sv->spec->agentRelayPath)) < 0) {
+        svLog(sv, "%s", qvGetLastErrorMessage());
+        qvResetLastError();
+        close(up);
+        return;
+    }
+    sv->relay = qvRelayNew(up, lfd, SV_RELAY_MAX_BUFFER, NULL);
+    svLog(sv, "relaying the agent socket on '%s'", sv->spec->agentRelayPath);
 }
 
 /* ---- QEMU's life ---- */
@@ -739,6 +787,28 @@ static gboolean svSignal(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/* One line per ended run, so that a watcher that polls (and may come too late for the
+ * status file, which the next run replaces) still learns how each run ended. The file
+ * is kept short: the driver trims it when it starts a run. */
+static void svAppendHistory(svState *sv)
+{
+    g_autofree char *line = NULL;
+    int fd;
+    ssize_t n;
+
+    if (!sv->spec->historyPath)
+        return;
+    line = g_strdup_printf("run=%lld started=%lld stopped=%lld reason=%d\n", (long long)getpid(),
+                           sv->st.startedAt, sv->st.stoppedAt, sv->st.reason);
+    if ((fd = open(sv->spec->historyPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        svLog(sv, "cannot open '%s': %s", sv->spec->historyPath, g_strerror(errno));
+        return;
+    }
+    n = write(fd, line, strlen(line));
+    (void)n;
+    close(fd);
+}
+
 static void svQemuExited(GPid pid, gint status, gpointer opaque)
 {
     svState *sv = opaque;
@@ -762,8 +832,8 @@ static void svQemuExited(GPid pid, gint status, gpointer opaque)
 
     if (!sv->ready) {
         g_autofree char *tail = svLogTail(sv);
-        g_autofree char *msg = g_strdup_printf(_("QEMU %s while connecting to its monitor: %s"),
-                                               how, tail);
+        g_autofree char *msg =
+            g_strdup_printf(_("QEMU %s while connecting to its monitor: %s"), how, tail);
         svReady(sv, msg);
         g_main_loop_quit(sv->loop);
         return;
@@ -782,6 +852,7 @@ static void svQemuExited(GPid pid, gint status, gpointer opaque)
     sv->st.exitStatus = status;
     sv->st.exitReason = g_steal_pointer(&how);
     svWriteStatus(sv);
+    svAppendHistory(sv);
 
     /* tell every client why, then close */
     qvJSONObjectAdd(data, "s:reason", qemuDomainStateReasonToString(QV_DOMAIN_SHUTOFF, reason),
@@ -825,8 +896,8 @@ static gboolean svTryConnect(gpointer opaque)
     if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
         g_unix_set_fd_nonblocking(fd, TRUE, NULL);
         sv->mon = svConnNew(sv, fd, 0, SV_QEMU_MAX_LINE);
-        sv->mon->inWatch = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, svConnReadable,
-                                         sv->mon);
+        sv->mon->inWatch =
+            g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, svConnReadable, sv->mon);
         sv->connectTimer = 0;
         return G_SOURCE_REMOVE;
     }
@@ -834,9 +905,8 @@ static gboolean svTryConnect(gpointer opaque)
         close(fd);
     if (g_get_monotonic_time() > sv->startDeadline) {
         g_autofree char *tail = svLogTail(sv);
-        g_autofree char *msg =
-            g_strdup_printf(_("QEMU did not open its monitor within %d ms: %s"),
-                            sv->spec->startTimeoutMs, tail);
+        g_autofree char *msg = g_strdup_printf(_("QEMU did not open its monitor within %d ms: %s"),
+                                               sv->spec->startTimeoutMs, tail);
         svReady(sv, msg);
         sv->connectTimer = 0;
         svKill(sv, SIGKILL);
@@ -850,8 +920,8 @@ static gboolean svStartTimeout(gpointer opaque)
     svState *sv = opaque;
 
     if (!sv->ready) {
-        g_autofree char *msg = g_strdup_printf(
-            _("QEMU's monitor did not answer within %d ms"), sv->spec->startTimeoutMs);
+        g_autofree char *msg = g_strdup_printf(_("QEMU's monitor did not answer within %d ms"),
+                                               sv->spec->startTimeoutMs);
 
         svReady(sv, msg);
         svKill(sv, SIGKILL);
@@ -930,6 +1000,10 @@ static void svCleanup(svState *sv)
     }
     if (sv->mon)
         svConnFree(sv->mon);
+    if (sv->relay) {
+        qvRelayFree(sv->relay);
+        unlink(sv->spec->agentRelayPath);
+    }
     g_clear_pointer(&sv->clients, g_hash_table_destroy);
     g_clear_pointer(&sv->pending, g_hash_table_destroy);
     g_clear_pointer(&sv->greeting, g_free);
@@ -941,12 +1015,11 @@ int main(int argc, char **argv)
 {
     g_autofree char *launch = NULL;
     int readyFd = -1;
-    GOptionEntry entries[] = {
-        { "launch", 0, 0, G_OPTION_ARG_FILENAME, &launch, N_("the launch file the driver wrote"),
-          N_("FILE") },
-        { "ready-fd", 0, 0, G_OPTION_ARG_INT, &readyFd, N_("where to report readiness"), N_("FD") },
-        G_OPTION_ENTRY_NULL
-    };
+    GOptionEntry entries[] = { { "launch", 0, 0, G_OPTION_ARG_FILENAME, &launch,
+                                 N_("the launch file the driver wrote"), N_("FILE") },
+                               { "ready-fd", 0, 0, G_OPTION_ARG_INT, &readyFd,
+                                 N_("where to report readiness"), N_("FD") },
+                               G_OPTION_ENTRY_NULL };
     g_autoptr(GOptionContext) octx = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *text = NULL;
@@ -985,8 +1058,8 @@ int main(int argc, char **argv)
 
     /* detach: our own session, stdio to the log */
     if ((sv.logFd = open(sv.spec->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-        g_autofree char *msg = g_strdup_printf(_("cannot open log file '%s': %s"),
-                                               sv.spec->logPath, g_strerror(errno));
+        g_autofree char *msg = g_strdup_printf(_("cannot open log file '%s': %s"), sv.spec->logPath,
+                                               g_strerror(errno));
         svReady(&sv, msg);
         goto cleanup;
     }

@@ -39,17 +39,16 @@ static qvTypedParameter *qvTypedParamListAdd(qvTypedParamList *list, int type, c
     return &g_array_index(list->params, qvTypedParameter, list->params->len - 1);
 }
 
-#define QV_TYPED_ADD(ctype, name, tag, member, conv)                                   \
-    void qvTypedParamListAdd##name(qvTypedParamList *list, ctype value, const char *fmt, \
-                                   ...)                                                \
-    {                                                                                  \
-        va_list ap;                                                                    \
-        qvTypedParameter *p;                                                           \
-                                                                                       \
-        va_start(ap, fmt);                                                             \
-        p = qvTypedParamListAdd(list, tag, fmt, ap);                                   \
-        va_end(ap);                                                                    \
-        p->value.member = conv;                                                        \
+#define QV_TYPED_ADD(ctype, name, tag, member, conv)                                          \
+    void qvTypedParamListAdd##name(qvTypedParamList *list, ctype value, const char *fmt, ...) \
+    {                                                                                         \
+        va_list ap;                                                                           \
+        qvTypedParameter *p;                                                                  \
+                                                                                              \
+        va_start(ap, fmt);                                                                    \
+        p = qvTypedParamListAdd(list, tag, fmt, ap);                                          \
+        va_end(ap);                                                                           \
+        p->value.member = conv;                                                               \
     }
 
 QV_TYPED_ADD(const char *, String, QV_TYPED_PARAM_STRING, s, g_strdup(value ? value : ""))

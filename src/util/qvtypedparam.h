@@ -20,8 +20,8 @@ void qvTypedParamListAddInt(qvTypedParamList *list, int value, const char *fmt, 
     G_GNUC_PRINTF(3, 4);
 void qvTypedParamListAddUInt(qvTypedParamList *list, unsigned int value, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
-void qvTypedParamListAddULLong(qvTypedParamList *list, unsigned long long value,
-                               const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+void qvTypedParamListAddULLong(qvTypedParamList *list, unsigned long long value, const char *fmt,
+                               ...) G_GNUC_PRINTF(3, 4);
 void qvTypedParamListAddBoolean(qvTypedParamList *list, bool value, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 

@@ -1,0 +1,336 @@
+/* guestbench.c: the real test guest under qvirt: guest-ping round trips through
+ * qvDomainQemuAgentCommand beside a raw socket client on the same agent channel in the
+ * same run (the floor), the time from an agent shutdown request to "shut off", the time
+ * from start to a connected agent, and the latency of one-shot qvsh commands. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <qvirt/qvirt.h>
+
+#include "benchutil.h"
+
+#define NAME "bench"
+
+static int blocks = 10;
+static int perBlock = 200;
+static int shutdowns = 3;
+static int oneshots = 20;
+
+static char *root;
+static char *uri;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "guestbench: %s: %s\n", what, qvGetLastErrorMessage());
+    exit(1);
+}
+
+static char *domainXML(const char *guest)
+{
+    return g_strdup_printf(
+        "<domain type='qemu'><name>" NAME "</name><memory unit='MiB'>256</memory>"
+        "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>"
+        "<kernel>%s/vmlinuz</kernel><initrd>%s/initramfs.cpio.gz</initrd>"
+        "<cmdline>console=ttyS0 quiet i8042.noaux i8042.nokbd</cmdline></os>"
+        "<features><acpi/></features><on_poweroff>destroy</on_poweroff>"
+        "<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        "<source file='%s/disk.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+        "<serial type='file'><source path='%s/console.log'/><target port='0'/></serial>"
+        "<channel type='unix'><source mode='bind'/>"
+        "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+        "<memballoon model='none'/></devices></domain>",
+        guest, guest, root, root);
+}
+
+/* Start the domain and wait for its agent channel; returns ms from start to connected. */
+static double bootAndWait(qvDomainPtr dom)
+{
+    gint64 t0 = benchNowNs();
+    gint64 deadline = t0 + 60 * (gint64)G_USEC_PER_SEC * 1000;
+
+    if (qvDomainCreate(dom) < 0)
+        die("start");
+    for (;;) {
+        g_autofree char *xml = qvDomainGetXMLDesc(dom, 0);
+
+        if (xml && strstr(xml, "name='org.qemu.guest_agent.0' state='connected'"))
+            return (benchNowNs() - t0) / 1e6;
+        if (benchNowNs() > deadline) {
+            fprintf(stderr, "guestbench: the agent did not connect within 60 s\n");
+            exit(1);
+        }
+        g_usleep(10000);
+    }
+}
+
+static char *agentPath(qvDomainPtr dom)
+{
+    g_autofree char *xml = qvDomainGetXMLDesc(dom, 0);
+    const char *end = xml ? strstr(xml, "/org.qemu.guest_agent.0'") : NULL;
+    const char *start = end;
+
+    if (!end)
+        die("agent path");
+    while (start > xml && *(start - 1) != '\'')
+        start--;
+    return g_strndup(start, (size_t)(end - start) + strlen("/org.qemu.guest_agent.0"));
+}
+
+/* One block of raw pings on a connection of its own (sync first, untimed). */
+static void rawBlock(const char *path, GArray *samples)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct timeval tv = { .tv_sec = 5 };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_autofree char *sync = NULL;
+    int i;
+
+    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        perror("guestbench: raw connect");
+        exit(1);
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    benchRawReset();
+    sync = g_strdup_printf("\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%d}}\n",
+                           g_random_int_range(1, G_MAXINT));
+    if (!benchRawWrite(fd, sync) || !benchRawSkipThrough(fd, '\xff') || !benchRawReadLine(fd)) {
+        fprintf(stderr, "guestbench: raw sync failed\n");
+        exit(1);
+    }
+    for (i = 0; i < perBlock; i++) {
+        gint64 t0 = benchNowNs(), dt;
+
+        if (!benchRawWrite(fd, "{\"execute\":\"guest-ping\"}\n") || !benchRawReadLine(fd)) {
+            fprintf(stderr, "guestbench: raw ping failed\n");
+            exit(1);
+        }
+        dt = benchNowNs() - t0;
+        g_array_append_val(samples, dt);
+    }
+    close(fd);
+}
+
+/* One block through the API, on a connection of its own: closing it lets go of the
+ * agent channel, which QEMU serves to one client at a time. */
+static void apiBlock(GArray *samples)
+{
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom = conn ? qvDomainLookupByName(conn, NAME) : NULL;
+    char *reply;
+    int i;
+
+    if (!dom)
+        die("lookup");
+    /* the first call connects and syncs: not a round trip */
+    if (!(reply = qvDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", -1, 0)))
+        die("ping");
+    free(reply);
+    for (i = 0; i < perBlock; i++) {
+        gint64 t0 = benchNowNs(), dt;
+
+        if (!(reply = qvDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", -1, 0)))
+            die("ping");
+        dt = benchNowNs() - t0;
+        free(reply);
+        g_array_append_val(samples, dt);
+    }
+    qvDomainFree(dom);
+    qvConnectClose(conn);
+}
+
+static double median(GArray *a)
+{
+    return benchQuantileUs(a, 0.5);
+}
+
+/* Wall time of a whole process, in ns. */
+static gint64 timeProcess(char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    gint64 t0 = benchNowNs();
+    int status;
+
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &status, &err) ||
+        !g_spawn_check_wait_status(status, NULL)) {
+        fprintf(stderr, "guestbench: %s failed\n", argv[0]);
+        exit(1);
+    }
+    return benchNowNs() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    GOptionEntry entries[] = {
+        { "blocks", 0, 0, G_OPTION_ARG_INT, &blocks, "ping blocks per client", "N" },
+        { "per-block", 0, 0, G_OPTION_ARG_INT, &perBlock, "pings per block", "N" },
+        { "shutdowns", 0, 0, G_OPTION_ARG_INT, &shutdowns, "boot/shutdown cycles", "N" },
+        { "oneshots", 0, 0, G_OPTION_ARG_INT, &oneshots, "qvsh processes per command", "N" },
+        G_OPTION_ENTRY_NULL
+    };
+    g_autoptr(GOptionContext) octx = g_option_context_new(NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) raw = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) api = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) toEvent = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) toOff = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) boots = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autofree char *guest = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *script =
+        g_build_filename(ABS_TOP_SRCDIR, "tests", "guest", "build-guest.sh", NULL);
+    g_autofree char *qvsh = g_build_filename(ABS_TOP_BUILDDIR, "tools", "qvsh", NULL);
+    g_autofree char *overlayBase = NULL;
+    qvConnectPtr conn;
+    qvDomainPtr dom;
+    int status, i;
+    double rawMed, apiMed;
+
+    g_option_context_add_main_entries(octx, entries, NULL);
+    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+        fprintf(stderr, "guestbench: %s\n", err->message);
+        return 2;
+    }
+    {
+        char *sargv[] = { script, NULL };
+
+        if (!g_spawn_sync(NULL, sargv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &guest, NULL,
+                          &status, &err) ||
+            !g_spawn_check_wait_status(status, NULL)) {
+            fprintf(stderr, "guestbench: cannot build the test guest (run %s)\n", script);
+            return 1;
+        }
+        g_strstrip(guest);
+    }
+    root = g_dir_make_tmp("qvbench-XXXXXX", NULL);
+    uri = g_strdup_printf("qvirt:///embed?root=%s", root);
+    overlayBase = g_strdup_printf("%s/disk.qcow2", guest);
+    {
+        g_autofree char *overlay = g_strdup_printf("%s/disk.qcow2", root);
+        char *qargv[] = { (char *)"qemu-img",
+                          (char *)"create",
+                          (char *)"-q",
+                          (char *)"-f",
+                          (char *)"qcow2",
+                          (char *)"-F",
+                          (char *)"qcow2",
+                          (char *)"-b",
+                          overlayBase,
+                          overlay,
+                          NULL };
+
+        if (!g_spawn_sync(NULL, qargv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status,
+                          NULL) ||
+            !g_spawn_check_wait_status(status, NULL)) {
+            fprintf(stderr, "guestbench: qemu-img failed\n");
+            return 1;
+        }
+    }
+    xml = domainXML(guest);
+    if (!(conn = qvConnectOpen(uri)) || !(dom = qvDomainDefineXML(conn, xml)))
+        die("define");
+
+    printf("test guest under TCG, qemu-ga 7.2 inside; %d x %d pings per client\n", blocks,
+           perBlock);
+    {
+        double ms = bootAndWait(dom);
+        gint64 ns = (gint64)(ms * 1e6);
+
+        g_array_append_val(boots, ns);
+    }
+    path = agentPath(dom);
+    qvDomainFree(dom);
+    qvConnectClose(conn); /* lets go of the agent channel */
+
+    for (i = 0; i < blocks; i++) {
+        rawBlock(path, raw);
+        apiBlock(api);
+    }
+    rawMed = median(raw);
+    apiMed = median(api);
+    printf("guest-ping round trips                      median        p99\n");
+    printf("  raw socket client (floor)           %9.1f us %9.1f us\n", rawMed,
+           benchQuantileUs(raw, 0.99));
+    printf("  qvDomainQemuAgentCommand            %9.1f us %9.1f us\n", apiMed,
+           benchQuantileUs(api, 0.99));
+    printf("  ratio to the floor                  %9.2fx  %9.2fx   (target <= 1.15x)\n",
+           apiMed / rawMed, benchQuantileUs(api, 0.99) / benchQuantileUs(raw, 0.99));
+
+    /* one-shot qvsh processes, against spawning /bin/true (the floor of any process) */
+    {
+        g_autoptr(GArray) tTrue = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_autoptr(GArray) tState = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_autoptr(GArray) tPing = g_array_new(FALSE, FALSE, sizeof(gint64));
+        char *trueArgv[] = { (char *)"/bin/true", NULL };
+        char *stateArgv[] = { qvsh, (char *)"-c", uri, (char *)"domstate", (char *)NAME, NULL };
+        char *pingArgv[] = { qvsh,         (char *)"-c",
+                             uri,          (char *)"qemu-agent-command",
+                             (char *)NAME, (char *)"{\"execute\":\"guest-ping\"}",
+                             NULL };
+
+        for (i = 0; i < oneshots; i++) {
+            gint64 t;
+
+            t = timeProcess(trueArgv);
+            g_array_append_val(tTrue, t);
+            t = timeProcess(stateArgv);
+            g_array_append_val(tState, t);
+            t = timeProcess(pingArgv);
+            g_array_append_val(tPing, t);
+        }
+        printf("one-shot processes (median of %d)\n", oneshots);
+        printf("  /bin/true (floor)                   %9.2f ms\n", median(tTrue) / 1000);
+        printf("  qvsh domstate                       %9.2f ms\n", median(tState) / 1000);
+        printf("  qvsh qemu-agent-command guest-ping  %9.2f ms\n", median(tPing) / 1000);
+    }
+
+    /* shutdown --mode agent until shut off; each cycle boots the guest again */
+    if (!(conn = qvConnectOpen(uri)) || !(dom = qvDomainLookupByName(conn, NAME)))
+        die("lookup");
+    for (i = 0; i < shutdowns; i++) {
+        gint64 t0, t1, t2;
+        int state = 0;
+
+        if (i > 0) {
+            double ms = bootAndWait(dom);
+            gint64 ns = (gint64)(ms * 1e6);
+
+            g_array_append_val(boots, ns);
+        }
+        t0 = benchNowNs();
+        if (qvDomainShutdownFlags(dom, QV_DOMAIN_SHUTDOWN_GUEST_AGENT) < 0)
+            die("shutdown");
+        t1 = benchNowNs() - t0;
+        do {
+            if (qvDomainGetState(dom, &state, NULL, 0) < 0)
+                die("state");
+            if (state != QV_DOMAIN_SHUTOFF)
+                g_usleep(1000);
+        } while (state != QV_DOMAIN_SHUTOFF && benchNowNs() - t0 < 30 * (gint64)1000000000);
+        t2 = benchNowNs() - t0;
+        g_array_append_val(toEvent, t1);
+        g_array_append_val(toOff, t2);
+    }
+    printf("shutdown --mode agent (median of %d)\n", shutdowns);
+    printf("  request returns (QEMU's SHUTDOWN)   %9.1f ms\n", median(toEvent) / 1000);
+    printf("  domain shut off                     %9.1f ms\n", median(toOff) / 1000);
+    printf("start until the agent is connected    %9.1f ms (median of %u boots)\n",
+           median(boots) / 1000, boots->len);
+
+    qvDomainUndefine(dom);
+    qvDomainFree(dom);
+    qvConnectClose(conn);
+    {
+        char *rmArgv[] = { (char *)"rm", (char *)"-rf", root, NULL };
+
+        g_spawn_sync(NULL, rmArgv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+    }
+    return 0;
+}
