@@ -191,9 +191,6 @@ char *qemuDomainStatusFormat(const qemuDomainStatus *st)
 
     g_key_file_set_integer(kf, g, "state", st->state);
     g_key_file_set_integer(kf, g, "reason", st->reason);
-    /* for people reading the file; the numbers are what counts */
-    g_key_file_set_string(kf, g, "state-reason",
-                          qemuDomainStateReasonToString(st->state, st->reason));
     g_key_file_set_string(kf, g, "agent", qemuAgentChannelStateTypeToString(st->agent));
     g_key_file_set_boolean(kf, g, "fake-reboot", st->fakeReboot);
     g_key_file_set_integer(kf, g, "agent-timeout", st->agentTimeout);
@@ -272,36 +269,18 @@ int qemuDomainStatusRead(const char *path, qemuDomainStatus *st)
     return qemuDomainStatusParse(text, path, st);
 }
 
-const char *qemuDomainStateReasonToString(int state, int reason)
+const char *qemuShutoffReasonToString(int reason)
 {
-    static const char *const running[] = {
-        "unknown",       "booted",   "migrated",           "restored",
-        "from snapshot", "unpaused", "migration canceled", "save canceled",
-        "event wakeup",  "crashed"
-    };
-    static const char *const paused[] = {
-        "unknown",   "user",        "migrating",     "saving",          "dumping",
-        "I/O error", "watchdog",    "from snapshot", "shutting down",   "snapshot",
-        "crashed",   "starting up", "post-copy",     "post-copy failed"
-    };
-    static const char *const shutoff[] = { "unknown", "shutdown",      "destroyed",
-                                           "crashed", "migrated",      "saved",
-                                           "failed",  "from snapshot", "daemon" };
-
-#define PICK(tbl) (reason >= 0 && (size_t)reason < G_N_ELEMENTS(tbl) ? tbl[reason] : "unknown")
-    switch (state) {
-    case QV_DOMAIN_RUNNING:
-        return PICK(running);
-    case QV_DOMAIN_PAUSED:
-        return PICK(paused);
-    case QV_DOMAIN_SHUTOFF:
-        return PICK(shutoff);
-    case QV_DOMAIN_SHUTDOWN:
-        return reason == 1 ? "user" : "unknown";
-    case QV_DOMAIN_PMSUSPENDED:
-        return "unknown";
+    switch (reason) {
+    case QV_DOMAIN_SHUTOFF_SHUTDOWN:
+        return "shutdown";
+    case QV_DOMAIN_SHUTOFF_DESTROYED:
+        return "destroyed";
+    case QV_DOMAIN_SHUTOFF_CRASHED:
+        return "crashed";
+    case QV_DOMAIN_SHUTOFF_FAILED:
+        return "failed";
     default:
         return "unknown";
     }
-#undef PICK
 }

@@ -60,5 +60,5 @@ int qemuDomainStatusParse(const char *text, const char *path, qemuDomainStatus *
 int qemuDomainStatusWrite(const char *path, const qemuDomainStatus *st);
 int qemuDomainStatusRead(const char *path, qemuDomainStatus *st);
 
-/* The names of a state's reasons, as QMP and status files show them. */
-const char *qemuDomainStateReasonToString(int state, int reason);
+/* The name of a shut-off reason, as the supervisor's X-QVIRT-STOPPED event gives it. */
+const char *qemuShutoffReasonToString(int reason);

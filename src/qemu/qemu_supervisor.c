@@ -824,10 +824,10 @@ static void svQemuExited(GPid pid, gint status, gpointer opaque)
     sv->qemuExited = true;
     sv->qemuWaitStatus = status;
     if (WIFSIGNALED(status))
-        how = g_strdup_printf("killed by signal %d (%s)", WTERMSIG(status),
+        how = g_strdup_printf(_("killed by signal %d (%s)"), WTERMSIG(status),
                               g_strsignal(WTERMSIG(status)));
     else
-        how = g_strdup_printf("exited with status %d", WEXITSTATUS(status));
+        how = g_strdup_printf(_("exited with status %d"), WEXITSTATUS(status));
     svLog(sv, "QEMU %s", how);
 
     if (!sv->ready) {
@@ -855,8 +855,8 @@ static void svQemuExited(GPid pid, gint status, gpointer opaque)
     svAppendHistory(sv);
 
     /* tell every client why, then close */
-    qvJSONObjectAdd(data, "s:reason", qemuDomainStateReasonToString(QV_DOMAIN_SHUTOFF, reason),
-                    "i:reason-code", reason, "s:detail", sv->st.exitReason, NULL);
+    qvJSONObjectAdd(data, "s:reason", qemuShutoffReasonToString(reason), "i:reason-code", reason,
+                    "s:detail", sv->st.exitReason, NULL);
     {
         qvJSONValue *ts = qvJSONNewObject();
 
