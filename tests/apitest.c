@@ -262,6 +262,152 @@ static void testXMLToNative(void)
     qvConnectClose(conn);
 }
 
+/* ---- lifecycle on the real QEMU (no guest needed: it stays paused) ---- */
+
+typedef struct {
+    int started, suspended, stopped, stopDetail;
+    int agentState, agentReason;
+} testEvents;
+
+static void testAgentLifecycleCb(qvConnectPtr conn, qvDomainPtr dom, int state, int reason,
+                                 void *opaque)
+{
+    testEvents *ev = opaque;
+
+    ev->agentState = state;
+    ev->agentReason = reason;
+}
+
+static void testLifecycleCb(qvConnectPtr conn, qvDomainPtr dom, int event, int detail, void *opaque)
+{
+    testEvents *ev = opaque;
+
+    g_assert_cmpstr(qvDomainGetName(dom), ==, "paused");
+    if (event == QV_DOMAIN_EVENT_STARTED)
+        ev->started++;
+    else if (event == QV_DOMAIN_EVENT_SUSPENDED)
+        ev->suspended++;
+    else if (event == QV_DOMAIN_EVENT_STOPPED) {
+        ev->stopped++;
+        ev->stopDetail = detail;
+    }
+}
+
+static gboolean testTimeout(gpointer data)
+{
+    *(bool *)data = true;
+    return G_SOURCE_REMOVE;
+}
+
+static void testLifecyclePaused(void)
+{
+    static const char *xml = "<domain type='qemu'>\n"
+                             "  <name>paused</name>\n"
+                             "  <memory unit='MiB'>64</memory>\n"
+                             "  <os><type>hvm</type></os>\n"
+                             "  <devices>\n"
+                             "    <channel type='unix'>\n"
+                             "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+                             "    </channel>\n"
+                             "    <memballoon model='none'/>\n"
+                             "  </devices>\n"
+                             "</domain>\n";
+    g_autofree char *uri = testURI();
+    g_autofree char *live = NULL;
+    testEvents ev = { 0 };
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom;
+    qvDomainInfo info;
+    unsigned int used = 7;
+    int state, reason, cb;
+    gint64 t0;
+    bool timedOut = false;
+    guint timer;
+
+    g_assert_nonnull(conn);
+    g_assert_cmpint(qvEventRegisterDefaultImpl(), ==, 0);
+    dom = qvDomainDefineXML(conn, xml);
+    g_assert_nonnull(dom);
+    cb = qvConnectDomainEventRegisterAny(conn, dom, QV_DOMAIN_EVENT_ID_LIFECYCLE,
+                                         QV_DOMAIN_EVENT_CALLBACK(testLifecycleCb), &ev, NULL);
+    g_assert_cmpint(cb, >, 0);
+    g_assert_cmpint(qvConnectDomainEventRegisterAny(
+                        conn, dom, 99, QV_DOMAIN_EVENT_CALLBACK(testLifecycleCb), &ev, NULL),
+                    ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_ARGUMENT_UNSUPPORTED);
+
+    /* inactive: what needs a running domain says so */
+    g_assert_cmpint(qvDomainGetInfo(dom, &info), ==, 0);
+    g_assert_cmpint(info.state, ==, QV_DOMAIN_SHUTOFF);
+    g_assert_cmpint(info.maxMem, ==, 65536);
+    g_assert_cmpint(qvDomainShutdown(dom), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    g_assert_cmpint(qvDomainDestroy(dom), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    g_assert_null(qvDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", -3, 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_cmpint(qvDomainCreateWithFlags(dom, 1 << 20), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+
+    g_assert_cmpint(qvDomainCreateWithFlags(dom, QV_DOMAIN_START_PAUSED), ==, 0);
+    g_assert_cmpint(qvDomainIsActive(dom), ==, 1);
+    g_assert_cmpint(qvDomainGetID(dom), >, 0);
+    g_assert_cmpint(qvDomainCreate(dom), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 0), ==, 0);
+    g_assert_cmpint(state, ==, QV_DOMAIN_PAUSED);
+    g_assert_cmpint(reason, ==, QV_DOMAIN_PAUSED_USER);
+    live = qvDomainGetXMLDesc(dom, 0);
+    g_assert_nonnull(strstr(live, "name='org.qemu.guest_agent.0' state='disconnected'"));
+    g_assert_nonnull(strstr(live, "<domain type='qemu' id="));
+
+    /* no guest runs, so the agent's channel is closed: typed, and at once */
+    t0 = g_get_monotonic_time();
+    g_assert_null(qvDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", -1, 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_AGENT_NOT_CONNECTED);
+    g_assert_cmpint(qvDomainShutdownFlagsReport(dom, QV_DOMAIN_SHUTDOWN_GUEST_AGENT, &used), ==,
+                    -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_AGENT_NOT_CONNECTED);
+    g_assert_cmpuint(used, ==, 0);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 500 * 1000);
+    g_assert_cmpint(qvDomainShutdownFlags(dom, QV_DOMAIN_SHUTDOWN_INITCTL), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_UNSUPPORTED);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "'initctl'"));
+    g_assert_cmpint(qvDomainReboot(dom, QV_DOMAIN_REBOOT_SIGNAL), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_UNSUPPORTED);
+    g_assert_cmpint(qvDomainAgentSetResponseTimeout(dom, -3, 0), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_cmpint(qvDomainAgentSetResponseTimeout(dom, 3, 0), ==, 0);
+    g_assert_cmpint(
+        qvDomainInterfaceAddresses(dom, NULL, QV_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_ARGUMENT_UNSUPPORTED);
+
+    g_assert_cmpint(qvDomainDestroy(dom), ==, 0);
+    g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 0), ==, 0);
+    g_assert_cmpint(state, ==, QV_DOMAIN_SHUTOFF);
+    g_assert_cmpint(reason, ==, QV_DOMAIN_SHUTOFF_DESTROYED);
+
+    /* the events arrive in the application's loop */
+    timer = g_timeout_add(5000, testTimeout, &timedOut);
+    while (!timedOut && !ev.stopped)
+        qvEventRunDefaultImpl();
+    if (!timedOut)
+        g_source_remove(timer);
+    g_assert_cmpint(ev.started, ==, 1);
+    g_assert_cmpint(ev.suspended, ==, 1);
+    g_assert_cmpint(ev.stopped, ==, 1);
+    g_assert_cmpint(ev.stopDetail, ==, QV_DOMAIN_EVENT_STOPPED_DESTROYED);
+    g_assert_cmpint(ev.agentState, ==, QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED);
+    g_assert_cmpint(ev.agentReason, ==,
+                    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED);
+    g_assert_cmpint(qvConnectDomainEventDeregisterAny(conn, cb), ==, 0);
+    g_assert_cmpint(qvConnectDomainEventDeregisterAny(conn, cb), ==, -1);
+
+    g_assert_cmpint(qvDomainUndefine(dom), ==, 0);
+    qvDomainFree(dom);
+    qvConnectClose(conn);
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *tmp = NULL;
@@ -276,6 +422,7 @@ int main(int argc, char **argv)
     g_test_add_func("/api/persistence", testPersistence);
     g_test_add_func("/api/failures-leave-root-unchanged", testFailuresLeaveRootUnchanged);
     g_test_add_func("/api/xml-to-native", testXMLToNative);
+    g_test_add_func("/api/lifecycle-paused", testLifecyclePaused);
     ret = g_test_run();
     if (testRemoveTree(tmp) < 0)
         ret = 1;

@@ -1140,6 +1140,11 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     if (flags & QV_DOMAIN_START_PAUSED)
         qvDomainEventLifecycle(driver->events, obj->def->name, obj->def->uuid, id,
                                QV_DOMAIN_EVENT_SUSPENDED, QV_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    /* as libvirt: the agent channel's state at start, with the reason "domain started" */
+    if (agentPort)
+        qvDomainEventAgentLifecycle(driver->events, obj->def->name, obj->def->uuid, id,
+                                    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
+                                    QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED);
     QV_DEBUG("domain '%s' started with id %d", obj->def->name, id);
     ret = 0;
     goto cleanup;
