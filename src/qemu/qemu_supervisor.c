@@ -940,7 +940,6 @@ static void svChildSetup(gpointer opaque)
 static int svSpawn(svState *sv)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *cmdline = NULL;
     g_autoptr(GString) hdr = g_string_new(NULL);
     size_t i;
     ssize_t n;

@@ -30,6 +30,8 @@ void qvTypedParamListSteal(qvTypedParamList *list, qvTypedParameterPtr *params, 
 }
 
 static qvTypedParameter *qvTypedParamListAdd(qvTypedParamList *list, int type, const char *fmt,
+                                             va_list ap) G_GNUC_PRINTF(3, 0);
+static qvTypedParameter *qvTypedParamListAdd(qvTypedParamList *list, int type, const char *fmt,
                                              va_list ap)
 {
     qvTypedParameter p = { .type = type };
