@@ -209,7 +209,7 @@ int main(int argc, char **argv)
     g_autofree char *libdir = g_build_filename(ABS_TOP_BUILDDIR, "src", ".libs", NULL);
     g_autofree char *overlayBase = NULL;
     qvConnectPtr conn;
-    qvDomainPtr dom;
+    qvDomainPtr dom = NULL;
     int status, i;
     double rawMed, apiMed;
 

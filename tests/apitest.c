@@ -207,12 +207,12 @@ static void testFailuresLeaveRootUnchanged(void)
     g_autofree char *after = NULL;
     static const char *const bad[] = {
         "<domain",
-        "<domain "
-        "type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><watchdog/"
-        "></devices></domain>",
+        ("<domain "
+         "type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><watchdog/"
+         "></devices></domain>"),
         "<!DOCTYPE d [<!ENTITY a 'aaaa'>]><domain type='qemu'><name>&a;</name></domain>",
-        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><cpu "
-        "mode='host-model'/></domain>",
+        ("<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><cpu "
+         "mode='host-model'/></domain>"),
     };
     size_t i;
     qvDomainPtr dom;
@@ -331,6 +331,10 @@ static void testLifecyclePaused(void)
     cb = qvConnectDomainEventRegisterAny(conn, dom, QV_DOMAIN_EVENT_ID_LIFECYCLE,
                                          QV_DOMAIN_EVENT_CALLBACK(testLifecycleCb), &ev, NULL);
     g_assert_cmpint(cb, >, 0);
+    g_assert_cmpint(qvConnectDomainEventRegisterAny(conn, NULL, QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                                                    QV_DOMAIN_EVENT_CALLBACK(testAgentLifecycleCb),
+                                                    &ev, NULL),
+                    >, 0);
     g_assert_cmpint(qvConnectDomainEventRegisterAny(
                         conn, dom, 99, QV_DOMAIN_EVENT_CALLBACK(testLifecycleCb), &ev, NULL),
                     ==, -1);

@@ -59,7 +59,6 @@ static void testInfoShowsBlocked(void)
 {
     qemuAgent *agent = testOpen(2000, 5000);
     g_autoptr(qemuAgentInfo) info = NULL;
-    g_autofree char *version = NULL;
     size_t i, checked = 0;
 
     g_assert_cmpint(qemuAgentGetInfo(agent, &info), ==, 0);
