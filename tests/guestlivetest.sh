@@ -280,6 +280,19 @@ n=$(grep -c "org.qemu.guest_agent.1" /proc/net/unix)
 expect_eq "nobody ever connected to org.qemu.guest_agent.1 ($sock)" "$n" "1"
 q destroy other >/dev/null
 
+# ---- QEMU refuses to start: its own words, nothing left behind ----
+sed -e "s|<name>noga</name>|<name>broken</name>|" -e "s|$root/noga.qcow2|$root/missing.qcow2|" \
+    "$root/noga.xml" >"$root/broken.xml"
+q define "$root/broken.xml" >/dev/null
+run q start broken
+expect_rc "a domain whose disk is missing does not start" 1
+expect_in "... as virsh would say" "$err" "error: Failed to start domain 'broken'"
+expect_in "... with QEMU's own reason" "$err" "Could not open '$root/missing.qcow2'"
+run q domstate broken
+expect_eq "... and it is shut off" "$out" "shut off"
+run sh -c "ls '$root/run/qemu' | grep -c '^broken\.\(xml\|launch\)$'"
+expect_eq "... with no live files left" "$out" "0"
+
 # ---- events seen by another process ----
 sleep 0.5
 kill "$events_pid" 2>/dev/null

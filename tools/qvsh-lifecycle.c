@@ -47,7 +47,8 @@ static bool cmdStart(qvshControl *ctl, const qvshCmd *cmd)
     if ((ok = qvDomainCreateWithFlags(dom, flags) == 0)) {
         qvshPrint(ctl, _("Domain '%s' started\n\n"), qvDomainGetName(dom));
     } else {
-        qvshError(ctl, _("Failed to start domain '%s'"), qvDomainGetName(dom));
+        /* no qv* call between the failure and its report: each resets the error */
+        qvshError(ctl, _("Failed to start domain '%s'"), name);
         qvshReportError(ctl, NULL);
     }
     qvDomainFree(dom);
