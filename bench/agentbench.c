@@ -16,6 +16,8 @@
 
 #include "benchutil.h"
 #include "qemu_agent.h"
+#include "qveventthread.h"
+#include "qvrelay.h"
 #include "qverror.h"
 #include "qvsocket.h"
 #include "testhostagent.h"
@@ -144,6 +146,47 @@ int main(int argc, char **argv)
     printf("  %-34s %8.1f us\n", "client minus raw, call by call", pairedMed);
     printf("  %-34s %8.1f us   (%.2fx the floor)\n", "qvirt, a sync before every command", syncMed,
            syncMed / rawMed);
+
+    /* the supervisor's relay of the agent socket: what one more hop costs per round trip */
+    {
+        g_autoptr(GArray) direct = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_autoptr(GArray) relayed = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_autofree char *dir = g_dir_make_tmp("qvrelaybench-XXXXXX", NULL);
+        g_autofree char *path = g_build_filename(dir, "relay.sock", NULL);
+        int b;
+
+        for (b = 0; b < 5; b++) {
+            g_autoptr(qvEventThread) et = qvEventThreadNew("relay");
+            struct sockaddr_un addr = { .sun_family = AF_UNIX };
+            int up, lfd;
+            qvRelay *relay;
+
+            benchRawPingBlock(ha.socket, 1000, direct);
+            up = qvSocketConnectUnix(ha.socket, g_get_monotonic_time() + 5 * G_USEC_PER_SEC);
+            g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+            unlink(path);
+            lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (up < 0 || lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+                listen(lfd, 4) < 0) {
+                fprintf(stderr, "agentbench: cannot set up the relay\n");
+                return 1;
+            }
+            relay = qvRelayNew(up, lfd, 1024 * 1024, qvEventThreadGetContext(et));
+            benchRawPingBlock(path, 1000, relayed);
+            /* stop the thread first: nothing of the relay runs while it is freed */
+            g_clear_pointer(&et, qvEventThreadFree);
+            qvRelayFree(relay);
+        }
+        unlink(path);
+        rmdir(dir);
+        printf("the supervisor's relay (host-mode qemu-ga, raw client, 5 x 1000 pings each)\n");
+        printf("  %-34s %8.1f us %8.1f us\n", "direct", benchQuantileUs(direct, 0.5),
+               benchQuantileUs(direct, 0.99));
+        printf("  %-34s %8.1f us %8.1f us\n", "through a qvRelay", benchQuantileUs(relayed, 0.5),
+               benchQuantileUs(relayed, 0.99));
+        printf("  %-34s %8.1f us\n", "one more hop costs",
+               benchQuantileUs(relayed, 0.5) - benchQuantileUs(direct, 0.5));
+    }
 
     /* a stopped agent: how soon is it reported, against the configured bound */
     {

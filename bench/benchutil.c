@@ -2,6 +2,10 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,4 +101,39 @@ double benchQuantileUs(GArray *samples, double q)
     g_array_sort(samples, benchCompareNs);
     idx = (size_t)(q * (samples->len - 1) + 0.5);
     return g_array_index(samples, gint64, idx) / 1000.0;
+}
+
+/* One block of raw pings on a connection of its own (sync first, untimed). */
+void benchRawPingBlock(const char *path, int count, GArray *samples)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct timeval tv = { .tv_sec = 5 };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_autofree char *sync = NULL;
+    int i;
+
+    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        perror("bench: raw connect");
+        exit(1);
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    benchRawReset();
+    sync = g_strdup_printf("\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%d}}\n",
+                           g_random_int_range(1, G_MAXINT));
+    if (!benchRawWrite(fd, sync) || !benchRawSkipThrough(fd, '\xff') || !benchRawReadLine(fd)) {
+        fprintf(stderr, "bench: raw sync failed\n");
+        exit(1);
+    }
+    for (i = 0; i < count; i++) {
+        gint64 t0 = benchNowNs(), dt;
+
+        if (!benchRawWrite(fd, "{\"execute\":\"guest-ping\"}\n") || !benchRawReadLine(fd)) {
+            fprintf(stderr, "bench: raw ping failed\n");
+            exit(1);
+        }
+        dt = benchNowNs() - t0;
+        g_array_append_val(samples, dt);
+    }
+    close(fd);
 }

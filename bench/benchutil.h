@@ -19,3 +19,7 @@ void benchSetBlocking(int fd, bool blocking);
 
 /* The q-quantile of samples (ns), in µs; sorts samples. */
 double benchQuantileUs(GArray *samples, double q);
+
+/* Connect to a unix socket, sync with qemu-ga (0xFF + guest-sync-delimited, untimed), then
+ * time count guest-pings, appending each round trip (ns) to samples; exits on failure. */
+void benchRawPingBlock(const char *path, int count, GArray *samples);

@@ -6,8 +6,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <qvirt/qvirt.h>
@@ -96,41 +94,6 @@ static char *agentPath(qvDomainPtr dom)
     while (start > xml && *(start - 1) != '\'')
         start--;
     return g_strndup(start, (size_t)(end - start) + strlen("/org.qemu.guest_agent.0"));
-}
-
-/* One block of raw pings on a connection of its own (sync first, untimed). */
-static void rawBlock(const char *path, GArray *samples)
-{
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    struct timeval tv = { .tv_sec = 5 };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    g_autofree char *sync = NULL;
-    int i;
-
-    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        perror("guestbench: raw connect");
-        exit(1);
-    }
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    benchRawReset();
-    sync = g_strdup_printf("\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%d}}\n",
-                           g_random_int_range(1, G_MAXINT));
-    if (!benchRawWrite(fd, sync) || !benchRawSkipThrough(fd, '\xff') || !benchRawReadLine(fd)) {
-        fprintf(stderr, "guestbench: raw sync failed\n");
-        exit(1);
-    }
-    for (i = 0; i < perBlock; i++) {
-        gint64 t0 = benchNowNs(), dt;
-
-        if (!benchRawWrite(fd, "{\"execute\":\"guest-ping\"}\n") || !benchRawReadLine(fd)) {
-            fprintf(stderr, "guestbench: raw ping failed\n");
-            exit(1);
-        }
-        dt = benchNowNs() - t0;
-        g_array_append_val(samples, dt);
-    }
-    close(fd);
 }
 
 /* One block through the API, on a connection of its own: closing it lets go of the
@@ -277,7 +240,7 @@ int main(int argc, char **argv)
     qvConnectClose(conn); /* lets go of the agent channel */
 
     for (i = 0; i < blocks; i++) {
-        rawBlock(path, raw);
+        benchRawPingBlock(path, perBlock, raw);
         apiBlock(api);
     }
     rawMed = median(raw);

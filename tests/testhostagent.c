@@ -115,9 +115,19 @@ void testHostAgentStop(testHostAgent *ha)
     if (ha->pid > 0) {
         int status;
 
+        gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
         kill(ha->pid, SIGCONT);
         kill(ha->pid, SIGTERM);
-        waitpid(ha->pid, &status, 0);
+        /* qemu-ga normally exits at once; it must never hang a test or a benchmark */
+        while (waitpid(ha->pid, &status, WNOHANG) == 0) {
+            if (g_get_monotonic_time() > deadline) {
+                kill(ha->pid, SIGKILL);
+                waitpid(ha->pid, &status, 0);
+                break;
+            }
+            g_usleep(10000);
+        }
         g_spawn_close_pid(ha->pid);
         ha->pid = 0;
     }
