@@ -168,6 +168,38 @@ run q dominfo ga
 expect_in "dominfo state" "$out" "State:          running"
 expect_in "dominfo memory" "$out" "Max memory:     262144 KiB"
 
+# ---- freezing the guest's filesystems; the supervisor's freeze guard ----
+fsstatus() { q qemu-agent-command ga '{"execute":"guest-fsfreeze-status"}'; }
+run q domfsinfo ga
+expect_match "domfsinfo: the data disk on /mnt, as the domain's vda" "$out" '^ /mnt +vda +ext4 +vda$'
+run q domfsfreeze ga
+expect_eq "domfsfreeze" "$out" "Froze 1 filesystem(s)"
+expect_eq "... the guest says frozen" "$(fsstatus)" '{"return":"frozen"}'
+expect_match "... and the freeze is recorded with the supervisor" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=[1-9]'
+run q domtime ga
+expect_in "a frozen guest refuses other commands, typed" "$err" "guest filesystems are frozen"
+run q domfsfreeze ga
+expect_in "a second freeze is refused before it reaches the guest" "$err" "already frozen"
+expect_eq "... and leaves the first in place" "$(fsstatus)" '{"return":"frozen"}'
+run q domfsthaw ga
+expect_eq "domfsthaw" "$out" "Thawed 1 filesystem(s)"
+expect_eq "... thawed" "$(fsstatus)" '{"return":"thawed"}'
+expect_match "... and the guard is disarmed" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=0$'
+run q domfsfreeze ga --mountpoint /mnt
+expect_eq "domfsfreeze --mountpoint" "$out" "Froze 1 filesystem(s)"
+run q domfsthaw ga --mountpoint /mnt
+expect_in "domfsthaw --mountpoint is refused (qemu-ga thaws all)" "$err" "mountpoints is not supported"
+run q domfsthaw ga
+expect_eq "domfsthaw after --mountpoint" "$out" "Thawed 1 filesystem(s)"
+run env QVIRT_FREEZE_GUARD_SECONDS=2 "$qvsh" -c "$uri" domfsfreeze ga
+expect_eq "a freeze with a 2 s guard" "$out" "Froze 1 filesystem(s)"
+if wait_for 10 sh -c "\"$qvsh\" -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-fsfreeze-status\"}' | grep -q thawed"; then
+    ok "the supervisor thawed the forgotten freeze itself ($waited_ms ms later)"
+else
+    not_ok "the freeze guard thaws the guest" "$(fsstatus)" "$(tail -5 "$root/log/qemu/ga.log")"
+fi
+expect_in "... and says so in the log" "$(cat "$root/log/qemu/ga.log")" "auto-thaw: the guest's filesystems are thawed"
+
 # ---- reboot and shutdown through the agent ----
 timed q reboot ga --mode agent
 expect_rc "reboot --mode agent" 0

@@ -96,8 +96,9 @@ static void testStatusDamaged(gconstpointer data)
     qemuDomainStatusClear(&st);
 }
 
-#define GOOD_TAIL                                                                          \
-    "agent=connected\nfake-reboot=false\nagent-timeout=-1\nqemu-pid=2\nsupervisor-pid=1\n" \
+#define GOOD_TAIL                                                                        \
+    "agent=connected\nfake-reboot=false\nagent-timeout=-1\nfreeze-deadline=0\nqemu-pid=" \
+    "2\nsupervisor-pid=1\n"                                                              \
     "started-at=1\nstopped-at=0\nexit-status=-1\n"
 
 static const badCase badCases[] = {
@@ -106,13 +107,16 @@ static const badCase badCases[] = {
     { "[status]\nreason=1\n" GOOD_TAIL, "'state'" },
     { "[status]\nstate=nine\nreason=1\n" GOOD_TAIL, "'state'" },
     { "[status]\nstate=99\nreason=1\n" GOOD_TAIL, "out of range" },
-    { "[status]\nstate=1\nreason=1\nagent=maybe\nfake-reboot=false\nagent-timeout=-1\n"
+    { "[status]\nstate=1\nreason=1\nagent=maybe\nfake-reboot=false\nagent-timeout=-1\nfreeze-"
+      "deadline=0\n"
       "qemu-pid=2\nsupervisor-pid=1\nstarted-at=1\nstopped-at=0\nexit-status=-1\n",
       "unknown value 'maybe'" },
-    { "[status]\nstate=1\nreason=1\nagent=connected\nfake-reboot=perhaps\nagent-timeout=-1\n"
+    { "[status]\nstate=1\nreason=1\nagent=connected\nfake-reboot=perhaps\nagent-timeout=-1\nfreeze-"
+      "deadline=0\n"
       "qemu-pid=2\nsupervisor-pid=1\nstarted-at=1\nstopped-at=0\nexit-status=-1\n",
       "'fake-reboot'" },
-    { "[status]\nstate=1\nreason=1\nagent=connected\nfake-reboot=false\nagent-timeout=-7\n"
+    { "[status]\nstate=1\nreason=1\nagent=connected\nfake-reboot=false\nagent-timeout=-7\nfreeze-"
+      "deadline=0\n"
       "qemu-pid=2\nsupervisor-pid=1\nstarted-at=1\nstopped-at=0\nexit-status=-1\n",
       "'agent-timeout'" },
 };

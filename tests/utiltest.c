@@ -507,6 +507,35 @@ static void testRelayUpstreamCloses(void)
     relayTearDown(&f);
 }
 
+/* Pausing lends the upstream out: the client is dropped, nothing is relayed or read
+ * until the relay resumes. */
+static void testRelayPause(void)
+{
+    relayFixture f;
+    char buf[16];
+    int c, up, d;
+
+    relaySetUp(&f, 65536);
+    c = relayConnect(&f);
+    relaySpin();
+    up = qvRelayPause(f.relay);
+    g_assert_cmpint(up, >=, 0);
+    g_assert_cmpint(relayRead(c, buf, sizeof(buf)), ==, 0); /* the client saw EOF */
+    g_assert_cmpint(write(f.up, "mine\n", 5), ==, 5);
+    relaySpin();
+    g_assert_cmpint(recv(up, buf, sizeof(buf), MSG_DONTWAIT), ==, 5); /* still there for us */
+    d = relayConnect(&f); /* waits: nothing is accepted while paused */
+    relaySpin();
+    g_assert_cmpint(write(d, "x\n", 2), ==, 2);
+    relaySpin();
+    g_assert_cmpint(recv(f.up, buf, sizeof(buf), MSG_DONTWAIT), ==, -1);
+    qvRelayResume(f.relay);
+    g_assert_cmpint(relayRead(f.up, buf, sizeof(buf)), ==, 2);
+    close(c);
+    close(d);
+    relayTearDown(&f);
+}
+
 int main(int argc, char **argv)
 {
     testInit(&argc, &argv);
@@ -515,6 +544,7 @@ int main(int argc, char **argv)
     g_test_add_func("/util/relay/one-client", testRelayOneClientAtATime);
     g_test_add_func("/util/relay/back-pressure", testRelayBackPressure);
     g_test_add_func("/util/relay/upstream-closes", testRelayUpstreamCloses);
+    g_test_add_func("/util/relay/pause", testRelayPause);
     g_test_add_func("/util/error/formats", testErrorFormats);
     g_test_add_func("/util/error/flags", testErrorFlags);
     g_test_add_func("/util/error/system", testErrorSystem);

@@ -125,7 +125,7 @@ static const qvshCmdOptDef opts_list[] = {
 };
 
 /* virsh's table: a leading space, columns padded and joined by three spaces. */
-static void qvshPrintTable(GPtrArray *rows, size_t ncols)
+void qvshPrintTable(GPtrArray *rows, size_t ncols)
 {
     g_autofree size_t *width = g_new0(size_t, ncols);
     size_t total = 1, r, c;

@@ -914,9 +914,111 @@ cleanup:
     return ok;
 }
 
+/* ---- guest filesystems ---- */
+
+static const qvshCmdOptDef opts_domfsfreeze[] = {
+    { "domain", QVSH_OT_STRING, QVSH_OFLAG_REQ | QVSH_OFLAG_POSITIONAL,
+      N_("domain name, id or uuid") },
+    { "mountpoint", QVSH_OT_STRING, QVSH_OFLAG_POSITIONAL | QVSH_OFLAG_MULTI,
+      N_("mountpoint to be frozen") },
+    { NULL, 0, 0, NULL },
+};
+
+static bool cmdDomfsfreeze(qvshControl *ctl, const qvshCmd *cmd)
+{
+    size_t n;
+    const char *const *mounts = qvshOptStrings(cmd, "mountpoint", &n);
+    qvDomainPtr dom;
+    int rc;
+
+    if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
+        return false;
+    rc = qvDomainFSFreeze(dom, (const char **)mounts, (unsigned int)n, 0);
+    if (rc < 0) {
+        qvshError(ctl, "%s", _("Unable to freeze filesystems"));
+        qvshReportError(ctl, NULL);
+    } else {
+        qvshPrint(ctl, _("Froze %d filesystem(s)\n"), rc);
+    }
+    qvDomainFree(dom);
+    return rc >= 0;
+}
+
+static const qvshCmdOptDef opts_domfsthaw[] = {
+    { "domain", QVSH_OT_STRING, QVSH_OFLAG_REQ | QVSH_OFLAG_POSITIONAL,
+      N_("domain name, id or uuid") },
+    { "mountpoint", QVSH_OT_STRING, QVSH_OFLAG_POSITIONAL | QVSH_OFLAG_MULTI,
+      N_("mountpoint to be thawed") },
+    { NULL, 0, 0, NULL },
+};
+
+static bool cmdDomfsthaw(qvshControl *ctl, const qvshCmd *cmd)
+{
+    size_t n;
+    const char *const *mounts = qvshOptStrings(cmd, "mountpoint", &n);
+    qvDomainPtr dom;
+    int rc;
+
+    if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
+        return false;
+    rc = qvDomainFSThaw(dom, (const char **)mounts, (unsigned int)n, 0);
+    if (rc < 0) {
+        qvshError(ctl, "%s", _("Unable to thaw filesystems"));
+        qvshReportError(ctl, NULL);
+    } else {
+        qvshPrint(ctl, _("Thawed %d filesystem(s)\n"), rc);
+    }
+    qvDomainFree(dom);
+    return rc >= 0;
+}
+
+static bool cmdDomfsinfo(qvshControl *ctl, const qvshCmd *cmd)
+{
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    qvDomainFSInfoPtr *info = NULL;
+    qvDomainPtr dom;
+    int n, i;
+
+    if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
+        return false;
+    if ((n = qvDomainGetFSInfo(dom, &info, 0)) < 0) {
+        qvshError(ctl, "%s", _("Unable to get filesystem information"));
+        qvshReportError(ctl, NULL);
+        qvDomainFree(dom);
+        return false;
+    }
+    g_ptr_array_add(rows, g_strsplit(_("Mountpoint|Name|Type|Target"), "|", 4));
+    for (i = 0; i < n; i++) {
+        char **row = g_new0(char *, 5);
+
+        row[0] = g_strdup(info[i]->mountpoint);
+        row[1] = g_strdup(info[i]->name);
+        row[2] = g_strdup(info[i]->fstype);
+        row[3] = info[i]->ndevAlias ? g_strjoinv(",", info[i]->devAlias) : g_strdup("");
+        g_ptr_array_add(rows, row);
+        qvDomainFSInfoFree(info[i]);
+    }
+    g_free(info);
+    qvshPrintTable(rows, 4);
+    qvDomainFree(dom);
+    return true;
+}
+
 const qvshCmdDef qvshLifecycleCmds[] = {
     { "destroy", cmdDestroy, opts_destroy, N_("destroy (stop) a domain"),
       N_("Forcefully stop a given domain, but leave its resources intact."), false },
+    { "domfsfreeze", cmdDomfsfreeze, opts_domfsfreeze, N_("Freeze domain's mounted filesystems."),
+      N_("Freeze mounted filesystems within a running domain to prepare for consistent "
+         "snapshots. If the guest stays frozen, qvirt thaws it after the freeze guard "
+         "(default 300 s, $QVIRT_FREEZE_GUARD_SECONDS)."),
+      false },
+    { "domfsinfo", cmdDomfsinfo, opts_domain_only,
+      N_("Get information of domain's mounted filesystems."),
+      N_("Get information of domain's mounted filesystems."), false },
+    { "domfsthaw", cmdDomfsthaw, opts_domfsthaw, N_("Thaw domain's mounted filesystems."),
+      N_("Thaw mounted filesystems within a running domain, which have been frozen by "
+         "domfsfreeze command."),
+      false },
     { "domtime", cmdDomtime, opts_domtime, N_("domain time"),
       N_("Gets or sets the domain's system time (through the guest agent)."), false },
     { "event", cmdEvent, opts_event, N_("Domain Events"),

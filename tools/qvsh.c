@@ -63,6 +63,28 @@ const char *qvshOptString(const qvshCmd *cmd, const char *name)
     return g_hash_table_lookup(cmd->values, name);
 }
 
+const char *const *qvshOptStrings(const qvshCmd *cmd, const char *name, size_t *n)
+{
+    GPtrArray *list = cmd->lists ? g_hash_table_lookup(cmd->lists, name) : NULL;
+
+    *n = list ? list->len - 1 : 0; /* the NULL at the end is not a value */
+    return list ? (const char *const *)list->pdata : NULL;
+}
+
+/* Remember a MULTI option's value (the list keeps a NULL at its end). */
+static void qvshOptAppend(qvshCmd *cmd, const char *name, const char *value)
+{
+    GPtrArray *list = g_hash_table_lookup(cmd->lists, name);
+
+    if (!list) {
+        list = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(list, NULL);
+        g_hash_table_insert(cmd->lists, (gpointer)name, list);
+    }
+    list->pdata[list->len - 1] = g_strdup(value);
+    g_ptr_array_add(list, NULL);
+}
+
 bool qvshOptBool(const qvshCmd *cmd, const char *name)
 {
     return g_hash_table_contains(cmd->values, name);
@@ -180,6 +202,8 @@ static bool qvshParseCommand(const qvshCmdDef *def, int argc, char **argv, qvshC
 
     cmd->def = def;
     cmd->values = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    cmd->lists =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     for (i = 0; i < argc; i++) {
         const char *arg = argv[i];
 
@@ -214,7 +238,9 @@ static bool qvshParseCommand(const qvshCmdDef *def, int argc, char **argv, qvshC
                 }
                 value = argv[++i];
             }
-            if (g_hash_table_contains(cmd->values, opt->name)) {
+            if (opt->flags & QVSH_OFLAG_MULTI) {
+                qvshOptAppend(cmd, opt->name, value);
+            } else if (g_hash_table_contains(cmd->values, opt->name)) {
                 qvshError(NULL, _("option --%s already seen"), opt->name);
                 return false;
             }
@@ -224,13 +250,15 @@ static bool qvshParseCommand(const qvshCmdDef *def, int argc, char **argv, qvshC
         /* data: the first positional option not given yet */
         for (opt = def->opts; opt && opt->name; opt++) {
             if ((opt->flags & QVSH_OFLAG_POSITIONAL) &&
-                !g_hash_table_contains(cmd->values, opt->name))
+                (!g_hash_table_contains(cmd->values, opt->name) || (opt->flags & QVSH_OFLAG_MULTI)))
                 break;
         }
         if (!opt || !opt->name) {
             qvshError(NULL, _("unexpected data '%s'"), arg);
             return false;
         }
+        if (opt->flags & QVSH_OFLAG_MULTI)
+            qvshOptAppend(cmd, opt->name, arg);
         g_hash_table_insert(cmd->values, (gpointer)opt->name, g_strdup(arg));
     }
     for (opt = def->opts; opt && opt->name; opt++) {
@@ -258,6 +286,8 @@ static void qvshPrintCommandHelp(const qvshCmdDef *def)
             printf(" [<%s>]", opt->name);
         else
             printf(" [--%s <%s>]", opt->name, val);
+        if (opt->flags & QVSH_OFLAG_MULTI)
+            printf("...");
     }
     printf("\n\n  DESCRIPTION\n    %s\n", _(def->desc));
     if (def->opts && def->opts->name) {
@@ -576,6 +606,8 @@ static int qvshRun(qvshControl *ctl, int argc, char **argv)
 cleanup:
     if (cmd.values)
         g_hash_table_destroy(cmd.values);
+    if (cmd.lists)
+        g_hash_table_destroy(cmd.lists);
     if (ctl->conn)
         qvConnectClose(ctl->conn);
     ctl->conn = NULL;

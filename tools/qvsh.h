@@ -12,6 +12,7 @@ typedef enum {
 typedef enum {
     QVSH_OFLAG_REQ = 1 << 0, /* must be given */
     QVSH_OFLAG_POSITIONAL = 1 << 1, /* may be given without its --name, in table order */
+    QVSH_OFLAG_MULTI = 1 << 2, /* a string option that may repeat (positional: takes the rest) */
 } qvshOptFlags;
 
 typedef struct {
@@ -41,7 +42,8 @@ typedef struct {
 
 struct _qvshCmd {
     const qvshCmdDef *def;
-    GHashTable *values; /* option name -> value ("" for booleans) */
+    GHashTable *values; /* option name -> value ("" for booleans; the last of a MULTI) */
+    GHashTable *lists; /* MULTI option name -> GPtrArray of every value, in order */
 };
 
 struct _qvshControl {
@@ -57,6 +59,9 @@ extern const qvshCmdDef qvshHostCmds[];
 extern const qvshCmdDef qvshLifecycleCmds[];
 extern const qvshCmdDef qvshMonitorCmds[];
 
+/* virsh's table: rows of ncols strings, the first row the header. */
+void qvshPrintTable(GPtrArray *rows, size_t ncols);
+
 /* virsh's words for domain states and their reasons (translated). */
 const char *qvshDomainStateToString(int state);
 const char *qvshDomainStateReasonToString(int state, int reason);
@@ -64,6 +69,8 @@ const char *qvshDomainStateReasonToString(int state, int reason);
 /* option access */
 const char *qvshOptString(const qvshCmd *cmd, const char *name);
 bool qvshOptBool(const qvshCmd *cmd, const char *name);
+/* Every value of a MULTI option, NULL-terminated (NULL when none was given). */
+const char *const *qvshOptStrings(const qvshCmd *cmd, const char *name, size_t *n);
 /* 0 when absent, 1 when set, -1 (reported) when not an integer */
 int qvshOptInt(const qvshCmd *cmd, const char *name, int *value);
 

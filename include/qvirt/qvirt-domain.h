@@ -364,3 +364,30 @@ int qvConnectDomainEventDeregisterAny(qvConnectPtr conn, int callbackID);
 /* The default event loop (GLib's default main context): register once, then run. */
 int qvEventRegisterDefaultImpl(void);
 int qvEventRunDefaultImpl(void);
+
+/* ---- guest filesystems (through the agent) ---- */
+
+/*
+ * Freeze the guest's filesystems (all, or the given mount points); returns how many
+ * were frozen. qvirt records the freeze with the domain's supervisor first, which thaws
+ * the guest itself if it is still frozen when the freeze guard expires (default 300 s,
+ * $QVIRT_FREEZE_GUARD_SECONDS), even if the freezing process is gone. A failed freeze
+ * is followed by a thaw.
+ */
+int qvDomainFSFreeze(qvDomainPtr domain, const char **mountpoints, unsigned int nmountpoints,
+                     unsigned int flags);
+/* Thaw every filesystem (qemu-ga thaws all: mount points are refused); returns how many
+ * were thawed; the thaw is verified with guest-fsfreeze-status. */
+int qvDomainFSThaw(qvDomainPtr domain, const char **mountpoints, unsigned int nmountpoints,
+                   unsigned int flags);
+
+typedef struct {
+    char *mountpoint;
+    char *name; /* the guest's device, e.g. "vda1" or "/dev/vda" */
+    char *fstype;
+    size_t ndevAlias;
+    char **devAlias; /* the domain's disk targets holding it, e.g. "vda" */
+} qvDomainFSInfo;
+typedef qvDomainFSInfo *qvDomainFSInfoPtr;
+int qvDomainGetFSInfo(qvDomainPtr domain, qvDomainFSInfoPtr **info, unsigned int flags);
+void qvDomainFSInfoFree(qvDomainFSInfoPtr info);

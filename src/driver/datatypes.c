@@ -59,3 +59,18 @@ void qvDomainInterfaceFreeInternal(qvDomainInterfacePtr iface)
     g_free(iface->hwaddr);
     g_free(iface);
 }
+
+void qvDomainFSInfoFreeInternal(qvDomainFSInfoPtr info)
+{
+    size_t i;
+
+    if (!info)
+        return;
+    for (i = 0; i < info->ndevAlias; i++)
+        g_free(info->devAlias[i]);
+    g_free(info->devAlias);
+    g_free(info->mountpoint);
+    g_free(info->name);
+    g_free(info->fstype);
+    g_free(info);
+}

@@ -28,3 +28,4 @@ void qvDomainUnrefInternal(qvDomainPtr dom);
 
 /* Free what qvDomainInterfaceAddresses handed out (one interface). */
 void qvDomainInterfaceFreeInternal(qvDomainInterfacePtr iface);
+void qvDomainFSInfoFreeInternal(qvDomainFSInfoPtr info);

@@ -42,6 +42,11 @@ struct _qvDriver {
                               int *nparams, unsigned int flags);
     int (*domainInterfaceAddresses)(qvDomainPtr dom, qvDomainInterfacePtr **ifaces,
                                     unsigned int source, unsigned int flags);
+    int (*domainFSFreeze)(qvDomainPtr dom, const char **mountpoints, unsigned int nmountpoints,
+                          unsigned int flags);
+    int (*domainFSThaw)(qvDomainPtr dom, const char **mountpoints, unsigned int nmountpoints,
+                        unsigned int flags);
+    int (*domainGetFSInfo)(qvDomainPtr dom, qvDomainFSInfoPtr **info, unsigned int flags);
     int (*connectDomainEventRegisterAny)(qvConnectPtr conn, qvDomainPtr dom, int eventID,
                                          qvConnectDomainEventGenericCallback cb, void *opaque,
                                          qvFreeCallback freecb);

@@ -486,3 +486,43 @@ int qvEventRunDefaultImpl(void)
     g_main_context_iteration(NULL, TRUE);
     return 0;
 }
+
+/* ---- guest filesystems ---- */
+
+int qvDomainFSFreeze(qvDomainPtr domain, const char **mountpoints, unsigned int nmountpoints,
+                     unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    if (nmountpoints && !mountpoints) {
+        qvReportError(QV_ERR_INVALID_ARG, "%s", _("mountpoints is NULL but nmountpoints is not 0"));
+        return -1;
+    }
+    DRIVER_CALL(domain->conn, domainFSFreeze, -1, domain, mountpoints, nmountpoints, flags);
+}
+
+int qvDomainFSThaw(qvDomainPtr domain, const char **mountpoints, unsigned int nmountpoints,
+                   unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    if (nmountpoints && !mountpoints) {
+        qvReportError(QV_ERR_INVALID_ARG, "%s", _("mountpoints is NULL but nmountpoints is not 0"));
+        return -1;
+    }
+    DRIVER_CALL(domain->conn, domainFSThaw, -1, domain, mountpoints, nmountpoints, flags);
+}
+
+int qvDomainGetFSInfo(qvDomainPtr domain, qvDomainFSInfoPtr **info, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    qvCheckNonNullArgReturn(info, -1);
+    CHECK_WRITABLE(domain->conn, -1);
+    *info = NULL;
+    DRIVER_CALL(domain->conn, domainGetFSInfo, -1, domain, info, flags);
+}
+
+void qvDomainFSInfoFree(qvDomainFSInfoPtr info)
+{
+    qvDomainFSInfoFreeInternal(info);
+}

@@ -1205,6 +1205,201 @@ static int qemuDomainInterfaceAddresses(qvDomainPtr dom, qvDomainInterfacePtr **
     return (int)n;
 }
 
+/* ---- guest filesystems ---- */
+
+#define QEMU_FREEZE_GUARD_DEFAULT 300
+
+/* How long a guest may stay frozen before its supervisor thaws it. */
+static int qemuFreezeGuardSeconds(void)
+{
+    const char *env = g_getenv("QVIRT_FREEZE_GUARD_SECONDS");
+    guint64 v;
+
+    if (env && g_ascii_string_to_unsigned(env, 10, 1, 24 * 3600, &v, NULL))
+        return (int)v;
+    if (env)
+        QV_WARN("QVIRT_FREEZE_GUARD_SECONDS='%s' is not 1..86400; using %d s", env,
+                QEMU_FREEZE_GUARD_DEFAULT);
+    return QEMU_FREEZE_GUARD_DEFAULT;
+}
+
+static int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
+{
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+    qemuMonitor *mon;
+    int rc;
+
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    qvJSONObjectAdd(args, "I:seconds", seconds, NULL);
+    rc = qemuMonitorCommand(mon, "x-qvirt-freeze-guard", g_steal_pointer(&args), 0, NULL);
+    qemuMonitorUnref(mon);
+    return rc;
+}
+
+/* Thaw with priority, verify, and disarm the guard once the guest is thawed. Returns the
+ * number thawed, or -1 (the guard then stays armed: the supervisor will try). */
+static int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
+{
+    qemuAgentFSFreezeStatus status;
+    int thawed = qemuAgentFSThaw(agent, true);
+
+    if (qemuAgentFSFreezeStatusGet(agent, &status) < 0)
+        return -1;
+    if (status != QEMU_AGENT_FSFREEZE_THAWED) {
+        qvReportError(QV_ERR_OPERATION_FAILED, "%s",
+                      _("the guest's filesystems are still frozen after thaw; its supervisor "
+                        "keeps trying"));
+        return -1;
+    }
+    /* thawed (even if the thaw call itself failed: someone thawed it) */
+    qvResetLastError();
+    if (qemuDomainFreezeGuard(driver, obj, 0) < 0)
+        return -1;
+    return thawed < 0 ? 0 : thawed;
+}
+
+static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigned int nmountpoints,
+                              unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgent *agent;
+    gint64 t0;
+    int rc;
+
+    qvCheckFlags(0, -1);
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    /* a second freeze would fail in the guest, and the thaw that follows a failed freeze
+     * would undo the first one: refuse it here, without touching the guard */
+    {
+        qemuAgentFSFreezeStatus status;
+
+        if (qemuAgentFSFreezeStatusGet(agent, &status) < 0) {
+            qemuAgentUnref(agent);
+            return -1;
+        }
+        if (status == QEMU_AGENT_FSFREEZE_FROZEN) {
+            qvReportError(QV_ERR_AGENT_GUEST_FROZEN,
+                          _("the filesystems of domain '%s' are "
+                            "already frozen"),
+                          dom->name);
+            qemuAgentUnref(agent);
+            return -1;
+        }
+    }
+    /* recorded before it is sent: a guest never stays frozen past the guard */
+    if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds()) < 0) {
+        qemuAgentUnref(agent);
+        return -1;
+    }
+    t0 = g_get_monotonic_time();
+    rc = qemuAgentFSFreeze(agent, mountpoints, nmountpoints);
+    if (rc == 0) {
+        /* nothing frozen, but the guest's freeze hooks ran: their thaw must run too */
+        if (qemuDomainThawVerified(driver, obj, agent) < 0) {
+            qemuAgentUnref(agent);
+            return -1;
+        }
+    } else if (rc < 0) {
+        /* whatever went wrong, part of the guest may be frozen: thaw */
+        qvErrorPtr saved = qvErrorPreserveLast();
+
+        if (qemuDomainThawVerified(driver, obj, agent) < 0)
+            QV_WARN("domain '%s': thaw after a failed freeze: %s", dom->name,
+                    qvGetLastErrorMessage());
+        qvErrorRestore(&saved);
+    } else {
+        QV_INFO("domain '%s': froze %d filesystem(s) in %.1f ms", dom->name, rc,
+                (g_get_monotonic_time() - t0) / 1000.0);
+    }
+    qemuAgentUnref(agent);
+    return rc;
+}
+
+static int qemuDomainFSThaw(qvDomainPtr dom, const char **mountpoints, unsigned int nmountpoints,
+                            unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgent *agent;
+    int rc;
+
+    qvCheckFlags(0, -1);
+    if (mountpoints || nmountpoints) {
+        qvReportError(QV_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                      _("specifying mountpoints is not supported: qemu-ga thaws every "
+                        "filesystem"));
+        return -1;
+    }
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    rc = qemuDomainThawVerified(driver, obj, agent);
+    qemuAgentUnref(agent);
+    return rc;
+}
+
+/* The domain's disk that the guest calls devnode (/dev/vda -> vda), if it has one. */
+static char *qemuDomainDiskForGuestDevice(domainObj *obj, const qemuAgentFSDisk *d)
+{
+    g_autofree char *base = NULL;
+    size_t i;
+
+    if (!d->devnode)
+        return NULL;
+    base = g_path_get_basename(d->devnode);
+    g_mutex_lock(&obj->lock);
+    for (i = 0; i < obj->def->ndisks; i++) {
+        if (STREQ(obj->def->disks[i]->dst, base)) {
+            g_mutex_unlock(&obj->lock);
+            return g_steal_pointer(&base);
+        }
+    }
+    g_mutex_unlock(&obj->lock);
+    return NULL;
+}
+
+static int qemuDomainGetFSInfo(qvDomainPtr dom, qvDomainFSInfoPtr **infoOut, unsigned int flags)
+{
+    g_autoptr(domainObj) obj = NULL;
+    qemuAgentFSInfo *fs = NULL;
+    qvDomainFSInfoPtr *out;
+    qemuAgent *agent;
+    size_t n = 0, i, j;
+
+    qvCheckFlags(0, -1);
+    if (!(agent = qemuDomainAgentFor(dom, &obj)))
+        return -1;
+    if (qemuAgentGetFSInfo(agent, &fs, &n) < 0) {
+        qemuAgentUnref(agent);
+        return -1;
+    }
+    qemuAgentUnref(agent);
+    out = g_new0(qvDomainFSInfoPtr, n + 1);
+    for (i = 0; i < n; i++) {
+        qvDomainFSInfoPtr info = g_new0(qvDomainFSInfo, 1);
+        g_autoptr(GPtrArray) aliases = g_ptr_array_new();
+
+        info->mountpoint = g_strdup(fs[i].mountpoint);
+        info->name = g_strdup(fs[i].name);
+        info->fstype = g_strdup(fs[i].fstype);
+        for (j = 0; j < fs[i].ndisks; j++) {
+            char *target = qemuDomainDiskForGuestDevice(obj, &fs[i].disks[j]);
+
+            if (target)
+                g_ptr_array_add(aliases, target);
+        }
+        info->ndevAlias = aliases->len;
+        g_ptr_array_add(aliases, NULL);
+        info->devAlias = (char **)g_ptr_array_free(g_steal_pointer(&aliases), FALSE);
+        out[i] = info;
+    }
+    qemuAgentFSInfoFree(fs, n);
+    *infoOut = out;
+    return (int)n;
+}
+
 /* ---- events ---- */
 
 /*
@@ -1372,6 +1567,9 @@ static const qvDriver qemuDriverTable = {
     .domainSetTime = qemuDomainSetTime,
     .domainGetGuestInfo = qemuDomainGetGuestInfo,
     .domainInterfaceAddresses = qemuDomainInterfaceAddresses,
+    .domainFSFreeze = qemuDomainFSFreeze,
+    .domainFSThaw = qemuDomainFSThaw,
+    .domainGetFSInfo = qemuDomainGetFSInfo,
     .connectDomainEventRegisterAny = qemuConnectDomainEventRegisterAny,
     .connectDomainEventDeregisterAny = qemuConnectDomainEventDeregisterAny,
 };

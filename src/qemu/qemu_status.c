@@ -194,6 +194,7 @@ char *qemuDomainStatusFormat(const qemuDomainStatus *st)
     g_key_file_set_string(kf, g, "agent", qemuAgentChannelStateTypeToString(st->agent));
     g_key_file_set_boolean(kf, g, "fake-reboot", st->fakeReboot);
     g_key_file_set_integer(kf, g, "agent-timeout", st->agentTimeout);
+    g_key_file_set_int64(kf, g, "freeze-deadline", st->freezeDeadline);
     g_key_file_set_int64(kf, g, "qemu-pid", st->qemuPid);
     g_key_file_set_int64(kf, g, "supervisor-pid", st->supervisorPid);
     g_key_file_set_int64(kf, g, "started-at", st->startedAt);
@@ -221,7 +222,8 @@ int qemuDomainStatusParse(const char *text, const char *path, qemuDomainStatus *
         qemuKeyLLong(kf, g, "started-at", path, &st->startedAt) < 0 ||
         qemuKeyLLong(kf, g, "stopped-at", path, &st->stoppedAt) < 0 ||
         qemuKeyLLong(kf, g, "exit-status", path, &exitStatus) < 0 ||
-        qemuKeyLLong(kf, g, "agent-timeout", path, &agentTimeout) < 0)
+        qemuKeyLLong(kf, g, "agent-timeout", path, &agentTimeout) < 0 ||
+        qemuKeyLLong(kf, g, "freeze-deadline", path, &st->freezeDeadline) < 0)
         return -1;
     if (agentTimeout < QV_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK || agentTimeout > G_MAXINT) {
         qvReportError(QV_ERR_PARSE_FAILED, _("'%s': key '%s': %lld is out of range"), path,

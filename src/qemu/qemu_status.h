@@ -45,6 +45,7 @@ typedef struct {
     int agent; /* qemuAgentChannelState */
     bool fakeReboot; /* the next guest power-off is a reboot */
     int agentTimeout; /* per-domain agent response timeout (libvirt's values), -1 default */
+    long long freezeDeadline; /* wall clock µs: thaw the guest by then; 0 when not frozen */
     long long qemuPid;
     long long supervisorPid;
     long long startedAt; /* wall clock, µs */

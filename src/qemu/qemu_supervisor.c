@@ -29,6 +29,7 @@
 #include <glib-unix.h>
 
 #include "domain_conf.h"
+#include "qemu_agent.h"
 #include "qemu_status.h"
 #include "qverror.h"
 #include "qvfile.h"
@@ -92,6 +93,8 @@ struct _svState {
     int listenFd;
     guint listenWatch;
     qvRelay *relay; /* the agent socket, kept connected, relayed to one client at a time */
+    guint freezeTimer; /* fires at st.freezeDeadline */
+    GThread *thawThread; /* the auto-thaw at work (the relay is paused meanwhile) */
     GHashTable *clients; /* id -> svConn */
     guint nextClient;
     GHashTable *pending; /* "sv-N" -> svPending */
@@ -364,6 +367,8 @@ static void svBroadcast(svState *sv, const qvJSONValue *ev)
 
 static void svStopRequested(svState *sv, bool graceful);
 static void svStartRelay(svState *sv);
+static void svArmFreezeGuard(svState *sv, long long seconds);
+static gboolean svFreezeGuardFired(gpointer opaque);
 
 static void svHandleShutdown(svState *sv, const qvJSONValue *data)
 {
@@ -540,8 +545,9 @@ static qvJSONValue *svStatusJSON(svState *sv)
 
     qvJSONObjectAdd(ret, "i:state", sv->st.state, "i:reason", sv->st.reason, "s:agent",
                     qemuAgentChannelStateTypeToString(sv->st.agent), "b:fake-reboot",
-                    sv->st.fakeReboot, "i:agent-timeout", sv->st.agentTimeout, "I:qemu-pid",
-                    (long long)sv->qemuPid, "I:supervisor-pid", (long long)getpid(), NULL);
+                    sv->st.fakeReboot, "i:agent-timeout", sv->st.agentTimeout, "I:freeze-deadline",
+                    sv->st.freezeDeadline, "I:qemu-pid", (long long)sv->qemuPid, "I:supervisor-pid",
+                    (long long)getpid(), NULL);
     return ret;
 }
 
@@ -608,6 +614,19 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         }
         sv->st.agentTimeout = timeout;
         svWriteStatus(sv);
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        return;
+    }
+    if (STREQ(cmd, "x-qvirt-freeze-guard")) {
+        long long seconds;
+
+        if (qvJSONGetLLong(qvJSONObjectGet(args, "seconds"), &seconds) < 0 || seconds < 0 ||
+            seconds > 24 * 3600) {
+            svClientError(c, g_steal_pointer(&id), "GenericError",
+                          "Parameter 'seconds' is missing or out of range (0 disarms)");
+            return;
+        }
+        svArmFreezeGuard(sv, seconds);
         svClientReturn(c, g_steal_pointer(&id), NULL);
         return;
     }
@@ -752,6 +771,144 @@ static void svStartRelay(svState *sv)
     }
     sv->relay = qvRelayNew(up, lfd, SV_RELAY_MAX_BUFFER, NULL);
     svLog(sv, "relaying the agent socket on '%s'", sv->spec->agentRelayPath);
+}
+
+/* ---- the freeze guard: a guest never stays frozen ---- */
+
+/*
+ * A qvirt process that freezes the guest's filesystems first arms the guard with a
+ * deadline, recorded in the status file; thawing disarms it. If the deadline passes
+ * (the process died, hung, or simply forgot), the supervisor, which lives as long as
+ * QEMU, thaws the guest itself: it takes the agent socket from the relay, thaws with
+ * qvirt's agent client in a thread of its own (bounded, retried, verified with
+ * fsfreeze-status), and gives the socket back.
+ */
+#define SV_THAW_ATTEMPTS 3
+
+typedef struct {
+    svState *sv;
+    int fd; /* a duplicate of the relay's upstream */
+    bool thawed;
+    int frozenLeft; /* -1 unknown */
+    char *error;
+} svThawJob;
+
+static gpointer svThawThread(gpointer data)
+{
+    svThawJob *job = data;
+    qemuAgentConfig cfg;
+    qemuAgent *agent;
+    int attempt;
+
+    qemuAgentConfigInit(&cfg);
+    if (!(agent = qemuAgentOpenFD(job->fd, "auto-thaw", &cfg, NULL, NULL))) {
+        job->error = g_strdup(qvGetLastErrorMessage());
+        return job;
+    }
+    for (attempt = 1; attempt <= SV_THAW_ATTEMPTS && !job->thawed; attempt++) {
+        qemuAgentFSFreezeStatus status;
+
+        if (qemuAgentFSThaw(agent, true) < 0) {
+            g_free(job->error);
+            job->error = g_strdup(qvGetLastErrorMessage());
+        }
+        if (qemuAgentFSFreezeStatusGet(agent, &status) == 0)
+            job->thawed = status == QEMU_AGENT_FSFREEZE_THAWED;
+        else if (!job->error)
+            job->error = g_strdup(qvGetLastErrorMessage());
+        if (!job->thawed && attempt < SV_THAW_ATTEMPTS)
+            g_usleep(G_USEC_PER_SEC);
+    }
+    qemuAgentClose(agent);
+    return job;
+}
+
+static void svBroadcastEvent(svState *sv, const char *name, qvJSONValue *data)
+{
+    g_autoptr(qvJSONValue) ev = qvJSONNewObject();
+    qvJSONValue *ts = qvJSONNewObject();
+    gint64 now = g_get_real_time();
+
+    qvJSONObjectAdd(ts, "I:seconds", (long long)(now / G_USEC_PER_SEC), "I:microseconds",
+                    (long long)(now % G_USEC_PER_SEC), NULL);
+    qvJSONObjectAdd(ev, "s:event", name, "a:data", data, "a:timestamp", ts, NULL);
+    svBroadcast(sv, ev);
+}
+
+static gboolean svThawDone(gpointer data)
+{
+    svThawJob *job = data;
+    svState *sv = job->sv;
+    qvJSONValue *ev = qvJSONNewObject();
+
+    g_thread_join(g_steal_pointer(&sv->thawThread));
+    if (sv->relay)
+        qvRelayResume(sv->relay);
+    if (job->thawed) {
+        svLog(sv, "auto-thaw: the guest's filesystems are thawed");
+        sv->st.freezeDeadline = 0;
+        svWriteStatus(sv);
+    } else {
+        /* try again later rather than give up on a frozen guest */
+        svLog(sv, "auto-thaw failed: %s; trying again in 10 s", NULLSTR(job->error));
+        sv->freezeTimer = g_timeout_add_seconds(10, svFreezeGuardFired, sv);
+    }
+    qvJSONObjectAdd(ev, "b:thawed", job->thawed, "S:error", job->error, NULL);
+    svBroadcastEvent(sv, "X-QVIRT-AUTO-THAW", ev);
+    g_free(job->error);
+    g_free(job);
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer svThawThreadMain(gpointer data)
+{
+    svThawJob *job = svThawThread(data);
+
+    g_idle_add(svThawDone, job);
+    return NULL;
+}
+
+static gboolean svFreezeGuardFired(gpointer opaque)
+{
+    svState *sv = opaque;
+    svThawJob *job;
+    int up;
+
+    sv->freezeTimer = 0;
+    if (!sv->st.freezeDeadline || sv->thawThread)
+        return G_SOURCE_REMOVE;
+    svLog(sv, "auto-thaw: the guest is still frozen %lld s after its deadline; thawing it",
+          (long long)((g_get_real_time() - sv->st.freezeDeadline) / G_USEC_PER_SEC));
+    if (!sv->relay || (up = qvRelayPause(sv->relay)) < 0) {
+        svLog(sv, "auto-thaw: no connection to the agent socket");
+        sv->freezeTimer = g_timeout_add_seconds(10, svFreezeGuardFired, sv);
+        return G_SOURCE_REMOVE;
+    }
+    job = g_new0(svThawJob, 1);
+    job->sv = sv;
+    job->fd = dup(up);
+    job->frozenLeft = -1;
+    sv->thawThread = g_thread_new("auto-thaw", svThawThreadMain, job);
+    return G_SOURCE_REMOVE;
+}
+
+static void svArmFreezeGuard(svState *sv, long long seconds)
+{
+    if (sv->freezeTimer) {
+        g_source_remove(sv->freezeTimer);
+        sv->freezeTimer = 0;
+    }
+    if (seconds == 0) {
+        if (sv->st.freezeDeadline)
+            svLog(sv, "freeze guard disarmed");
+        sv->st.freezeDeadline = 0;
+    } else {
+        sv->st.freezeDeadline = g_get_real_time() + seconds * G_USEC_PER_SEC;
+        sv->freezeTimer = g_timeout_add_seconds((guint)seconds, svFreezeGuardFired, sv);
+        svLog(sv, "freeze guard armed: the guest is thawed in %lld s unless qvirt thaws it first",
+              seconds);
+    }
+    svWriteStatus(sv);
 }
 
 /* ---- QEMU's life ---- */

@@ -25,6 +25,7 @@ struct _qvRelay {
     int clientFd; /* -1: none attached */
     qvRelayQueue toUp; /* client -> upstream */
     qvRelayQueue toClient; /* upstream -> client */
+    bool paused; /* the upstream is lent out: relay nothing */
     GSource *upIn, *upOut, *clientIn, *clientOut, *listenIn;
     qvRelayStats stats;
 };
@@ -193,6 +194,13 @@ static void qvRelayUpdate(qvRelay *r)
 {
     bool upOpen = !r->stats.upstreamClosed;
 
+    if (r->paused) {
+        qvRelayDrop(&r->listenIn);
+        qvRelayDrop(&r->upIn);
+        qvRelayDrop(&r->upOut);
+        return;
+    }
+
     /* accept only while nobody is attached (later clients wait in the backlog) */
     if (upOpen && r->clientFd < 0)
         qvRelayWatch(r, &r->listenIn, r->listenFd, G_IO_IN, qvRelayOnAccept);
@@ -258,4 +266,23 @@ void qvRelayFree(qvRelay *r)
 void qvRelayGetStats(qvRelay *r, qvRelayStats *stats)
 {
     *stats = r->stats;
+}
+
+int qvRelayPause(qvRelay *r)
+{
+    if (r->stats.upstreamClosed)
+        return -1;
+    r->paused = true;
+    qvRelayDetachClient(r);
+    /* half a command from the last client is not sent on its own */
+    g_string_truncate(r->toUp.buf, 0);
+    r->toUp.off = 0;
+    qvRelayUpdate(r);
+    return r->upFd;
+}
+
+void qvRelayResume(qvRelay *r)
+{
+    r->paused = false;
+    qvRelayUpdate(r);
 }

@@ -23,3 +23,10 @@ typedef struct {
 qvRelay *qvRelayNew(int upstreamFd, int listenFd, size_t maxBuffer, GMainContext *ctx);
 void qvRelayFree(qvRelay *relay);
 void qvRelayGetStats(qvRelay *relay, qvRelayStats *stats);
+
+/* Take the upstream for the caller's own exchange: the attached client (if any) is
+ * disconnected, nothing is relayed or accepted until qvRelayResume(). Returns the
+ * upstream fd (still the relay's: do not close it), or -1 once the upstream has closed.
+ * Call both from the thread that runs the relay's context. */
+int qvRelayPause(qvRelay *relay);
+void qvRelayResume(qvRelay *relay);
