@@ -255,6 +255,37 @@ int main(int argc, char **argv)
     printf("  ratio to the floor                  %9.2fx  %9.2fx   (target <= 1.15x)\n",
            apiMed / rawMed, benchQuantileUs(api, 0.99) / benchQuantileUs(raw, 0.99));
 
+    /* freeze and thaw through the API: each call, and the window the guest stays frozen
+     * when nothing happens in between (the floor of a quiesced snapshot) */
+    {
+        g_autoptr(GArray) tFreeze = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_autoptr(GArray) tThaw = g_array_new(FALSE, FALSE, sizeof(gint64));
+        qvConnectPtr fconn = qvConnectOpen(uri);
+        qvDomainPtr fdom = fconn ? qvDomainLookupByName(fconn, NAME) : NULL;
+
+        if (!fdom)
+            die("lookup");
+        for (i = 0; i < 5; i++) {
+            gint64 t0 = benchNowNs(), t1, t2;
+
+            if (qvDomainFSFreeze(fdom, NULL, 0, 0) < 0)
+                die("freeze");
+            t1 = benchNowNs();
+            if (qvDomainFSThaw(fdom, NULL, 0, 0) < 0)
+                die("thaw");
+            t2 = benchNowNs();
+            t2 -= t1;
+            t1 -= t0;
+            g_array_append_val(tFreeze, t1);
+            g_array_append_val(tThaw, t2);
+        }
+        printf("filesystem freeze and thaw (median of 5; the first freeze of a mount is slower)\n");
+        printf("  qvDomainFSFreeze (guard armed first) %8.2f ms\n", median(tFreeze) / 1000);
+        printf("  qvDomainFSThaw (verified, disarmed)  %8.2f ms\n", median(tThaw) / 1000);
+        qvDomainFree(fdom);
+        qvConnectClose(fconn);
+    }
+
     /* one-shot qvsh processes, against spawning /bin/true (the floor of any process) */
     {
         g_autoptr(GArray) tTrue = g_array_new(FALSE, FALSE, sizeof(gint64));

@@ -924,7 +924,8 @@ static const qvshCmdOptDef opts_domfsfreeze[] = {
     { NULL, 0, 0, NULL },
 };
 
-static bool cmdDomfsfreeze(qvshControl *ctl, const qvshCmd *cmd)
+/* domfsfreeze and domfsthaw: the same shape, virsh's words for each */
+static bool qvshFSCommand(qvshControl *ctl, const qvshCmd *cmd, bool thaw)
 {
     size_t n;
     const char *const *mounts = qvshOptStrings(cmd, "mountpoint", &n);
@@ -933,15 +934,26 @@ static bool cmdDomfsfreeze(qvshControl *ctl, const qvshCmd *cmd)
 
     if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
         return false;
-    rc = qvDomainFSFreeze(dom, (const char **)mounts, (unsigned int)n, 0);
+    if (thaw)
+        rc = qvDomainFSThaw(dom, (const char **)mounts, (unsigned int)n, 0);
+    else
+        rc = qvDomainFSFreeze(dom, (const char **)mounts, (unsigned int)n, 0);
     if (rc < 0) {
-        qvshError(ctl, "%s", _("Unable to freeze filesystems"));
+        qvshError(ctl, "%s",
+                  thaw ? _("Unable to thaw filesystems") : _("Unable to freeze filesystems"));
         qvshReportError(ctl, NULL);
+    } else if (thaw) {
+        qvshPrint(ctl, _("Thawed %d filesystem(s)\n"), rc);
     } else {
         qvshPrint(ctl, _("Froze %d filesystem(s)\n"), rc);
     }
     qvDomainFree(dom);
     return rc >= 0;
+}
+
+static bool cmdDomfsfreeze(qvshControl *ctl, const qvshCmd *cmd)
+{
+    return qvshFSCommand(ctl, cmd, false);
 }
 
 static const qvshCmdOptDef opts_domfsthaw[] = {
@@ -954,22 +966,7 @@ static const qvshCmdOptDef opts_domfsthaw[] = {
 
 static bool cmdDomfsthaw(qvshControl *ctl, const qvshCmd *cmd)
 {
-    size_t n;
-    const char *const *mounts = qvshOptStrings(cmd, "mountpoint", &n);
-    qvDomainPtr dom;
-    int rc;
-
-    if (!(dom = qvshCommandOptDomain(ctl, cmd, NULL)))
-        return false;
-    rc = qvDomainFSThaw(dom, (const char **)mounts, (unsigned int)n, 0);
-    if (rc < 0) {
-        qvshError(ctl, "%s", _("Unable to thaw filesystems"));
-        qvshReportError(ctl, NULL);
-    } else {
-        qvshPrint(ctl, _("Thawed %d filesystem(s)\n"), rc);
-    }
-    qvDomainFree(dom);
-    return rc >= 0;
+    return qvshFSCommand(ctl, cmd, true);
 }
 
 static bool cmdDomfsinfo(qvshControl *ctl, const qvshCmd *cmd)

@@ -489,15 +489,23 @@ int qvEventRunDefaultImpl(void)
 
 /* ---- guest filesystems ---- */
 
+/* A list of mount points must be there when it is said to have members. */
+static bool qvCheckMountpoints(const char **mountpoints, unsigned int nmountpoints)
+{
+    if (nmountpoints && !mountpoints) {
+        qvReportError(QV_ERR_INVALID_ARG, "%s", _("mountpoints is NULL but nmountpoints is not 0"));
+        return false;
+    }
+    return true;
+}
+
 int qvDomainFSFreeze(qvDomainPtr domain, const char **mountpoints, unsigned int nmountpoints,
                      unsigned int flags)
 {
     CHECK_DOMAIN(domain, -1);
     CHECK_WRITABLE(domain->conn, -1);
-    if (nmountpoints && !mountpoints) {
-        qvReportError(QV_ERR_INVALID_ARG, "%s", _("mountpoints is NULL but nmountpoints is not 0"));
+    if (!qvCheckMountpoints(mountpoints, nmountpoints))
         return -1;
-    }
     DRIVER_CALL(domain->conn, domainFSFreeze, -1, domain, mountpoints, nmountpoints, flags);
 }
 
@@ -506,10 +514,8 @@ int qvDomainFSThaw(qvDomainPtr domain, const char **mountpoints, unsigned int nm
 {
     CHECK_DOMAIN(domain, -1);
     CHECK_WRITABLE(domain->conn, -1);
-    if (nmountpoints && !mountpoints) {
-        qvReportError(QV_ERR_INVALID_ARG, "%s", _("mountpoints is NULL but nmountpoints is not 0"));
+    if (!qvCheckMountpoints(mountpoints, nmountpoints))
         return -1;
-    }
     DRIVER_CALL(domain->conn, domainFSThaw, -1, domain, mountpoints, nmountpoints, flags);
 }
 
