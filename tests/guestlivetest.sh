@@ -338,6 +338,11 @@ expect_in "event: guest shutdown" "$ev" "event 'lifecycle' for domain 'ga': Shut
 expect_in "event: stopped shutdown" "$ev" "event 'lifecycle' for domain 'ga': Stopped Shutdown"
 expect_in "event: stopped crashed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Crashed"
 expect_in "event: stopped destroyed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Destroyed"
+# the last two runs (killed, then destroyed), each run's start before its end
+tail_runs=$(printf '%s\n' "$ev" | grep "'lifecycle' for domain 'ga'" | tail -4 | sed 's/.*: //' | tr '\n' ',')
+expect_eq "event: the killed run and the next, in order" "$tail_runs" \
+    "Started Booted,Stopped Crashed,Started Booted,Stopped Destroyed,"
+expect_not_in "event: a failed start sends none (as libvirt)" "$ev" "for domain 'broken'"
 
 # (from /proc: a minimal system may have no ps)
 left=0

@@ -1413,11 +1413,9 @@ static int qemuDomainGetFSInfo(qvDomainPtr dom, qvDomainFSInfoPtr **infoOut, uns
 static void qemuDriverWatchRun(qemuDriver *driver, const char *name, const unsigned char *uuid,
                                long long run, long long startedAt, long long stoppedAt, int reason)
 {
-    if (startedAt >= driver->watchSince && qemuDriverAnnounce(driver, "started", name, run))
-        qvDomainEventLifecycle(driver->events, name, uuid, -1, QV_DOMAIN_EVENT_STARTED,
-                               QV_DOMAIN_EVENT_STARTED_BOOTED);
-    if (stoppedAt >= driver->watchSince && stoppedAt > 0)
-        qemuProcessEmitStopped(driver, name, uuid, -1, reason, run);
+    bool stopped = stoppedAt > 0 && stoppedAt >= driver->watchSince;
+
+    qemuProcessEmitRun(driver, name, uuid, -1, run, startedAt, stopped ? reason : -1);
 }
 
 static void qemuDriverWatchOnce(qemuDriver *driver)

@@ -235,6 +235,9 @@ static bool qemuMonitorParseEvent(qvJSONValue *val, qemuMonitorEvent *ev)
     case QEMU_MONITOR_EVENT_QVIRT_STOPPED:
         ev->reason = qvJSONGetString(qvJSONObjectGet(data, "reason"));
         ev->error = qvJSONGetString(qvJSONObjectGet(data, "detail"));
+        if (qvJSONGetLLong(qvJSONObjectGet(data, "run"), &ev->run) < 0 ||
+            qvJSONGetLLong(qvJSONObjectGet(data, "started"), &ev->startedAt) < 0)
+            ev->run = ev->startedAt = 0;
         return ev->reason &&
                qvJSONGetInt(qvJSONObjectGet(data, "reason-code"), &ev->reasonCode) == 0;
     case QEMU_MONITOR_EVENT_VSERPORT_CHANGE:

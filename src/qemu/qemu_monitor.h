@@ -43,6 +43,7 @@ typedef struct {
     bool guest; /* SHUTDOWN, RESET: initiated by the guest */
     const char *reason; /* SHUTDOWN, RESET, X-QVIRT-STOPPED */
     int reasonCode; /* X-QVIRT-STOPPED: qvDomainShutoffReason */
+    long long run, startedAt; /* X-QVIRT-STOPPED: the run that ended and its start, 0 if absent */
     const char *id; /* VSERPORT_CHANGE port id, JOB_STATUS_CHANGE job id */
     bool open; /* VSERPORT_CHANGE */
     const char *status; /* JOB_STATUS_CHANGE */

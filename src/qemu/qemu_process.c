@@ -143,12 +143,17 @@ bool qemuDriverAnnounce(qemuDriver *driver, const char *what, const char *name, 
     return fresh;
 }
 
-void qemuProcessEmitStopped(qemuDriver *driver, const char *name, const unsigned char *uuid, int id,
-                            int reason, long long run)
+void qemuProcessEmitRun(qemuDriver *driver, const char *name, const unsigned char *uuid, int id,
+                        long long run, long long startedAt, int reason)
 {
     int detail;
 
-    if (!qemuDriverAnnounce(driver, "stopped", name, run))
+    /* a watcher may learn of a run only when it ends: its start comes first */
+    if (driver->watchSince > 0 && startedAt >= driver->watchSince &&
+        qemuDriverAnnounce(driver, "started", name, run))
+        qvDomainEventLifecycle(driver->events, name, uuid, id, QV_DOMAIN_EVENT_STARTED,
+                               QV_DOMAIN_EVENT_STARTED_BOOTED);
+    if (reason < 0 || !qemuDriverAnnounce(driver, "stopped", name, run))
         return;
     switch (reason) {
     case QV_DOMAIN_SHUTOFF_SHUTDOWN:
@@ -208,6 +213,7 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
     bool stopped = false;
     int stopReason = 0;
     long long stoppedRun = 0;
+    long long stoppedStart = 0;
 
     g_mutex_lock(&obj->lock);
     priv = obj->privateData;
@@ -295,7 +301,9 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
     case QEMU_MONITOR_EVENT_QVIRT_STOPPED:
         stopped = true;
         stopReason = ev->reasonCode;
-        stoppedRun = priv->supervisorPid;
+        /* the supervisor names its run: this object may not have caught up with it */
+        stoppedRun = ev->run > 0 ? ev->run : priv->supervisorPid;
+        stoppedStart = ev->startedAt;
         qemuProcessMarkStoppedLocked(obj, stopReason);
         break;
     case QEMU_MONITOR_EVENT_OTHER:
@@ -332,7 +340,7 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
                 : QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
             QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL);
     if (stopped)
-        qemuProcessEmitStopped(driver, name, uuid, id, stopReason, stoppedRun);
+        qemuProcessEmitRun(driver, name, uuid, id, stoppedRun, stoppedStart, stopReason);
 }
 
 static void qemuProcessMonitorEOF(qemuMonitor *mon, void *opaque)
@@ -770,7 +778,7 @@ void qemuProcessRefresh(qemuDriver *driver, domainObj *obj)
     memcpy(uuid, obj->def->uuid, QV_UUID_BUFLEN);
     if (wasActive || obj->state != QV_DOMAIN_SHUTOFF || haveStatus) {
         if (!haveStatus)
-            stopReason = QV_DOMAIN_SHUTOFF_UNKNOWN;
+            stopReason = QV_DOMAIN_SHUTOFF_FAILED; /* the supervisor writes it once QEMU is up */
         else if (st.state == QV_DOMAIN_SHUTOFF)
             stopReason = st.reason;
         else
@@ -778,10 +786,26 @@ void qemuProcessRefresh(qemuDriver *driver, domainObj *obj)
         qemuProcessMarkStoppedLocked(obj, stopReason);
     }
     g_mutex_unlock(&obj->lock);
+    /* a domain this process watched stopped without its monitor telling: announce the
+     * run it knew, with that run's own record (the status file may already be a later
+     * run's, whose reason is not this run's). Without a status the start failed: its
+     * caller reports that, and like libvirt no event tells. */
+    if (wasActive && stopReason >= 0 && haveStatus) {
+        if (st.supervisorPid == run) {
+            qemuProcessEmitRun(driver, name, uuid, id, run, st.startedAt, stopReason);
+        } else {
+            g_autoptr(GArray) history = qemuProcessReadHistory(driver, name);
+            guint i;
+
+            for (i = 0; i < history->len; i++) {
+                const qemuProcessRunRecord *r = &g_array_index(history, qemuProcessRunRecord, i);
+
+                if (r->run == run)
+                    qemuProcessEmitRun(driver, name, uuid, id, run, r->startedAt, r->reason);
+            }
+        }
+    }
     qemuDomainStatusClear(&st);
-    /* a domain this process watched stopped without its monitor telling */
-    if (wasActive && stopReason >= 0)
-        qemuProcessEmitStopped(driver, name, uuid, id, stopReason, run);
 }
 
 void qemuProcessLoadTransient(qemuDriver *driver, domainObjList *list)

@@ -47,9 +47,11 @@ int qemuDomainSetAgentTimeout(qemuDriver *driver, domainObj *obj, int timeout);
 /* Ensure the driver's event thread exists and return its context. */
 GMainContext *qemuDriverEventContext(qemuDriver *driver);
 
-/* Deliver a STOPPED event for a run, once (run 0: unknown run, always). */
-void qemuProcessEmitStopped(qemuDriver *driver, const char *name, const unsigned char *uuid, int id,
-                            int reason, long long run);
+/* Deliver the events of a run once each (run 0: unknown run, always): STARTED if a
+ * watch is on and the run began after it (startedAt, wall clock µs), then STOPPED with
+ * a qvDomainShutoffReason (reason < 0: still running, no STOPPED). */
+void qemuProcessEmitRun(qemuDriver *driver, const char *name, const unsigned char *uuid, int id,
+                        long long run, long long startedAt, int reason);
 
 /* The runs of a domain that ended, oldest first, from run/qemu/NAME.runs. */
 typedef struct {

@@ -1012,8 +1012,11 @@ static void svQemuExited(GPid pid, gint status, gpointer opaque)
     svAppendHistory(sv);
 
     /* tell every client why, then close */
+    /* the run (this supervisor's pid) and its start let a client that connected late
+     * name the run that ended and announce its start first */
     qvJSONObjectAdd(data, "s:reason", qemuShutoffReasonToString(reason), "i:reason-code", reason,
-                    "s:detail", sv->st.exitReason, NULL);
+                    "s:detail", sv->st.exitReason, "I:run", (long long)getpid(), "I:started",
+                    sv->st.startedAt, NULL);
     {
         qvJSONValue *ts = qvJSONNewObject();
 
