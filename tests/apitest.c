@@ -412,6 +412,243 @@ static void testLifecyclePaused(void)
     qvConnectClose(conn);
 }
 
+/* qemu-img ARGS...; its standard output */
+static char *testImg(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    const char *argv[] = { "qemu-img", a1, a2, a3, a4, NULL };
+    g_autoptr(GError) err = NULL;
+    char *out = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, &out, NULL, &status, &err) ||
+        !g_spawn_check_wait_status(status, &err))
+        g_error("qemu-img %s %s: %s", a1, a2, err->message);
+    return out;
+}
+
+static void testSnapshotNames(qvDomainSnapshotPtr *snaps, int n, GString *out)
+{
+    int i;
+
+    g_string_truncate(out, 0);
+    for (i = 0; i < n; i++) {
+        g_string_append_printf(out, "%s%s", i ? "," : "", qvDomainSnapshotGetName(snaps[i]));
+        qvDomainSnapshotFree(snaps[i]);
+    }
+    g_assert_null(snaps[n]);
+    g_free(snaps);
+}
+
+static void testSnapshots(void)
+{
+    g_autofree char *uri = testURI();
+    g_autofree char *dir = g_path_get_dirname(testRoot);
+    g_autofree char *disk = g_build_filename(dir, "snap.qcow2", NULL);
+    g_autofree char *overlay = g_build_filename(dir, "snap.e1", NULL);
+    g_autofree char *runOverlay = g_build_filename(dir, "snap.x1", NULL);
+    g_autofree char *xml =
+        g_strdup_printf("<domain type='qemu'>\n"
+                        "  <name>snap</name>\n"
+                        "  <memory unit='MiB'>64</memory>\n"
+                        "  <os><type>hvm</type></os>\n"
+                        "  <devices>\n"
+                        "    <disk type='file' device='disk'>\n"
+                        "      <driver name='qemu' type='qcow2'/>\n"
+                        "      <source file='%s'/>\n"
+                        "      <target dev='vda' bus='virtio'/>\n"
+                        "    </disk>\n"
+                        "    <channel type='unix'>\n"
+                        "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+                        "    </channel>\n"
+                        "    <memballoon model='none'/>\n"
+                        "  </devices>\n"
+                        "</domain>\n",
+                        disk);
+    g_autoptr(GString) names = g_string_new(NULL);
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom;
+    qvDomainSnapshotPtr s, s2, *list = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    char *text;
+    int n, state, reason;
+
+    g_assert_nonnull(conn);
+    {
+        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "16M", NULL };
+        int status = 0;
+
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                                   NULL, &status, NULL));
+        g_assert_true(g_spawn_check_wait_status(status, NULL));
+    }
+    dom = qvDomainDefineXML(conn, xml);
+    g_assert_nonnull(dom);
+
+    /* refused before anything changes */
+    before = testTree();
+    g_assert_null(
+        qvDomainSnapshotCreateXML(dom, "<domainsnapshot/>", QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_cmpstr(qvGetLastErrorMessage(), ==,
+                    "Flag 'QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag "
+                    "'QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE'");
+    g_assert_null(qvDomainSnapshotCreateXML(dom, "<domainsnapshot/>",
+                                            QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE |
+                                                QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "not running"));
+    g_assert_null(
+        qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>a/b</name></domainsnapshot>", 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_XML_ERROR);
+    g_assert_null(qvDomainSnapshotCreateXML(
+        dom, "<domainsnapshot><disks><disk name='vdz'/></disks></domainsnapshot>", 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_INVALID_ARG);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "'vdz'"));
+    g_assert_null(
+        qvDomainSnapshotCreateXML(dom, "<domainsnapshot/>", QV_DOMAIN_SNAPSHOT_CREATE_REDEFINE));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_ARGUMENT_UNSUPPORTED);
+    g_assert_cmpint(qvDomainHasCurrentSnapshot(dom, 0), ==, 0);
+    g_assert_null(qvDomainSnapshotCurrent(dom, 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN_SNAPSHOT);
+    after = testTree();
+    g_assert_cmpstr(before, ==, after);
+
+    /* internal, shut off: qemu-img; a tree of three */
+    s = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
+    g_assert_nonnull(s);
+    g_assert_cmpstr(qvDomainSnapshotGetName(s), ==, "s1");
+    text = testImg("snapshot", "-l", disk, NULL);
+    g_assert_nonnull(strstr(text, " s1 "));
+    g_free(text);
+    text = qvDomainSnapshotGetXMLDesc(s, 0);
+    g_assert_nonnull(strstr(text, "<state>shutoff</state>"));
+    g_assert_nonnull(strstr(text, "<disk name='vda' snapshot='internal'/>"));
+    g_assert_nonnull(strstr(text, "<creationTime>"));
+    g_assert_nonnull(strstr(text, "<name>snap</name>"));
+    g_free(text);
+    g_assert_cmpint(qvDomainSnapshotIsCurrent(s, 0), ==, 1);
+    qvDomainSnapshotFree(s);
+    g_assert_null(
+        qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>s1</name></domainsnapshot>", 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    s2 = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>s2</name></domainsnapshot>", 0);
+    g_assert_nonnull(s2);
+    s = qvDomainSnapshotGetParent(s2, 0);
+    g_assert_cmpstr(qvDomainSnapshotGetName(s), ==, "s1");
+    g_assert_cmpint(qvDomainRevertToSnapshot(s, 0), ==, 0);
+    g_assert_cmpint(qvDomainSnapshotIsCurrent(s, 0), ==, 1);
+    qvDomainSnapshotFree(s2);
+    s2 = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>s3</name></domainsnapshot>", 0);
+    g_assert_nonnull(s2);
+    qvDomainSnapshotFree(s2);
+    n = qvDomainListAllSnapshots(dom, &list, QV_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL);
+    testSnapshotNames(list, n, names);
+    g_assert_cmpstr(names->str, ==, "s1,s2,s3");
+    n = qvDomainListAllSnapshots(dom, &list, QV_DOMAIN_SNAPSHOT_LIST_ROOTS);
+    testSnapshotNames(list, n, names);
+    g_assert_cmpstr(names->str, ==, "s1");
+    n = qvDomainListAllSnapshots(dom, &list, QV_DOMAIN_SNAPSHOT_LIST_LEAVES);
+    testSnapshotNames(list, n, names);
+    g_assert_cmpstr(names->str, ==, "s2,s3");
+    n = qvDomainSnapshotListAllChildren(s, &list, 0);
+    testSnapshotNames(list, n, names);
+    g_assert_cmpstr(names->str, ==, "s2,s3");
+    g_assert_cmpint(qvDomainListAllSnapshots(dom, NULL, QV_DOMAIN_SNAPSHOT_LIST_NO_METADATA), ==,
+                    0);
+    g_assert_cmpint(qvDomainListAllSnapshots(dom, NULL, QV_DOMAIN_SNAPSHOT_LIST_EXTERNAL), ==, 0);
+
+    /* delete the root alone: its children become roots, its image snapshot goes */
+    g_assert_cmpint(qvDomainSnapshotDelete(s, 0), ==, 0);
+    qvDomainSnapshotFree(s);
+    text = testImg("snapshot", "-l", disk, NULL);
+    g_assert_null(strstr(text, " s1 "));
+    g_assert_nonnull(strstr(text, " s2 "));
+    g_free(text);
+    n = qvDomainListAllSnapshots(dom, &list, QV_DOMAIN_SNAPSHOT_LIST_ROOTS);
+    testSnapshotNames(list, n, names);
+    g_assert_cmpstr(names->str, ==, "s2,s3");
+    g_assert_null(qvDomainSnapshotLookupByName(dom, "s1", 0));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN_SNAPSHOT);
+
+    /* external, shut off: an overlay, and the definition follows it */
+    s = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>e1</name></domainsnapshot>",
+                                  QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY);
+    g_assert_nonnull(s);
+    g_assert_true(g_file_test(overlay, G_FILE_TEST_EXISTS));
+    text = qvDomainGetXMLDesc(dom, 0);
+    g_assert_nonnull(strstr(text, overlay));
+    g_assert_nonnull(strstr(text, "<backingStore type='file'>"));
+    g_free(text);
+    g_assert_cmpint(qvDomainListAllSnapshots(dom, NULL, QV_DOMAIN_SNAPSHOT_LIST_EXTERNAL), ==, 1);
+    g_assert_cmpint(qvDomainRevertToSnapshot(s, 0), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_UNSUPPORTED);
+    g_assert_cmpint(qvDomainSnapshotDelete(s, 0), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_UNSUPPORTED);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "METADATA_ONLY"));
+    g_assert_cmpint(qvDomainSnapshotDelete(s, QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY), ==, 0);
+    g_assert_true(g_file_test(overlay, G_FILE_TEST_EXISTS));
+    qvDomainSnapshotFree(s);
+    g_assert_null(qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>e1</name></domainsnapshot>",
+                                            QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    g_assert_nonnull(strstr(qvGetLastErrorMessage(), "REUSE_EXT"));
+
+    /* running (paused, no guest OS needed): QEMU's snapshot jobs and one transaction */
+    g_assert_cmpint(qvDomainCreateWithFlags(dom, QV_DOMAIN_START_PAUSED), ==, 0);
+    s = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>r1</name></domainsnapshot>", 0);
+    g_assert_nonnull(s);
+    text = qvDomainSnapshotGetXMLDesc(s, 0);
+    g_assert_nonnull(strstr(text, "<state>paused</state>"));
+    g_assert_nonnull(strstr(text, "<memory snapshot='internal'/>"));
+    g_free(text);
+    g_assert_cmpint(qvDomainRevertToSnapshot(s, QV_DOMAIN_SNAPSHOT_REVERT_RUNNING), ==, 0);
+    g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 0), ==, 0);
+    g_assert_cmpint(state, ==, QV_DOMAIN_RUNNING);
+    g_assert_cmpint(qvDomainRevertToSnapshot(s, 0), ==, 0);
+    g_assert_cmpint(qvDomainGetState(dom, &state, &reason, 0), ==, 0);
+    g_assert_cmpint(state, ==, QV_DOMAIN_PAUSED);
+    g_assert_cmpint(qvDomainSnapshotDelete(s, 0), ==, 0);
+    qvDomainSnapshotFree(s);
+    text = testImg("snapshot", "-l", "-U", overlay);
+    g_assert_null(strstr(text, " r1 "));
+    g_free(text);
+
+    /* quiesce with no agent in the guest: refused, nothing created */
+    g_assert_null(qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>x1</name></domainsnapshot>",
+                                            QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
+                                                QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE));
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_AGENT_NOT_CONNECTED);
+    g_assert_false(g_file_test(runOverlay, G_FILE_TEST_EXISTS));
+    g_assert_null(qvDomainSnapshotLookupByName(dom, "x1", 0));
+    /* best effort: crash-consistent, and it says so */
+    s = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>x1</name></domainsnapshot>",
+                                  QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
+                                      QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT);
+    g_assert_nonnull(s);
+    g_assert_true(g_file_test(runOverlay, G_FILE_TEST_EXISTS));
+    text = qvDomainSnapshotGetXMLDesc(s, 0);
+    g_assert_nonnull(strstr(text, "<state>disk-snapshot</state>"));
+    g_assert_nonnull(strstr(text, "<quiesce status='crash-consistent' reason='"));
+    g_free(text);
+    text = qvDomainGetXMLDesc(dom, 0);
+    g_assert_nonnull(strstr(text, runOverlay));
+    g_free(text);
+    qvDomainSnapshotFree(s);
+    g_assert_cmpint(qvDomainDestroy(dom), ==, 0);
+    /* the persistent definition runs on the overlay next time */
+    text = qvDomainGetXMLDesc(dom, 0);
+    g_assert_nonnull(strstr(text, runOverlay));
+    g_free(text);
+
+    g_assert_cmpint(qvDomainUndefine(dom), ==, -1);
+    g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_INVALID);
+    g_assert_cmpint(qvDomainUndefineFlags(dom, QV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA), ==, 0);
+    qvDomainFree(dom);
+    qvConnectClose(conn);
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *tmp = NULL;
@@ -427,6 +664,7 @@ int main(int argc, char **argv)
     g_test_add_func("/api/failures-leave-root-unchanged", testFailuresLeaveRootUnchanged);
     g_test_add_func("/api/xml-to-native", testXMLToNative);
     g_test_add_func("/api/lifecycle-paused", testLifecyclePaused);
+    g_test_add_func("/api/snapshots", testSnapshots);
     ret = g_test_run();
     if (testRemoveTree(tmp) < 0)
         ret = 1;

@@ -17,6 +17,8 @@
 QV_ENUM_IMPL(snapshotLocation, SNAPSHOT_LOCATION_LAST, "", "no", "internal", "external");
 QV_ENUM_IMPL(snapshotState, SNAPSHOT_STATE_LAST, "nostate", "running", "blocked", "paused",
              "shutdown", "shutoff", "crashed", "pmsuspended", "disk-snapshot");
+QV_ENUM_IMPL(snapshotQuiesce, SNAPSHOT_QUIESCE_LAST, "", "quiesced", "crash-consistent",
+             "thaw-failed");
 
 void snapshotDefFree(snapshotDef *def)
 {
@@ -28,6 +30,7 @@ void snapshotDefFree(snapshotDef *def)
     g_free(def->description);
     g_free(def->parent);
     g_free(def->memoryFile);
+    g_free(def->quiesceReason);
     for (i = 0; i < def->ndisks; i++) {
         g_free(def->disks[i].name);
         g_free(def->disks[i].file);
@@ -111,7 +114,30 @@ static int snapshotParseReadBack(xmlNodePtr root, snapshotDef *def, unsigned int
         if (!(def->dom = domainDefParseNode(node, DOMAIN_DEF_PARSE_SKIP_SCHEMA)))
             return -1;
     }
+    if ((node = qvXMLChild(root, "quiesce"))) {
+        g_autofree char *window = qvXMLProp(node, "window-us");
+
+        if (qvXMLPropEnum(node, "status", ENUM(snapshotQuiesce), QV_XML_REQUIRED | QV_XML_NONZERO,
+                          &def->quiesce) < 0 ||
+            qvXMLPropUInt(node, "filesystems", 0, &def->quiesceFilesystems) < 0)
+            return -1;
+        if (window) {
+            gint64 us;
+
+            if (!g_ascii_string_to_signed(window, 10, 0, G_MAXINT64, &us, NULL)) {
+                qvXMLReportNodeError(QV_ERR_XML_ERROR, node, _("invalid window-us '%s'"), window);
+                return -1;
+            }
+            def->quiesceWindowUs = us;
+        }
+        def->quiesceReason = qvXMLProp(node, "reason");
+        qvXMLMarkConsumed(node);
+    }
     if (!(flags & SNAPSHOT_PARSE_REDEFINE)) {
+        def->quiesce = SNAPSHOT_QUIESCE_NONE;
+        def->quiesceFilesystems = 0;
+        def->quiesceWindowUs = 0;
+        g_clear_pointer(&def->quiesceReason, g_free);
         g_clear_pointer(&def->parent, g_free);
         g_clear_pointer(&def->dom, domainDefFree);
         def->state = SNAPSHOT_STATE_NOSTATE;
@@ -264,6 +290,20 @@ char *snapshotDefFormat(const snapshotDef *def, unsigned int domainFormatFlags)
             g_string_append(buf, "    </disk>\n");
         }
         g_string_append(buf, "  </disks>\n");
+    }
+    if (def->quiesce) {
+        g_string_append_printf(buf, "  <quiesce status='%s'",
+                               snapshotQuiesceTypeToString(def->quiesce));
+        if (def->quiesceFilesystems)
+            g_string_append_printf(buf, " filesystems='%u'", def->quiesceFilesystems);
+        if (def->quiesceWindowUs)
+            g_string_append_printf(buf, " window-us='%lld'", def->quiesceWindowUs);
+        if (def->quiesceReason) {
+            g_string_append(buf, " reason='");
+            qvBufferEscapeXML(buf, def->quiesceReason);
+            g_string_append_c(buf, '\'');
+        }
+        g_string_append(buf, "/>\n");
     }
     if (def->dom)
         domainDefFormatBuf(buf, 2, def->dom, domainFormatFlags);

@@ -1,4 +1,4 @@
-/* snapshot_conf.h: <domainsnapshot> XML as structs (the snapshot API comes later). */
+/* snapshot_conf.h: <domainsnapshot> XML as structs. */
 #pragma once
 
 #include "domain_conf.h"
@@ -24,6 +24,15 @@ typedef enum {
     SNAPSHOT_STATE_LAST
 } snapshotState;
 
+/* How a disk-only snapshot of a running guest was taken (qvirt's own record). */
+typedef enum {
+    SNAPSHOT_QUIESCE_NONE, /* not asked for */
+    SNAPSHOT_QUIESCE_QUIESCED, /* frozen around the switch, then thawed */
+    SNAPSHOT_QUIESCE_CRASH_CONSISTENT, /* best effort: the agent could not freeze */
+    SNAPSHOT_QUIESCE_THAW_FAILED, /* frozen and switched, but the thaw was not confirmed */
+    SNAPSHOT_QUIESCE_LAST
+} snapshotQuiesce;
+
 typedef struct {
     char *name; /* the disk's target, e.g. "vda" */
     int snapshot; /* snapshotLocation */
@@ -42,10 +51,16 @@ typedef struct {
     snapshotDiskDef *disks;
     size_t ndisks;
     domainDef *dom; /* read back only: the domain as it was */
+    /* read back only: <quiesce status= filesystems= window-us= reason=/> */
+    int quiesce; /* snapshotQuiesce */
+    unsigned int quiesceFilesystems;
+    long long quiesceWindowUs; /* how long the guest was frozen, 0 if unknown */
+    char *quiesceReason; /* why not quiesced, or why the thaw failed */
 } snapshotDef;
 
 QV_ENUM_DECL(snapshotLocation);
 QV_ENUM_DECL(snapshotState);
+QV_ENUM_DECL(snapshotQuiesce);
 
 typedef enum {
     /* accept the read-back parts (state, creationTime, parent, domain), as when

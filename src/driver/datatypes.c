@@ -1,4 +1,4 @@
-/* datatypes.c: reference-counted connection and domain handles. */
+/* datatypes.c: reference-counted connection, domain and snapshot handles. */
 #include <config.h>
 
 #include "datatypes.h"
@@ -44,6 +44,26 @@ void qvDomainUnrefInternal(qvDomainPtr dom)
     qvConnectUnrefInternal(dom->conn);
     g_free(dom->name);
     g_free(dom);
+}
+
+qvDomainSnapshotPtr qvDomainSnapshotNew(qvDomainPtr dom, const char *name)
+{
+    qvDomainSnapshotPtr snap = g_new0(qvDomainSnapshot, 1);
+
+    snap->refs = 1;
+    g_atomic_int_inc(&dom->refs);
+    snap->domain = dom;
+    snap->name = g_strdup(name);
+    return snap;
+}
+
+void qvDomainSnapshotUnrefInternal(qvDomainSnapshotPtr snap)
+{
+    if (!snap || !g_atomic_int_dec_and_test(&snap->refs))
+        return;
+    qvDomainUnrefInternal(snap->domain);
+    g_free(snap->name);
+    g_free(snap);
 }
 
 void qvDomainInterfaceFreeInternal(qvDomainInterfacePtr iface)

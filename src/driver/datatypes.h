@@ -21,10 +21,18 @@ struct _qvDomain {
     int id;
 };
 
+struct _qvDomainSnapshot {
+    gint refs;
+    qvDomainPtr domain;
+    char *name;
+};
+
 qvConnectPtr qvConnectNew(const char *uri, unsigned int flags);
 void qvConnectUnrefInternal(qvConnectPtr conn);
 qvDomainPtr qvDomainNew(qvConnectPtr conn, const char *name, const unsigned char *uuid, int id);
 void qvDomainUnrefInternal(qvDomainPtr dom);
+qvDomainSnapshotPtr qvDomainSnapshotNew(qvDomainPtr dom, const char *name);
+void qvDomainSnapshotUnrefInternal(qvDomainSnapshotPtr snap);
 
 /* Free what qvDomainInterfaceAddresses handed out (one interface). */
 void qvDomainInterfaceFreeInternal(qvDomainInterfacePtr iface);

@@ -47,6 +47,21 @@ struct _qvDriver {
     int (*domainFSThaw)(qvDomainPtr dom, const char **mountpoints, unsigned int nmountpoints,
                         unsigned int flags);
     int (*domainGetFSInfo)(qvDomainPtr dom, qvDomainFSInfoPtr **info, unsigned int flags);
+    qvDomainSnapshotPtr (*domainSnapshotCreateXML)(qvDomainPtr dom, const char *xml,
+                                                   unsigned int flags);
+    char *(*domainSnapshotGetXMLDesc)(qvDomainSnapshotPtr snap, unsigned int flags);
+    int (*domainListAllSnapshots)(qvDomainPtr dom, qvDomainSnapshotPtr **snaps, unsigned int flags);
+    int (*domainSnapshotListAllChildren)(qvDomainSnapshotPtr snap, qvDomainSnapshotPtr **snaps,
+                                         unsigned int flags);
+    qvDomainSnapshotPtr (*domainSnapshotLookupByName)(qvDomainPtr dom, const char *name,
+                                                      unsigned int flags);
+    int (*domainHasCurrentSnapshot)(qvDomainPtr dom, unsigned int flags);
+    qvDomainSnapshotPtr (*domainSnapshotCurrent)(qvDomainPtr dom, unsigned int flags);
+    qvDomainSnapshotPtr (*domainSnapshotGetParent)(qvDomainSnapshotPtr snap, unsigned int flags);
+    int (*domainSnapshotIsCurrent)(qvDomainSnapshotPtr snap, unsigned int flags);
+    int (*domainSnapshotHasMetadata)(qvDomainSnapshotPtr snap, unsigned int flags);
+    int (*domainRevertToSnapshot)(qvDomainSnapshotPtr snap, unsigned int flags);
+    int (*domainSnapshotDelete)(qvDomainSnapshotPtr snap, unsigned int flags);
     int (*connectDomainEventRegisterAny)(qvConnectPtr conn, qvDomainPtr dom, int eventID,
                                          qvConnectDomainEventGenericCallback cb, void *opaque,
                                          qvFreeCallback freecb);

@@ -532,3 +532,137 @@ void qvDomainFSInfoFree(qvDomainFSInfoPtr info)
 {
     qvDomainFSInfoFreeInternal(info);
 }
+
+/* ---- snapshots ---- */
+
+#define CHECK_SNAPSHOT(snap, retval)                                       \
+    do {                                                                   \
+        qvResetLastError();                                                \
+        if (!(snap) || !(snap)->domain || !(snap)->domain->conn ||         \
+            !(snap)->domain->conn->driver) {                               \
+            qvReportError(QV_ERR_INVALID_DOMAIN_SNAPSHOT, "%s", __func__); \
+            return retval;                                                 \
+        }                                                                  \
+    } while (0)
+
+qvDomainSnapshotPtr qvDomainSnapshotCreateXML(qvDomainPtr domain, const char *xmlDesc,
+                                              unsigned int flags)
+{
+    CHECK_DOMAIN(domain, NULL);
+    qvCheckNonNullArgReturn(xmlDesc, NULL);
+    CHECK_WRITABLE(domain->conn, NULL);
+    DRIVER_CALL(domain->conn, domainSnapshotCreateXML, NULL, domain, xmlDesc, flags);
+}
+
+char *qvDomainSnapshotGetXMLDesc(qvDomainSnapshotPtr snapshot, unsigned int flags)
+{
+    CHECK_SNAPSHOT(snapshot, NULL);
+    if ((snapshot->domain->conn->flags & QV_CONNECT_RO) &&
+        (flags & QV_DOMAIN_SNAPSHOT_XML_SECURE)) {
+        qvReportError(QV_ERR_OPERATION_DENIED, "%s",
+                      _("secure information is not available on a read-only connection"));
+        return NULL;
+    }
+    DRIVER_CALL(snapshot->domain->conn, domainSnapshotGetXMLDesc, NULL, snapshot, flags);
+}
+
+const char *qvDomainSnapshotGetName(qvDomainSnapshotPtr snapshot)
+{
+    CHECK_SNAPSHOT(snapshot, NULL);
+    return snapshot->name;
+}
+
+qvDomainPtr qvDomainSnapshotGetDomain(qvDomainSnapshotPtr snapshot)
+{
+    CHECK_SNAPSHOT(snapshot, NULL);
+    return snapshot->domain;
+}
+
+qvConnectPtr qvDomainSnapshotGetConnect(qvDomainSnapshotPtr snapshot)
+{
+    CHECK_SNAPSHOT(snapshot, NULL);
+    return snapshot->domain->conn;
+}
+
+int qvDomainListAllSnapshots(qvDomainPtr domain, qvDomainSnapshotPtr **snaps, unsigned int flags)
+{
+    if (snaps)
+        *snaps = NULL;
+    CHECK_DOMAIN(domain, -1);
+    DRIVER_CALL(domain->conn, domainListAllSnapshots, -1, domain, snaps, flags);
+}
+
+int qvDomainSnapshotListAllChildren(qvDomainSnapshotPtr snapshot, qvDomainSnapshotPtr **snaps,
+                                    unsigned int flags)
+{
+    if (snaps)
+        *snaps = NULL;
+    CHECK_SNAPSHOT(snapshot, -1);
+    DRIVER_CALL(snapshot->domain->conn, domainSnapshotListAllChildren, -1, snapshot, snaps, flags);
+}
+
+qvDomainSnapshotPtr qvDomainSnapshotLookupByName(qvDomainPtr domain, const char *name,
+                                                 unsigned int flags)
+{
+    CHECK_DOMAIN(domain, NULL);
+    qvCheckNonNullArgReturn(name, NULL);
+    DRIVER_CALL(domain->conn, domainSnapshotLookupByName, NULL, domain, name, flags);
+}
+
+int qvDomainHasCurrentSnapshot(qvDomainPtr domain, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, -1);
+    DRIVER_CALL(domain->conn, domainHasCurrentSnapshot, -1, domain, flags);
+}
+
+qvDomainSnapshotPtr qvDomainSnapshotCurrent(qvDomainPtr domain, unsigned int flags)
+{
+    CHECK_DOMAIN(domain, NULL);
+    DRIVER_CALL(domain->conn, domainSnapshotCurrent, NULL, domain, flags);
+}
+
+qvDomainSnapshotPtr qvDomainSnapshotGetParent(qvDomainSnapshotPtr snapshot, unsigned int flags)
+{
+    CHECK_SNAPSHOT(snapshot, NULL);
+    DRIVER_CALL(snapshot->domain->conn, domainSnapshotGetParent, NULL, snapshot, flags);
+}
+
+int qvDomainSnapshotIsCurrent(qvDomainSnapshotPtr snapshot, unsigned int flags)
+{
+    CHECK_SNAPSHOT(snapshot, -1);
+    DRIVER_CALL(snapshot->domain->conn, domainSnapshotIsCurrent, -1, snapshot, flags);
+}
+
+int qvDomainSnapshotHasMetadata(qvDomainSnapshotPtr snapshot, unsigned int flags)
+{
+    CHECK_SNAPSHOT(snapshot, -1);
+    DRIVER_CALL(snapshot->domain->conn, domainSnapshotHasMetadata, -1, snapshot, flags);
+}
+
+int qvDomainRevertToSnapshot(qvDomainSnapshotPtr snapshot, unsigned int flags)
+{
+    CHECK_SNAPSHOT(snapshot, -1);
+    CHECK_WRITABLE(snapshot->domain->conn, -1);
+    DRIVER_CALL(snapshot->domain->conn, domainRevertToSnapshot, -1, snapshot, flags);
+}
+
+int qvDomainSnapshotDelete(qvDomainSnapshotPtr snapshot, unsigned int flags)
+{
+    CHECK_SNAPSHOT(snapshot, -1);
+    CHECK_WRITABLE(snapshot->domain->conn, -1);
+    DRIVER_CALL(snapshot->domain->conn, domainSnapshotDelete, -1, snapshot, flags);
+}
+
+int qvDomainSnapshotRef(qvDomainSnapshotPtr snapshot)
+{
+    CHECK_SNAPSHOT(snapshot, -1);
+    g_atomic_int_inc(&snapshot->refs);
+    return 0;
+}
+
+int qvDomainSnapshotFree(qvDomainSnapshotPtr snapshot)
+{
+    CHECK_SNAPSHOT(snapshot, -1);
+    qvDomainSnapshotUnrefInternal(snapshot);
+    return 0;
+}

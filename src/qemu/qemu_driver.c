@@ -13,6 +13,7 @@
 #include "qemu_domain.h"
 #include "qemu_driver.h"
 #include "qemu_process.h"
+#include "qemu_snapshot.h"
 #include "qverror.h"
 #include "qvfile.h"
 #include "qvlog.h"
@@ -76,13 +77,6 @@ static void qemuDriverUnref(qemuDriver *driver)
     g_hash_table_remove(qemuDrivers, driver->cfg->root);
     g_mutex_unlock(&qemuDriversLock);
     qemuDriverFree(driver);
-}
-
-static char *qemuDriverConfigFile(const qemuDriver *driver, const char *name)
-{
-    g_autofree char *file = g_strdup_printf("%s.xml", name);
-
-    return g_build_filename(driver->cfg->configDir, file, NULL);
 }
 
 static bool qemuDriverKeepActive(domainObj *obj)
@@ -286,21 +280,6 @@ static qvDomainPtr qemuDomainHandle(qvConnectPtr conn, domainObj *obj)
     return dom;
 }
 
-static int qemuDomainSaveConfig(qemuDriver *driver, const domainDef *def)
-{
-    g_autofree char *path = qemuDriverConfigFile(driver, def->name);
-    g_autofree char *xml = domainDefFormat(def, DOMAIN_DEF_FORMAT_INACTIVE);
-    g_autofree char *content =
-        g_strdup_printf("<!--\n"
-                        "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
-                        "OVERWRITTEN AND LOST. Change this configuration with:\n"
-                        "  qvsh define FILE\n"
-                        "-->\n%s",
-                        xml);
-
-    return qvFileWriteAtomic(path, content, strlen(content), 0600);
-}
-
 static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, unsigned int flags)
 {
     qemuDriver *driver = conn->privateData;
@@ -362,7 +341,7 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
     int lockfd, ret = -1;
 
     /* qvirt keeps no managed save images, NVRAM, TPM state or checkpoints, so those
-     * flags have nothing to remove; snapshot metadata arrives with snapshots */
+     * flags have nothing to remove */
     qvCheckFlags(QV_DOMAIN_UNDEFINE_MANAGED_SAVE | QV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                      QV_DOMAIN_UNDEFINE_NVRAM | QV_DOMAIN_UNDEFINE_KEEP_NVRAM |
                      QV_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | QV_DOMAIN_UNDEFINE_TPM |
@@ -381,8 +360,23 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
         qvReportError(QV_ERR_OPERATION_INVALID, "%s", _("cannot undefine transient domain"));
         goto cleanup;
     }
-    path = qemuDriverConfigFile(driver, obj->def->name);
+    {
+        g_autoptr(qemuSnapshotList) snaps = qemuSnapshotListLoad(driver, obj->def->name);
+
+        if (!snaps)
+            goto cleanup;
+        if (snaps->defs->len && !(flags & QV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+            qvReportError(QV_ERR_OPERATION_INVALID,
+                          _("cannot delete inactive domain with %u snapshots (undefine with "
+                            "QV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, --snapshots-metadata)"),
+                          snaps->defs->len);
+            goto cleanup;
+        }
+    }
+    path = qemuDomainConfigFile(driver, obj->def->name);
     if (qvFileRemove(path) < 0)
+        goto cleanup;
+    if (qemuSnapshotDiscardAll(driver, obj->def->name) < 0)
         goto cleanup;
     QV_DEBUG("undefined domain '%s'", obj->def->name);
     g_mutex_lock(&obj->lock);
@@ -1207,58 +1201,6 @@ static int qemuDomainInterfaceAddresses(qvDomainPtr dom, qvDomainInterfacePtr **
 
 /* ---- guest filesystems ---- */
 
-#define QEMU_FREEZE_GUARD_DEFAULT 300
-
-/* How long a guest may stay frozen before its supervisor thaws it. */
-static int qemuFreezeGuardSeconds(void)
-{
-    const char *env = g_getenv("QVIRT_FREEZE_GUARD_SECONDS");
-    guint64 v;
-
-    if (env && g_ascii_string_to_unsigned(env, 10, 1, 24 * 3600, &v, NULL))
-        return (int)v;
-    if (env)
-        QV_WARN("QVIRT_FREEZE_GUARD_SECONDS='%s' is not 1..86400; using %d s", env,
-                QEMU_FREEZE_GUARD_DEFAULT);
-    return QEMU_FREEZE_GUARD_DEFAULT;
-}
-
-static int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
-{
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
-    qemuMonitor *mon;
-    int rc;
-
-    if (!(mon = qemuDomainGetMonitor(driver, obj)))
-        return -1;
-    qvJSONObjectAdd(args, "I:seconds", seconds, NULL);
-    rc = qemuMonitorCommand(mon, "x-qvirt-freeze-guard", g_steal_pointer(&args), 0, NULL);
-    qemuMonitorUnref(mon);
-    return rc;
-}
-
-/* Thaw with priority, verify, and disarm the guard once the guest is thawed. Returns the
- * number thawed, or -1 (the guard then stays armed: the supervisor will try). */
-static int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
-{
-    qemuAgentFSFreezeStatus status;
-    int thawed = qemuAgentFSThaw(agent, true);
-
-    if (qemuAgentFSFreezeStatusGet(agent, &status) < 0)
-        return -1;
-    if (status != QEMU_AGENT_FSFREEZE_THAWED) {
-        qvReportError(QV_ERR_OPERATION_FAILED, "%s",
-                      _("the guest's filesystems are still frozen after thaw; its supervisor "
-                        "keeps trying"));
-        return -1;
-    }
-    /* thawed (even if the thaw call itself failed: someone thawed it) */
-    qvResetLastError();
-    if (qemuDomainFreezeGuard(driver, obj, 0) < 0)
-        return -1;
-    return thawed < 0 ? 0 : thawed;
-}
-
 static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigned int nmountpoints,
                               unsigned int flags)
 {
@@ -1398,6 +1340,194 @@ static int qemuDomainGetFSInfo(qvDomainPtr dom, qvDomainFSInfoPtr **infoOut, uns
     qemuAgentFSInfoFree(fs, n);
     *infoOut = out;
     return (int)n;
+}
+
+/* ---- snapshots ---- */
+
+static qvDomainSnapshotPtr qemuDomainSnapshotCreateXML(qvDomainPtr dom, const char *xml,
+                                                       unsigned int flags)
+{
+    qemuDriver *driver = dom->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    g_autofree char *name = NULL;
+    qvDomainSnapshotPtr snap = NULL;
+    int lockfd;
+
+    if ((lockfd = qemuDriverLockRoot(driver)) < 0)
+        return NULL;
+    if ((obj = qemuDomObjFromDomain(dom)) && (name = qemuSnapshotCreate(driver, obj, xml, flags)))
+        snap = qvDomainSnapshotNew(dom, name);
+    qvFileUnlock(lockfd);
+    return snap;
+}
+
+/* The domain's snapshot list, and the domain's name (for messages). */
+static qemuSnapshotList *qemuDomainSnapshotList(qvDomainPtr dom)
+{
+    qemuDriver *driver = dom->conn->privateData;
+
+    return qemuSnapshotListLoad(driver, dom->name);
+}
+
+static qvDomainSnapshotPtr *qemuSnapshotHandles(qvDomainPtr dom, GPtrArray *names)
+{
+    qvDomainSnapshotPtr *out = g_new0(qvDomainSnapshotPtr, names->len + 1);
+    guint i;
+
+    for (i = 0; i < names->len; i++)
+        out[i] = qvDomainSnapshotNew(dom, names->pdata[i]);
+    return out;
+}
+
+static int qemuDomainListAllSnapshots(qvDomainPtr dom, qvDomainSnapshotPtr **snaps,
+                                      unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+    g_autoptr(GPtrArray) names = NULL;
+
+    qvCheckFlags(0x7ff, -1);
+    if (!(list = qemuDomainSnapshotList(dom)))
+        return -1;
+    names = qemuSnapshotFilter(list, NULL, flags);
+    if (snaps)
+        *snaps = qemuSnapshotHandles(dom, names);
+    return (int)names->len;
+}
+
+static int qemuDomainSnapshotListAllChildren(qvDomainSnapshotPtr snap, qvDomainSnapshotPtr **snaps,
+                                             unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+    g_autoptr(GPtrArray) names = NULL;
+    snapshotDef *def;
+
+    qvCheckFlags(0x7ff, -1);
+    if (!(list = qemuDomainSnapshotList(snap->domain)) ||
+        !(def = qemuSnapshotFind(list, snap->domain->name, snap->name)))
+        return -1;
+    names = qemuSnapshotFilter(list, def, flags);
+    if (snaps)
+        *snaps = qemuSnapshotHandles(snap->domain, names);
+    return (int)names->len;
+}
+
+static qvDomainSnapshotPtr qemuDomainSnapshotLookupByName(qvDomainPtr dom, const char *name,
+                                                          unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+
+    qvCheckFlags(0, NULL);
+    if (!(list = qemuDomainSnapshotList(dom)) || !qemuSnapshotFind(list, dom->name, name))
+        return NULL;
+    return qvDomainSnapshotNew(dom, name);
+}
+
+static char *qemuDomainSnapshotGetXMLDesc(qvDomainSnapshotPtr snap, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+    snapshotDef *def;
+
+    qvCheckFlags(QV_DOMAIN_SNAPSHOT_XML_SECURE, NULL);
+    if (!(list = qemuDomainSnapshotList(snap->domain)) ||
+        !(def = qemuSnapshotFind(list, snap->domain->name, snap->name)))
+        return NULL;
+    return snapshotDefFormat(def, (flags & QV_DOMAIN_SNAPSHOT_XML_SECURE) ? DOMAIN_DEF_FORMAT_SECURE
+                                                                          : 0);
+}
+
+static int qemuDomainHasCurrentSnapshot(qvDomainPtr dom, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+
+    qvCheckFlags(0, -1);
+    if (!(list = qemuDomainSnapshotList(dom)))
+        return -1;
+    return list->current && qemuSnapshotFind(list, NULL, list->current) ? 1 : 0;
+}
+
+static qvDomainSnapshotPtr qemuDomainSnapshotCurrent(qvDomainPtr dom, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+
+    qvCheckFlags(0, NULL);
+    if (!(list = qemuDomainSnapshotList(dom)))
+        return NULL;
+    if (!list->current || !qemuSnapshotFind(list, NULL, list->current)) {
+        qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT,
+                      _("Domain snapshot not found: the domain '%s' does not have a current "
+                        "snapshot"),
+                      dom->name);
+        return NULL;
+    }
+    return qvDomainSnapshotNew(dom, list->current);
+}
+
+static qvDomainSnapshotPtr qemuDomainSnapshotGetParent(qvDomainSnapshotPtr snap, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+    snapshotDef *def;
+
+    qvCheckFlags(0, NULL);
+    if (!(list = qemuDomainSnapshotList(snap->domain)) ||
+        !(def = qemuSnapshotFind(list, snap->domain->name, snap->name)))
+        return NULL;
+    if (!def->parent) {
+        qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT,
+                      _("Domain snapshot not found: snapshot '%s' does not have a parent"),
+                      snap->name);
+        return NULL;
+    }
+    return qvDomainSnapshotNew(snap->domain, def->parent);
+}
+
+static int qemuDomainSnapshotIsCurrent(qvDomainSnapshotPtr snap, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+
+    qvCheckFlags(0, -1);
+    if (!(list = qemuDomainSnapshotList(snap->domain)) ||
+        !qemuSnapshotFind(list, snap->domain->name, snap->name))
+        return -1;
+    return STREQ_NULLABLE(list->current, snap->name) ? 1 : 0;
+}
+
+static int qemuDomainSnapshotHasMetadata(qvDomainSnapshotPtr snap, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+
+    qvCheckFlags(0, -1);
+    if (!(list = qemuDomainSnapshotList(snap->domain)) ||
+        !qemuSnapshotFind(list, snap->domain->name, snap->name))
+        return -1;
+    return 1;
+}
+
+static int qemuDomainRevertToSnapshot(qvDomainSnapshotPtr snap, unsigned int flags)
+{
+    qemuDriver *driver = snap->domain->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    int lockfd, ret = -1;
+
+    if ((lockfd = qemuDriverLockRoot(driver)) < 0)
+        return -1;
+    if ((obj = qemuDomObjFromDomain(snap->domain)))
+        ret = qemuSnapshotRevert(driver, obj, snap->name, flags);
+    qvFileUnlock(lockfd);
+    return ret;
+}
+
+static int qemuDomainSnapshotDelete(qvDomainSnapshotPtr snap, unsigned int flags)
+{
+    qemuDriver *driver = snap->domain->conn->privateData;
+    g_autoptr(domainObj) obj = NULL;
+    int lockfd, ret = -1;
+
+    if ((lockfd = qemuDriverLockRoot(driver)) < 0)
+        return -1;
+    if ((obj = qemuDomObjFromDomain(snap->domain)))
+        ret = qemuSnapshotDelete(driver, obj, snap->name, flags);
+    qvFileUnlock(lockfd);
+    return ret;
 }
 
 /* ---- events ---- */
@@ -1567,6 +1697,18 @@ static const qvDriver qemuDriverTable = {
     .domainInterfaceAddresses = qemuDomainInterfaceAddresses,
     .domainFSFreeze = qemuDomainFSFreeze,
     .domainFSThaw = qemuDomainFSThaw,
+    .domainSnapshotCreateXML = qemuDomainSnapshotCreateXML,
+    .domainSnapshotGetXMLDesc = qemuDomainSnapshotGetXMLDesc,
+    .domainListAllSnapshots = qemuDomainListAllSnapshots,
+    .domainSnapshotListAllChildren = qemuDomainSnapshotListAllChildren,
+    .domainSnapshotLookupByName = qemuDomainSnapshotLookupByName,
+    .domainHasCurrentSnapshot = qemuDomainHasCurrentSnapshot,
+    .domainSnapshotCurrent = qemuDomainSnapshotCurrent,
+    .domainSnapshotGetParent = qemuDomainSnapshotGetParent,
+    .domainSnapshotIsCurrent = qemuDomainSnapshotIsCurrent,
+    .domainSnapshotHasMetadata = qemuDomainSnapshotHasMetadata,
+    .domainRevertToSnapshot = qemuDomainRevertToSnapshot,
+    .domainSnapshotDelete = qemuDomainSnapshotDelete,
     .domainGetFSInfo = qemuDomainGetFSInfo,
     .connectDomainEventRegisterAny = qemuConnectDomainEventRegisterAny,
     .connectDomainEventDeregisterAny = qemuConnectDomainEventDeregisterAny,

@@ -455,6 +455,8 @@ qemuMonitor *qemuDomainGetMonitor(qemuDriver *driver, domainObj *obj)
     }
     priv->mon = mon;
     priv->monDead = false;
+    /* the caller's reference, taken before another thread can drop the object's */
+    mon = qemuMonitorRef(mon);
     g_mutex_unlock(&obj->lock);
 
     if (qemuMonitorCommand(mon, "x-qvirt-query-status", NULL, QEMU_MONITOR_OPEN_TIMEOUT_MS, &ret) <
@@ -466,7 +468,7 @@ qemuMonitor *qemuDomainGetMonitor(qemuDriver *driver, domainObj *obj)
         qemuProcessApplyQueryStatusLocked(obj, priv, ret);
         g_mutex_unlock(&obj->lock);
     }
-    return qemuMonitorRef(mon);
+    return mon;
 }
 
 bool qemuDomainAgentConnected(domainObj *obj)
@@ -862,6 +864,38 @@ bool qemuProcessWaitStopped(qemuDriver *driver, domainObj *obj, int timeoutMs)
     return !domainObjIsActive(obj);
 }
 
+/* ---- definitions on disk ---- */
+
+char *qemuDomainConfigFile(const qemuDriver *driver, const char *name)
+{
+    g_autofree char *file = g_strdup_printf("%s.xml", name);
+
+    return g_build_filename(driver->cfg->configDir, file, NULL);
+}
+
+int qemuDomainSaveConfig(qemuDriver *driver, const domainDef *def)
+{
+    g_autofree char *path = qemuDomainConfigFile(driver, def->name);
+    g_autofree char *xml = domainDefFormat(def, DOMAIN_DEF_FORMAT_INACTIVE);
+    g_autofree char *content =
+        g_strdup_printf("<!--\n"
+                        "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
+                        "OVERWRITTEN AND LOST. Change this configuration with:\n"
+                        "  qvsh define FILE\n"
+                        "-->\n%s",
+                        xml);
+
+    return qvFileWriteAtomic(path, content, strlen(content), 0600);
+}
+
+int qemuDomainSaveLiveDef(qemuDriver *driver, const domainDef *def)
+{
+    g_autofree char *path = qemuDomainStateFile(driver->cfg, def->name, "xml");
+    g_autofree char *xml = domainDefFormat(def, 0);
+
+    return qvFileWriteAtomic(path, xml, strlen(xml), 0600);
+}
+
 /* ---- the history of ended runs ---- */
 
 #define QEMU_HISTORY_KEEP 32
@@ -1018,6 +1052,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     domainChrDef *agentChr;
     int pipefd[2] = { -1, -1 };
     GPid pid;
+    long long runPid = 0;
     int id;
     int ret = -1;
 
@@ -1120,6 +1155,17 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
         goto error;
     }
 
+    /* the supervisor wrote its status before it said "ok": this run's identity, so that a
+     * concurrent refresh does not take the run for another one */
+    {
+        qemuDomainStatus st;
+
+        if (qemuDomainStatusRead(spec->statusPath, &st) == 0)
+            runPid = st.supervisorPid;
+        qvResetLastError();
+        qemuDomainStatusClear(&st);
+    }
+
     /* running: this object now describes the run */
     g_mutex_lock(&obj->lock);
     priv = qemuDomainObjGetPrivate(driver, obj);
@@ -1135,7 +1181,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     g_free(priv->agentPort);
     priv->agentPort = g_strdup(agentPort);
     priv->agentChannel = agentPort ? QEMU_AGENT_CHANNEL_DISCONNECTED : QEMU_AGENT_CHANNEL_NONE;
-    priv->supervisorPid = 0;
+    priv->supervisorPid = runPid;
     priv->monDead = true;
     priv->agentDead = true;
     priv->agentTimeout = QV_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT;

@@ -60,3 +60,9 @@ typedef struct {
     int reason; /* qvDomainShutoffReason */
 } qemuProcessRunRecord;
 GArray *qemuProcessReadHistory(qemuDriver *driver, const char *name);
+
+/* etc/qemu/NAME.xml, and writing a persistent definition there (atomically). */
+char *qemuDomainConfigFile(const qemuDriver *driver, const char *name);
+int qemuDomainSaveConfig(qemuDriver *driver, const domainDef *def);
+/* Rewrite a running domain's live definition (run/qemu/NAME.xml), atomically. */
+int qemuDomainSaveLiveDef(qemuDriver *driver, const domainDef *def);

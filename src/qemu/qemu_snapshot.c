@@ -1,0 +1,1360 @@
+/* qemu_snapshot.c: domain snapshots: metadata kept atomically under the state root,
+ * external disk-only snapshots of a running domain switched in one QMP transaction and
+ * quiesced through the guest agent (always thawed, the freeze guarded by the supervisor),
+ * internal snapshots through QEMU's snapshot jobs or qemu-img, offline overlays with
+ * qemu-img. */
+#include <config.h>
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "qemu_command.h"
+#include "qemu_process.h"
+#include "qemu_snapshot.h"
+#include "qverror.h"
+#include "qvfile.h"
+#include "qvlog.h"
+#include "qvxml.h"
+
+#define QV_FROM_THIS QV_FROM_DOMAIN_SNAPSHOT
+
+QV_LOG_INIT("qemu.snapshot");
+
+/* Bounds on what a snapshot waits for. */
+#define QEMU_SNAPSHOT_QMP_TIMEOUT_MS 30000 /* a transaction, query-block, a job command */
+#define QEMU_SNAPSHOT_JOB_TIMEOUT_MS (600 * 1000) /* snapshot-save/load/delete */
+#define QEMU_SNAPSHOT_IMG_TIMEOUT_S 600
+#define QEMU_SNAPSHOT_THAW_TRIES 3
+
+/* ---- freeze and thaw ---- */
+
+#define QEMU_FREEZE_GUARD_DEFAULT 300
+
+int qemuFreezeGuardSeconds(void)
+{
+    const char *env = g_getenv("QVIRT_FREEZE_GUARD_SECONDS");
+    guint64 v;
+
+    if (env && g_ascii_string_to_unsigned(env, 10, 1, 24 * 3600, &v, NULL))
+        return (int)v;
+    if (env)
+        QV_WARN("QVIRT_FREEZE_GUARD_SECONDS='%s' is not 1..86400; using %d s", env,
+                QEMU_FREEZE_GUARD_DEFAULT);
+    return QEMU_FREEZE_GUARD_DEFAULT;
+}
+
+int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
+{
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+    qemuMonitor *mon;
+    int rc;
+
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    qvJSONObjectAdd(args, "I:seconds", seconds, NULL);
+    rc = qemuMonitorCommand(mon, "x-qvirt-freeze-guard", g_steal_pointer(&args), 0, NULL);
+    qemuMonitorUnref(mon);
+    return rc;
+}
+
+int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
+{
+    int attempt;
+
+    for (attempt = 1;; attempt++) {
+        qemuAgentFSFreezeStatus status;
+        int thawed = qemuAgentFSThaw(agent, true);
+
+        if (qemuAgentFSFreezeStatusGet(agent, &status) == 0) {
+            if (status == QEMU_AGENT_FSFREEZE_THAWED) {
+                /* thawed (even if the thaw call itself failed: someone thawed it) */
+                qvResetLastError();
+                if (qemuDomainFreezeGuard(driver, obj, 0) < 0)
+                    return -1;
+                return thawed < 0 ? 0 : thawed;
+            }
+            qvReportError(QV_ERR_OPERATION_FAILED, "%s",
+                          _("the guest's filesystems are still frozen after thaw; its "
+                            "supervisor keeps trying"));
+        }
+        if (attempt >= QEMU_SNAPSHOT_THAW_TRIES)
+            return -1;
+        QV_WARN("domain '%s': thaw attempt %d failed: %s", obj->def->name, attempt,
+                qvGetLastErrorMessage());
+        g_usleep(200 * 1000);
+    }
+}
+
+/* ---- metadata ---- */
+
+static char *qemuSnapshotDir(qemuDriver *driver, const char *domname)
+{
+    return g_build_filename(driver->cfg->snapshotDir, domname, NULL);
+}
+
+static char *qemuSnapshotFile(qemuDriver *driver, const char *domname, const char *name)
+{
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    g_autofree char *file = g_strdup_printf("%s.xml", name);
+
+    return g_build_filename(dir, file, NULL);
+}
+
+void qemuSnapshotListFree(qemuSnapshotList *list)
+{
+    if (!list)
+        return;
+    g_ptr_array_unref(list->defs);
+    g_free(list->current);
+    g_free(list);
+}
+
+static gint qemuSnapshotCompare(gconstpointer a, gconstpointer b)
+{
+    const snapshotDef *x = *(const snapshotDef *const *)a;
+    const snapshotDef *y = *(const snapshotDef *const *)b;
+
+    if (x->creationTime != y->creationTime)
+        return x->creationTime < y->creationTime ? -1 : 1;
+    return g_strcmp0(x->name, y->name);
+}
+
+qemuSnapshotList *qemuSnapshotListLoad(qemuDriver *driver, const char *domname)
+{
+    g_autoptr(qemuSnapshotList) list = g_new0(qemuSnapshotList, 1);
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    g_autofree char *currentPath = g_build_filename(dir, "current", NULL);
+    g_autoptr(GDir) d = NULL;
+    const char *entry;
+
+    list->defs = g_ptr_array_new_with_free_func((GDestroyNotify)snapshotDefFree);
+    if (!(d = g_dir_open(dir, 0, NULL)))
+        return g_steal_pointer(&list); /* no snapshots yet */
+    while ((entry = g_dir_read_name(d))) {
+        g_autofree char *path = NULL;
+        g_autofree char *xml = NULL;
+        snapshotDef *def;
+
+        if (!g_str_has_suffix(entry, ".xml"))
+            continue;
+        path = g_build_filename(dir, entry, NULL);
+        if (qvFileReadAll(path, QV_XML_MAX_BYTES, &xml) < 0)
+            return NULL;
+        if (!(def = snapshotDefParseString(xml, path,
+                                           SNAPSHOT_PARSE_REDEFINE | SNAPSHOT_PARSE_SKIP_SCHEMA)))
+            return NULL;
+        if (!def->name) {
+            qvReportError(QV_ERR_INTERNAL_ERROR, _("snapshot metadata '%s' has no name"), path);
+            snapshotDefFree(def);
+            return NULL;
+        }
+        g_ptr_array_add(list->defs, def);
+    }
+    g_ptr_array_sort(list->defs, qemuSnapshotCompare);
+    if (qvFileExists(currentPath)) {
+        if (qvFileReadAll(currentPath, 4096, &list->current) < 0)
+            return NULL;
+        g_strstrip(list->current);
+        if (!*list->current)
+            g_clear_pointer(&list->current, g_free);
+    }
+    return g_steal_pointer(&list);
+}
+
+snapshotDef *qemuSnapshotFind(const qemuSnapshotList *list, const char *domname, const char *name)
+{
+    guint i;
+
+    for (i = 0; i < list->defs->len; i++) {
+        snapshotDef *def = list->defs->pdata[i];
+
+        if (STREQ(def->name, name))
+            return def;
+    }
+    if (domname)
+        qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT,
+                      _("Domain snapshot not found: no domain snapshot with matching name '%s' "
+                        "(domain '%s')"),
+                      name, domname);
+    return NULL;
+}
+
+static int qemuSnapshotSave(qemuDriver *driver, const char *domname, const snapshotDef *def)
+{
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    g_autofree char *path = qemuSnapshotFile(driver, domname, def->name);
+    g_autofree char *xml = snapshotDefFormat(def, DOMAIN_DEF_FORMAT_SECURE);
+
+    if (qvFileMakePath(dir, 0700) < 0)
+        return -1;
+    return qvFileWriteAtomic(path, xml, strlen(xml), 0600);
+}
+
+static int qemuSnapshotSetCurrent(qemuDriver *driver, const char *domname, const char *name)
+{
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    g_autofree char *path = g_build_filename(dir, "current", NULL);
+    g_autofree char *text = NULL;
+
+    if (!name)
+        return qvFileExists(path) ? qvFileRemove(path) : 0;
+    if (qvFileMakePath(dir, 0700) < 0)
+        return -1;
+    text = g_strdup_printf("%s\n", name);
+    return qvFileWriteAtomic(path, text, strlen(text), 0600);
+}
+
+int qemuSnapshotDiscardAll(qemuDriver *driver, const char *domname)
+{
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *entry;
+
+    if (!d)
+        return 0;
+    while ((entry = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, entry, NULL);
+
+        if (qvFileRemove(path) < 0)
+            return -1;
+    }
+    if (rmdir(dir) < 0 && errno != ENOENT) {
+        qvReportSystemError(errno, _("cannot remove '%s'"), dir);
+        return -1;
+    }
+    return 0;
+}
+
+bool qemuSnapshotIsExternal(const snapshotDef *def)
+{
+    size_t i;
+
+    if (def->memory == SNAPSHOT_LOCATION_EXTERNAL)
+        return true;
+    for (i = 0; i < def->ndisks; i++) {
+        if (def->disks[i].snapshot == SNAPSHOT_LOCATION_EXTERNAL)
+            return true;
+    }
+    return false;
+}
+
+static bool qemuSnapshotHasChildren(const qemuSnapshotList *list, const snapshotDef *def)
+{
+    guint i;
+
+    for (i = 0; i < list->defs->len; i++) {
+        const snapshotDef *d = list->defs->pdata[i];
+
+        if (STREQ_NULLABLE(d->parent, def->name))
+            return true;
+    }
+    return false;
+}
+
+/* Whether def descends from anc (walking parents, bounded against cycles). */
+static bool qemuSnapshotDescendsFrom(const qemuSnapshotList *list, const snapshotDef *def,
+                                     const snapshotDef *anc, bool directOnly)
+{
+    const snapshotDef *cur = def;
+    guint hops;
+
+    for (hops = 0; cur && cur->parent && hops <= list->defs->len; hops++) {
+        if (STREQ(cur->parent, anc->name))
+            return true;
+        if (directOnly)
+            return false;
+        cur = qemuSnapshotFind(list, NULL, cur->parent);
+    }
+    return false;
+}
+
+static bool qemuSnapshotMatches(const qemuSnapshotList *list, const snapshotDef *def,
+                                unsigned int flags)
+{
+    bool leaf = !qemuSnapshotHasChildren(list, def);
+    unsigned int states =
+        flags & (QV_DOMAIN_SNAPSHOT_LIST_INACTIVE | QV_DOMAIN_SNAPSHOT_LIST_ACTIVE |
+                 QV_DOMAIN_SNAPSHOT_LIST_DISK_ONLY);
+    unsigned int locations =
+        flags & (QV_DOMAIN_SNAPSHOT_LIST_INTERNAL | QV_DOMAIN_SNAPSHOT_LIST_EXTERNAL);
+    unsigned int leaves =
+        flags & (QV_DOMAIN_SNAPSHOT_LIST_LEAVES | QV_DOMAIN_SNAPSHOT_LIST_NO_LEAVES);
+
+    /* every snapshot here has metadata */
+    if ((flags & (QV_DOMAIN_SNAPSHOT_LIST_METADATA | QV_DOMAIN_SNAPSHOT_LIST_NO_METADATA)) ==
+        QV_DOMAIN_SNAPSHOT_LIST_NO_METADATA)
+        return false;
+    if (leaves && leaves != (QV_DOMAIN_SNAPSHOT_LIST_LEAVES | QV_DOMAIN_SNAPSHOT_LIST_NO_LEAVES) &&
+        leaf != !!(leaves & QV_DOMAIN_SNAPSHOT_LIST_LEAVES))
+        return false;
+    if (states) {
+        bool ok = false;
+
+        if (def->state == SNAPSHOT_STATE_SHUTOFF)
+            ok = states & QV_DOMAIN_SNAPSHOT_LIST_INACTIVE;
+        else if (def->state == SNAPSHOT_STATE_DISK_SNAPSHOT)
+            ok = states & QV_DOMAIN_SNAPSHOT_LIST_DISK_ONLY;
+        else
+            ok = states & QV_DOMAIN_SNAPSHOT_LIST_ACTIVE;
+        if (!ok)
+            return false;
+    }
+    if (locations &&
+        !(locations & (qemuSnapshotIsExternal(def) ? QV_DOMAIN_SNAPSHOT_LIST_EXTERNAL
+                                                   : QV_DOMAIN_SNAPSHOT_LIST_INTERNAL)))
+        return false;
+    return true;
+}
+
+/* Append def's subtree (def first) in topological order. */
+static void qemuSnapshotWalk(const qemuSnapshotList *list, const snapshotDef *def, GPtrArray *order,
+                             guint depth)
+{
+    guint i;
+
+    g_ptr_array_add(order, (gpointer)def);
+    if (depth > list->defs->len)
+        return;
+    for (i = 0; i < list->defs->len; i++) {
+        const snapshotDef *d = list->defs->pdata[i];
+
+        if (STREQ_NULLABLE(d->parent, def->name))
+            qemuSnapshotWalk(list, d, order, depth + 1);
+    }
+}
+
+GPtrArray *qemuSnapshotFilter(const qemuSnapshotList *list, const snapshotDef *from,
+                              unsigned int flags)
+{
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    bool bit0 = flags & QV_DOMAIN_SNAPSHOT_LIST_ROOTS; /* ROOTS, or DESCENDANTS under from */
+    guint i;
+
+    /* parents before children: roots (or orphans) and their subtrees, in creation order */
+    for (i = 0; i < list->defs->len; i++) {
+        const snapshotDef *d = list->defs->pdata[i];
+
+        if (!d->parent || !qemuSnapshotFind(list, NULL, d->parent))
+            qemuSnapshotWalk(list, d, order, 0);
+    }
+    for (i = 0; i < order->len; i++) {
+        const snapshotDef *d = order->pdata[i];
+
+        if (from) {
+            if (d == from || !qemuSnapshotDescendsFrom(list, d, from, !bit0))
+                continue;
+        } else if (bit0 && d->parent && qemuSnapshotFind(list, NULL, d->parent)) {
+            continue;
+        }
+        if (qemuSnapshotMatches(list, d, flags))
+            g_ptr_array_add(names, g_strdup(d->name));
+    }
+    return names;
+}
+
+/* ---- tools: qemu-img, QMP jobs, block nodes ---- */
+
+static int qemuSnapshotImg(const char *const *args)
+{
+    g_autofree char *img = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GError) gerr = NULL;
+    const char *env = g_getenv("QVIRT_QEMU_IMG");
+    gint status = 0;
+    size_t i;
+
+    img = env && *env ? g_strdup(env) : g_find_program_in_path("qemu-img");
+    if (!img) {
+        qvReportError(QV_ERR_OPERATION_FAILED, "%s",
+                      _("cannot find qemu-img in PATH (or $QVIRT_QEMU_IMG)"));
+        return -1;
+    }
+    g_ptr_array_add(argv, img);
+    for (i = 0; args[i]; i++)
+        g_ptr_array_add(argv, (gpointer)args[i]);
+    g_ptr_array_add(argv, NULL);
+    if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL,
+                      &out, &err, &status, &gerr)) {
+        qvReportError(QV_ERR_OPERATION_FAILED, _("cannot run '%s': %s"), img, gerr->message);
+        return -1;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_autofree char *cmd = g_strjoinv(" ", (char **)argv->pdata + 1);
+
+        qvReportError(QV_ERR_OPERATION_FAILED, _("qemu-img %s failed: %s"), cmd,
+                      g_strstrip(err ? err : out));
+        return -1;
+    }
+    return 0;
+}
+
+/* Run a QMP job command (snapshot-save/-load/-delete) to its end, then dismiss it. */
+static int qemuSnapshotRunJob(qemuMonitor *mon, const char *cmd, qvJSONValue *args,
+                              const char *jobId)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)QEMU_SNAPSHOT_JOB_TIMEOUT_MS * 1000;
+    g_autofree char *error = NULL;
+    g_autoptr(qvJSONValue) dismiss = qvJSONNewObject();
+
+    if (qemuMonitorCommand(mon, cmd, args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
+        return -1;
+    for (;;) {
+        g_autoptr(qvJSONValue) jobs = NULL;
+        const char *status = NULL;
+        size_t i;
+
+        if (qemuMonitorCommand(mon, "query-jobs", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &jobs) < 0)
+            return -1;
+        for (i = 0; i < qvJSONArraySize(jobs); i++) {
+            qvJSONValue *job = qvJSONArrayGet(jobs, i);
+
+            if (STREQ_NULLABLE(qvJSONGetString(qvJSONObjectGet(job, "id")), jobId)) {
+                status = qvJSONGetString(qvJSONObjectGet(job, "status"));
+                if (STREQ_NULLABLE(status, "concluded"))
+                    error = g_strdup(qvJSONGetString(qvJSONObjectGet(job, "error")));
+                break;
+            }
+        }
+        if (!status) {
+            qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU lost the job '%s' (%s)"), jobId, cmd);
+            return -1;
+        }
+        if (STREQ(status, "concluded"))
+            break;
+        if (g_get_monotonic_time() > deadline) {
+            qvReportError(QV_ERR_OPERATION_TIMEOUT, _("%s did not finish within %d s"), cmd,
+                          QEMU_SNAPSHOT_JOB_TIMEOUT_MS / 1000);
+            return -1;
+        }
+        g_usleep(20 * 1000);
+    }
+    qvJSONObjectAdd(dismiss, "s:id", jobId, NULL);
+    if (qemuMonitorCommand(mon, "job-dismiss", g_steal_pointer(&dismiss),
+                           QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
+        return -1;
+    if (error) {
+        qvReportError(QV_ERR_OPERATION_FAILED, _("%s failed: %s"), cmd, error);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    char *node; /* the top format node now */
+    long long size; /* virtual size in bytes */
+} qemuSnapshotBlockInfo;
+
+static void qemuSnapshotBlockInfoFree(gpointer p)
+{
+    qemuSnapshotBlockInfo *b = p;
+
+    g_free(b->node);
+    g_free(b);
+}
+
+/* qdev id or path ("/machine/peripheral/ALIAS/virtio-backend") -> its alias */
+static char *qemuSnapshotQdevAlias(const char *qdev)
+{
+    g_auto(GStrv) parts = NULL;
+
+    if (!g_str_has_prefix(qdev, "/machine/peripheral/"))
+        return g_strdup(qdev);
+    parts = g_strsplit(qdev + strlen("/machine/peripheral/"), "/", 2);
+    return g_strdup(parts[0]);
+}
+
+/* Device alias -> current top node and size, from query-block. */
+static GHashTable *qemuSnapshotQueryBlock(qemuMonitor *mon)
+{
+    g_autoptr(qvJSONValue) ret = NULL;
+    GHashTable *map;
+    size_t i;
+
+    if (qemuMonitorCommand(mon, "query-block", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &ret) < 0)
+        return NULL;
+    map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, qemuSnapshotBlockInfoFree);
+    for (i = 0; i < qvJSONArraySize(ret); i++) {
+        qvJSONValue *dev = qvJSONArrayGet(ret, i);
+        const char *qdev = qvJSONGetString(qvJSONObjectGet(dev, "qdev"));
+        qvJSONValue *inserted = qvJSONObjectGet(dev, "inserted");
+        const char *node = qvJSONGetString(qvJSONObjectGet(inserted, "node-name"));
+        qemuSnapshotBlockInfo *b;
+
+        if (!qdev || !node)
+            continue;
+        b = g_new0(qemuSnapshotBlockInfo, 1);
+        b->node = g_strdup(node);
+        if (qvJSONGetLLong(qvJSONObjectGet(qvJSONObjectGet(inserted, "image"), "virtual-size"),
+                           &b->size) < 0)
+            b->size = -1;
+        g_hash_table_insert(map, qemuSnapshotQdevAlias(qdev), b);
+    }
+    return map;
+}
+
+/* ---- planning: which disks, where ---- */
+
+typedef struct {
+    domainDiskDef *disk; /* in the definition being snapshotted */
+    int location; /* snapshotLocation: INTERNAL or EXTERNAL */
+    char *file; /* external: the overlay */
+    bool created; /* external: this call created the file */
+    const qemuSnapshotBlockInfo *block; /* running: QEMU's view */
+    char *newNode; /* external, running: the overlay's node name */
+} qemuSnapshotDiskPlan;
+
+static void qemuSnapshotPlanClear(GArray *plan)
+{
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+
+        g_free(p->file);
+        g_free(p->newNode);
+    }
+}
+
+static bool qemuSnapshotDiskEligible(const domainDiskDef *disk)
+{
+    return disk->device == DOMAIN_DISK_DEVICE_DISK && !disk->readonly && disk->src &&
+           disk->src->path;
+}
+
+/* The default overlay name: the disk's file without its extension, then .NAME */
+static char *qemuSnapshotDefaultFile(const char *path, const char *name)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+    g_autofree char *file = NULL;
+
+    if (dot && dot != base)
+        *dot = '\0';
+    file = g_strdup_printf("%s.%s", base, name);
+    return g_build_filename(dir, file, NULL);
+}
+
+/* Fill snap->disks from the request and the domain's disks; build the plan. */
+static int qemuSnapshotPlan(snapshotDef *snap, domainDef *dom, bool diskOnly, GArray *plan)
+{
+    size_t i, j;
+    g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(snapshotDiskDef));
+    int internal = 0, external = 0;
+
+    for (i = 0; i < snap->ndisks; i++) {
+        bool found = false;
+
+        for (j = 0; j < dom->ndisks; j++)
+            found |= STREQ(dom->disks[j]->dst, snap->disks[i].name);
+        if (!found) {
+            qvReportError(QV_ERR_INVALID_ARG, _("no disk named '%s' in domain '%s'"),
+                          snap->disks[i].name, dom->name);
+            return -1;
+        }
+    }
+    for (j = 0; j < dom->ndisks; j++) {
+        domainDiskDef *disk = dom->disks[j];
+        snapshotDiskDef *req = NULL;
+        snapshotDiskDef out = { 0 };
+        qemuSnapshotDiskPlan p = { 0 };
+
+        for (i = 0; i < snap->ndisks; i++) {
+            if (STREQ(snap->disks[i].name, disk->dst))
+                req = &snap->disks[i];
+        }
+        out.name = g_strdup(disk->dst);
+        out.format = -1;
+        if (req && req->snapshot)
+            out.snapshot = req->snapshot;
+        else if (!qemuSnapshotDiskEligible(disk))
+            out.snapshot = SNAPSHOT_LOCATION_NO;
+        else
+            out.snapshot = diskOnly ? SNAPSHOT_LOCATION_EXTERNAL : SNAPSHOT_LOCATION_INTERNAL;
+        if (out.snapshot != SNAPSHOT_LOCATION_NO && !qemuSnapshotDiskEligible(disk)) {
+            qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
+                          _("disk '%s' cannot be snapshotted (read-only, removable or without a "
+                            "file); give it snapshot='no'"),
+                          disk->dst);
+            g_free(out.name);
+            return -1;
+        }
+        if (out.snapshot == SNAPSHOT_LOCATION_EXTERNAL) {
+            external++;
+            out.format = req && req->format >= 0 ? req->format : DOMAIN_DISK_FORMAT_QCOW2;
+            out.file = req && req->file ? g_strdup(req->file)
+                                        : qemuSnapshotDefaultFile(disk->src->path, snap->name);
+            if (out.format != DOMAIN_DISK_FORMAT_QCOW2) {
+                qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
+                              _("disk '%s': external snapshot format '%s' is not supported "
+                                "(supported: 'qcow2')"),
+                              disk->dst, domainDiskFormatTypeToString(out.format));
+                g_free(out.name);
+                g_free(out.file);
+                return -1;
+            }
+        } else if (out.snapshot == SNAPSHOT_LOCATION_INTERNAL) {
+            internal++;
+            if (disk->src->format != DOMAIN_DISK_FORMAT_QCOW2) {
+                qvReportError(QV_ERR_CONFIG_UNSUPPORTED,
+                              _("internal snapshot of disk '%s' needs a qcow2 image, not '%s'"),
+                              disk->dst, domainDiskFormatTypeToString(disk->src->format));
+                g_free(out.name);
+                return -1;
+            }
+        }
+        if (out.snapshot != SNAPSHOT_LOCATION_NO) {
+            p.disk = disk;
+            p.location = out.snapshot;
+            p.file = g_strdup(out.file);
+            g_array_append_val(plan, p);
+        }
+        g_array_append_val(disks, out);
+    }
+    if (internal && external) {
+        qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s",
+                      _("mixing internal and external disk snapshots is not supported"));
+        goto error;
+    }
+    if (diskOnly && internal) {
+        qvReportError(
+            QV_ERR_CONFIG_UNSUPPORTED, "%s",
+            _("disk-only snapshots must be external (a disk asks for snapshot='internal')"));
+        goto error;
+    }
+    if (!diskOnly && external) {
+        qvReportError(QV_ERR_CONFIG_UNSUPPORTED, "%s",
+                      _("external disk snapshots are only supported with disk-only "
+                        "(QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, --disk-only)"));
+        goto error;
+    }
+    if (!internal && !external) {
+        qvReportError(QV_ERR_CONFIG_UNSUPPORTED, _("domain '%s' has no disk to snapshot"),
+                      dom->name);
+        goto error;
+    }
+    for (i = 0; i < snap->ndisks; i++) {
+        g_free(snap->disks[i].name);
+        g_free(snap->disks[i].file);
+    }
+    g_free(snap->disks);
+    snap->ndisks = disks->len;
+    snap->disks = (snapshotDiskDef *)(void *)g_array_free(g_steal_pointer(&disks), FALSE);
+    return 0;
+
+error:
+    for (i = 0; i < disks->len; i++) {
+        g_free(g_array_index(disks, snapshotDiskDef, i).name);
+        g_free(g_array_index(disks, snapshotDiskDef, i).file);
+    }
+    return -1;
+}
+
+/* Check (and, unless reuse, create) the overlays. size < 0: read from the backing file. */
+static int qemuSnapshotPrepareOverlays(GArray *plan, bool reuse, bool running)
+{
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+        const char *fmt = domainDiskFormatTypeToString(p->disk->src->format);
+        g_autofree char *size = NULL;
+
+        if (reuse) {
+            if (!qvFileExists(p->file)) {
+                qvReportError(QV_ERR_INVALID_ARG,
+                              _("disk '%s': external snapshot file '%s' does not exist "
+                                "(REUSE_EXT)"),
+                              p->disk->dst, p->file);
+                return -1;
+            }
+            continue;
+        }
+        if (qvFileExists(p->file)) {
+            qvReportError(QV_ERR_OPERATION_INVALID,
+                          _("disk '%s': external snapshot file '%s' already exists; reuse it "
+                            "with QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT (--reuse-external)"),
+                          p->disk->dst, p->file);
+            return -1;
+        }
+        if (running) {
+            /* QEMU holds the backing image: do not open it, give the size */
+            if (!p->block || p->block->size < 0) {
+                qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU did not report the size of disk '%s'"),
+                              p->disk->dst);
+                return -1;
+            }
+            size = g_strdup_printf("%lld", p->block->size);
+            {
+                const char *args[] = { "create",           "-q", "-f", "qcow2", "-u", "-b",
+                                       p->disk->src->path, "-F", fmt,  p->file, size, NULL };
+
+                if (qemuSnapshotImg(args) < 0)
+                    return -1;
+            }
+        } else {
+            const char *args[] = { "create",           "-q", "-f", "qcow2", "-b",
+                                   p->disk->src->path, "-F", fmt,  p->file, NULL };
+
+            if (qemuSnapshotImg(args) < 0)
+                return -1;
+        }
+        p->created = true;
+    }
+    return 0;
+}
+
+static void qemuSnapshotRemoveCreated(GArray *plan)
+{
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+
+        if (p->created && unlink(p->file) < 0 && errno != ENOENT)
+            QV_WARN("cannot remove '%s': %s", p->file, g_strerror(errno));
+        p->created = false;
+    }
+}
+
+/* The disks of def that the plan switched now run on their overlays. */
+static void qemuSnapshotApplyOverlays(domainDef *def, GArray *plan)
+{
+    guint i;
+    size_t j;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+
+        for (j = 0; j < def->ndisks; j++) {
+            domainDiskDef *disk = def->disks[j];
+            domainStorageSource *top;
+
+            if (STRNEQ(disk->dst, p->disk->dst) || !disk->src ||
+                STRNEQ_NULLABLE(disk->src->path, p->disk->src->path))
+                continue;
+            top = g_new0(domainStorageSource, 1);
+            top->type = DOMAIN_DISK_TYPE_FILE;
+            top->path = g_strdup(p->file);
+            top->format = DOMAIN_DISK_FORMAT_QCOW2;
+            top->backing = disk->src;
+            top->backingKnown = true;
+            disk->src = top;
+        }
+    }
+}
+
+/* ---- create ---- */
+
+typedef struct {
+    qemuDriver *driver;
+    domainObj *obj;
+    snapshotDef *snap;
+    GArray *plan;
+    unsigned int flags;
+} qemuSnapshotCtx;
+
+static qvJSONValue *qemuSnapshotNodeList(GArray *plan)
+{
+    qvJSONValue *devices = qvJSONNewArray();
+    guint i;
+
+    for (i = 0; i < plan->len; i++)
+        qvJSONArrayAppend(
+            devices, qvJSONNewString(g_array_index(plan, qemuSnapshotDiskPlan, i).block->node));
+    return devices;
+}
+
+static int qemuSnapshotMapBlocks(qemuSnapshotCtx *c, GHashTable *blocks)
+{
+    guint i;
+
+    for (i = 0; i < c->plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(c->plan, qemuSnapshotDiskPlan, i);
+        g_autofree char *alias = qemuDiskDeviceAlias(p->disk);
+
+        if (!(p->block = g_hash_table_lookup(blocks, alias))) {
+            qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU has no block device for disk '%s' (%s)"),
+                          p->disk->dst, alias);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The switch: every disk onto its overlay in one transaction (all or none). */
+static int qemuSnapshotTransaction(qemuMonitor *mon, GArray *plan)
+{
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+    qvJSONValue *actions = qvJSONNewArray();
+    gint64 stamp = g_get_real_time();
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+        qvJSONValue *action = qvJSONNewObject();
+        qvJSONValue *data = qvJSONNewObject();
+
+        p->newNode = g_strdup_printf("qv-%s-snap%" G_GINT64_FORMAT, p->disk->dst, stamp);
+        qvJSONObjectAdd(data, "s:node-name", p->block->node, "s:snapshot-file", p->file,
+                        "s:snapshot-node-name", p->newNode, "s:format", "qcow2", "s:mode",
+                        "existing", NULL);
+        qvJSONObjectAdd(action, "s:type", "blockdev-snapshot-sync", "a:data", data, NULL);
+        qvJSONArrayAppend(actions, action);
+    }
+    qvJSONObjectAdd(args, "a:actions", actions, NULL);
+    return qemuMonitorCommand(mon, "transaction", g_steal_pointer(&args),
+                              QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL);
+}
+
+/* External, disk-only, running: [freeze] transaction [thaw]. */
+static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
+{
+    qemuDriver *driver = c->driver;
+    domainObj *obj = c->obj;
+    const char *name = obj->def->name;
+    bool strict = (c->flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE) &&
+                  !(c->flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT);
+    bool quiesce = c->flags & (QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE |
+                               QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT);
+    g_autoptr(GHashTable) blocks = NULL;
+    qemuMonitor *mon = NULL;
+    qemuAgent *agent = NULL;
+    bool frozenTried = false;
+    int frozen = -1, txRc, ret = -1;
+    gint64 t0 = 0, window = 0;
+
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(c, blocks) < 0)
+        goto cleanup;
+
+    /* the agent first: a quiesce that cannot happen is refused before anything changes */
+    if (quiesce) {
+        qemuAgentFSFreezeStatus status = QEMU_AGENT_FSFREEZE_THAWED;
+        bool usable = (agent = qemuDomainGetAgent(driver, obj, 5000)) &&
+                      qemuAgentFSFreezeStatusGet(agent, &status) == 0;
+
+        if (usable && status == QEMU_AGENT_FSFREEZE_FROZEN) {
+            /* someone else's freeze: thawing at the end would undo it */
+            qvReportError(QV_ERR_AGENT_GUEST_FROZEN,
+                          _("the filesystems of domain '%s' are already frozen"), name);
+            goto cleanup;
+        }
+        if (!usable && strict)
+            goto cleanup;
+        if (!usable) {
+            c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
+            c->snap->quiesceReason = g_strdup(qvGetLastErrorMessage());
+            QV_WARN("domain '%s': snapshot '%s' will be crash-consistent: %s", name, c->snap->name,
+                    c->snap->quiesceReason);
+            qvResetLastError();
+            g_clear_pointer(&agent, qemuAgentUnref);
+        }
+    }
+    if (qemuSnapshotPrepareOverlays(c->plan, c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT, true) <
+        0)
+        goto cleanup;
+
+    if (agent) {
+        /* recorded before it is sent: the supervisor thaws a guest left frozen */
+        if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds()) < 0) {
+            if (strict)
+                goto cleanup;
+            c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
+            c->snap->quiesceReason = g_strdup(qvGetLastErrorMessage());
+            qvResetLastError();
+            g_clear_pointer(&agent, qemuAgentUnref);
+        }
+    }
+    if (agent) {
+        frozenTried = true;
+        t0 = g_get_monotonic_time();
+        frozen = qemuAgentFSFreeze(agent, NULL, 0);
+        if (frozen < 0) {
+            qvErrorPtr saved = qvErrorPreserveLast();
+            g_autofree char *why = g_strdup(qvGetLastErrorMessage());
+
+            /* whatever went wrong, part of the guest may be frozen: thaw now */
+            if (qemuDomainThawVerified(driver, obj, agent) < 0)
+                QV_WARN("domain '%s': thaw after a failed freeze: %s", name,
+                        qvGetLastErrorMessage());
+            frozenTried = false;
+            if (strict) {
+                qvErrorRestore(&saved);
+                goto cleanup;
+            }
+            qvFreeError(saved);
+            qvResetLastError();
+            c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
+            c->snap->quiesceReason = g_steal_pointer(&why);
+            QV_WARN("domain '%s': freeze failed, snapshot '%s' is crash-consistent: %s", name,
+                    c->snap->name, c->snap->quiesceReason);
+        }
+    }
+
+    /* nothing but the switch inside the frozen window */
+    txRc = qemuSnapshotTransaction(mon, c->plan);
+
+    if (frozenTried) {
+        qvErrorPtr saved = txRc < 0 ? qvErrorPreserveLast() : NULL;
+        int thawed = qemuDomainThawVerified(driver, obj, agent);
+
+        window = g_get_monotonic_time() - t0;
+        c->snap->quiesceFilesystems = frozen > 0 ? (unsigned int)frozen : 0;
+        c->snap->quiesceWindowUs = window;
+        if (thawed < 0) {
+            c->snap->quiesce = SNAPSHOT_QUIESCE_THAW_FAILED;
+            c->snap->quiesceReason = g_strdup(qvGetLastErrorMessage());
+            QV_WARN("domain '%s': snapshot '%s': the thaw was not confirmed (%s); the "
+                    "supervisor thaws the guest within %d s",
+                    name, c->snap->name, c->snap->quiesceReason, qemuFreezeGuardSeconds());
+        } else {
+            c->snap->quiesce = SNAPSHOT_QUIESCE_QUIESCED;
+        }
+        QV_INFO("domain '%s': snapshot '%s': %d filesystem(s) frozen for %.1f ms", name,
+                c->snap->name, frozen, window / 1000.0);
+        if (saved)
+            qvErrorRestore(&saved);
+        else
+            qvResetLastError();
+    }
+    if (txRc < 0) {
+        qemuSnapshotRemoveCreated(c->plan);
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    if (ret < 0 && c->plan)
+        qemuSnapshotRemoveCreated(c->plan);
+    if (agent)
+        qemuAgentUnref(agent);
+    qemuMonitorUnref(mon);
+    return ret;
+}
+
+/* Internal, running: QEMU's snapshot-save job (memory into the first disk). */
+static int qemuSnapshotCreateActiveInternal(qemuSnapshotCtx *c)
+{
+    g_autoptr(GHashTable) blocks = NULL;
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+    g_autofree char *jobId =
+        g_strdup_printf("qv-snapshot-save-%" G_GINT64_FORMAT, g_get_real_time());
+    qemuMonitor *mon;
+    int ret = -1;
+
+    if (!(mon = qemuDomainGetMonitor(c->driver, c->obj)))
+        return -1;
+    if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(c, blocks) < 0)
+        goto cleanup;
+    qvJSONObjectAdd(args, "s:job-id", jobId, "s:tag", c->snap->name, "s:vmstate",
+                    g_array_index(c->plan, qemuSnapshotDiskPlan, 0).block->node, "a:devices",
+                    qemuSnapshotNodeList(c->plan), NULL);
+    ret = qemuSnapshotRunJob(mon, "snapshot-save", g_steal_pointer(&args), jobId);
+
+cleanup:
+    qemuMonitorUnref(mon);
+    return ret;
+}
+
+/* Internal, shut off: qemu-img snapshot -c on every disk (undone on failure). */
+static int qemuSnapshotImgEach(GArray *plan, const char *op, const char *name, const char *undo)
+{
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        const char *args[] = { "snapshot", op, name,
+                               g_array_index(plan, qemuSnapshotDiskPlan, i).disk->src->path, NULL };
+
+        if (qemuSnapshotImg(args) < 0) {
+            qvErrorPtr saved = qvErrorPreserveLast();
+
+            while (undo && i-- > 0) {
+                const char *back[] = { "snapshot", undo, name,
+                                       g_array_index(plan, qemuSnapshotDiskPlan, i).disk->src->path,
+                                       NULL };
+
+                if (qemuSnapshotImg(back) < 0)
+                    qvResetLastError();
+            }
+            qvErrorRestore(&saved);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int qemuSnapshotDomainState(domainObj *obj)
+{
+    int state;
+
+    g_mutex_lock(&obj->lock);
+    state = obj->state;
+    g_mutex_unlock(&obj->lock);
+    switch (state) {
+    case QV_DOMAIN_RUNNING:
+        return SNAPSHOT_STATE_RUNNING;
+    case QV_DOMAIN_PAUSED:
+        return SNAPSHOT_STATE_PAUSED;
+    case QV_DOMAIN_PMSUSPENDED:
+        return SNAPSHOT_STATE_PMSUSPENDED;
+    case QV_DOMAIN_SHUTDOWN:
+        return SNAPSHOT_STATE_SHUTDOWN;
+    default:
+        return SNAPSHOT_STATE_SHUTOFF;
+    }
+}
+
+char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, unsigned int flags)
+{
+    g_autoptr(snapshotDef) snap = NULL;
+    g_autoptr(qemuSnapshotList) list = NULL;
+    g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
+    g_autoptr(domainDef) persistentCopy = NULL;
+    g_autoptr(domainDef) liveCopy = NULL;
+    qemuSnapshotCtx c = { driver, obj, NULL, plan, flags };
+    const char *domname;
+    bool active = domainObjIsActive(obj);
+    bool diskOnly = flags & QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
+    int rc;
+
+    if (flags & (QV_DOMAIN_SNAPSHOT_CREATE_REDEFINE | QV_DOMAIN_SNAPSHOT_CREATE_CURRENT)) {
+        qvReportError(QV_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                      _("QV_DOMAIN_SNAPSHOT_CREATE_REDEFINE and QV_DOMAIN_SNAPSHOT_CREATE_CURRENT "
+                        "(--redefine, --current) are not supported"));
+        return NULL;
+    }
+    qvCheckFlags(QV_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | QV_DOMAIN_SNAPSHOT_CREATE_HALT |
+                     QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT |
+                     QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE | QV_DOMAIN_SNAPSHOT_CREATE_ATOMIC |
+                     QV_DOMAIN_SNAPSHOT_CREATE_LIVE | QV_DOMAIN_SNAPSHOT_CREATE_VALIDATE |
+                     QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT,
+                 NULL);
+    qvRequireFlag(QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE, NULL);
+    qvRequireFlag(QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
+                  QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT, NULL);
+    if (flags & QV_DOMAIN_SNAPSHOT_CREATE_LIVE) {
+        qvReportError(QV_ERR_OPERATION_UNSUPPORTED, "%s",
+                      _("QV_DOMAIN_SNAPSHOT_CREATE_LIVE (--live) needs an external memory "
+                        "snapshot, which qvirt does not take"));
+        return NULL;
+    }
+    if ((flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE) && !active) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("cannot quiesce domain '%s': it is not running (a quiesced snapshot "
+                        "needs a running guest with a connected agent)"),
+                      obj->def->name);
+        return NULL;
+    }
+    if (!(snap = snapshotDefParseString(xml, NULL, 0)))
+        return NULL;
+    if (snap->memory == SNAPSHOT_LOCATION_EXTERNAL) {
+        qvReportError(QV_ERR_OPERATION_UNSUPPORTED, "%s",
+                      _("external memory snapshots (<memory snapshot='external'>, --memspec) are "
+                        "not supported"));
+        return NULL;
+    }
+    if (diskOnly && snap->memory == SNAPSHOT_LOCATION_INTERNAL) {
+        qvReportError(QV_ERR_INVALID_ARG, "%s",
+                      _("a disk-only snapshot cannot include memory (<memory "
+                        "snapshot='internal'>)"));
+        return NULL;
+    }
+    domname = obj->def->name;
+    snap->creationTime = g_get_real_time() / G_USEC_PER_SEC;
+    if (!snap->name)
+        snap->name = g_strdup_printf("%lld", snap->creationTime);
+    if (!(list = qemuSnapshotListLoad(driver, domname)))
+        return NULL;
+    if (qemuSnapshotFind(list, NULL, snap->name)) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("domain snapshot '%s' already exists for domain '%s'"), snap->name,
+                      domname);
+        return NULL;
+    }
+    snap->parent = g_strdup(list->current);
+    if (qemuSnapshotPlan(snap, obj->def, diskOnly, plan) < 0) {
+        qemuSnapshotPlanClear(plan);
+        return NULL;
+    }
+    snap->dom = domainDefCopy(obj->def);
+    c.snap = snap;
+
+    if (diskOnly) {
+        snap->memory = SNAPSHOT_LOCATION_NO;
+        snap->state = active ? SNAPSHOT_STATE_DISK_SNAPSHOT : SNAPSHOT_STATE_SHUTOFF;
+        if (active) {
+            rc = qemuSnapshotCreateActiveExternal(&c);
+        } else {
+            rc = qemuSnapshotPrepareOverlays(plan, flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
+                                             false);
+            if (rc < 0)
+                qemuSnapshotRemoveCreated(plan);
+        }
+    } else {
+        snap->state = qemuSnapshotDomainState(obj);
+        snap->memory = active ? SNAPSHOT_LOCATION_INTERNAL : SNAPSHOT_LOCATION_NO;
+        if (active)
+            rc = qemuSnapshotCreateActiveInternal(&c);
+        else
+            rc = qemuSnapshotImgEach(plan, "-c", snap->name, "-d");
+    }
+    if (rc < 0) {
+        qemuSnapshotPlanClear(plan);
+        return NULL;
+    }
+
+    /* from here on the snapshot exists: definitions and metadata follow it */
+    if (diskOnly) {
+        domainDef *persistent;
+
+        g_mutex_lock(&obj->lock);
+        persistent = obj->persistent ? (active ? obj->newDef : obj->def) : NULL;
+        /* the plan points into obj->def: change it last */
+        if (persistent && persistent != obj->def)
+            qemuSnapshotApplyOverlays(persistent, plan);
+        qemuSnapshotApplyOverlays(obj->def, plan);
+        liveCopy = active ? domainDefCopy(obj->def) : NULL;
+        persistentCopy = persistent ? domainDefCopy(persistent) : NULL;
+        g_mutex_unlock(&obj->lock);
+        if ((liveCopy && qemuDomainSaveLiveDef(driver, liveCopy) < 0) ||
+            (persistentCopy && qemuDomainSaveConfig(driver, persistentCopy) < 0))
+            QV_WARN("domain '%s': snapshot '%s' taken, but its definition was not saved: %s",
+                    domname, snap->name, qvGetLastErrorMessage());
+        qvResetLastError();
+    }
+    qemuSnapshotPlanClear(plan);
+    if (!(flags & QV_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)) {
+        if (qemuSnapshotSave(driver, domname, snap) < 0 ||
+            qemuSnapshotSetCurrent(driver, domname, snap->name) < 0) {
+            /* the disks already run on the overlays: say so loudly, but it happened */
+            QV_WARN("domain '%s': snapshot '%s' taken, but its metadata was not saved: %s", domname,
+                    snap->name, qvGetLastErrorMessage());
+            qvResetLastError();
+        }
+    }
+    if ((flags & QV_DOMAIN_SNAPSHOT_CREATE_HALT) && active &&
+        qemuProcessDestroy(driver, obj, false) < 0)
+        QV_WARN("domain '%s': snapshot '%s' taken, but halting failed: %s", domname, snap->name,
+                qvGetLastErrorMessage());
+    return g_strdup(snap->name);
+}
+
+/* ---- revert and delete ---- */
+
+/* The plan of an internal snapshot's disks, against the domain's current disks. */
+static int qemuSnapshotInternalPlan(const snapshotDef *snap, domainDef *dom, GArray *plan)
+{
+    size_t i, j;
+
+    for (i = 0; i < snap->ndisks; i++) {
+        qemuSnapshotDiskPlan p = { 0 };
+
+        if (snap->disks[i].snapshot != SNAPSHOT_LOCATION_INTERNAL)
+            continue;
+        for (j = 0; j < dom->ndisks; j++) {
+            if (STREQ(dom->disks[j]->dst, snap->disks[i].name))
+                p.disk = dom->disks[j];
+        }
+        if (!p.disk) {
+            qvReportError(QV_ERR_OPERATION_INVALID,
+                          _("disk '%s' of snapshot '%s' is no longer in domain '%s'"),
+                          snap->disks[i].name, snap->name, dom->name);
+            return -1;
+        }
+        p.location = SNAPSHOT_LOCATION_INTERNAL;
+        g_array_append_val(plan, p);
+    }
+    if (plan->len == 0) {
+        qvReportError(QV_ERR_OPERATION_INVALID, _("snapshot '%s' has no internal disk snapshot"),
+                      snap->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *plan, const char *cmd,
+                                  const char *tag, bool vmstate)
+{
+    g_autoptr(GHashTable) blocks = NULL;
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+    g_autofree char *jobId = g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
+    qemuSnapshotCtx c = { driver, obj, NULL, plan, 0 };
+    qemuMonitor *mon;
+    int ret = -1;
+
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(&c, blocks) < 0)
+        goto cleanup;
+    qvJSONObjectAdd(args, "s:job-id", jobId, "s:tag", tag, "a:devices", qemuSnapshotNodeList(plan),
+                    NULL);
+    if (vmstate)
+        qvJSONObjectAdd(args, "s:vmstate", g_array_index(plan, qemuSnapshotDiskPlan, 0).block->node,
+                        NULL);
+    ret = qemuSnapshotRunJob(mon, cmd, g_steal_pointer(&args), jobId);
+
+cleanup:
+    qemuMonitorUnref(mon);
+    return ret;
+}
+
+int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+    g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
+    const char *domname = obj->def->name;
+    snapshotDef *snap;
+    bool withMemory;
+
+    qvCheckFlags(QV_DOMAIN_SNAPSHOT_REVERT_RUNNING | QV_DOMAIN_SNAPSHOT_REVERT_PAUSED |
+                     QV_DOMAIN_SNAPSHOT_REVERT_FORCE,
+                 -1);
+    qvExclusiveFlags(QV_DOMAIN_SNAPSHOT_REVERT_RUNNING, QV_DOMAIN_SNAPSHOT_REVERT_PAUSED, -1);
+    if (!(list = qemuSnapshotListLoad(driver, domname)) ||
+        !(snap = qemuSnapshotFind(list, domname, name)))
+        return -1;
+    if (qemuSnapshotIsExternal(snap)) {
+        qvReportError(QV_ERR_OPERATION_UNSUPPORTED,
+                      _("reverting to external snapshot '%s' is not supported; the domain keeps "
+                        "running on its overlays (revert needs an internal snapshot)"),
+                      name);
+        return -1;
+    }
+    if (qemuSnapshotInternalPlan(snap, obj->def, plan) < 0)
+        return -1;
+    withMemory = snap->memory == SNAPSHOT_LOCATION_INTERNAL;
+
+    if (withMemory) {
+        bool run;
+        qemuMonitor *mon;
+        int rc;
+
+        if (!domainObjIsActive(obj) && qemuProcessStart(driver, obj, QV_DOMAIN_START_PAUSED) < 0)
+            return -1;
+        if (qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-load", snap->name, true) < 0)
+            return -1;
+        run =
+            (flags & QV_DOMAIN_SNAPSHOT_REVERT_RUNNING) ||
+            (!(flags & QV_DOMAIN_SNAPSHOT_REVERT_PAUSED) && snap->state == SNAPSHOT_STATE_RUNNING);
+        if (!(mon = qemuDomainGetMonitor(driver, obj)))
+            return -1;
+        rc = qemuMonitorSimple(mon, run ? "cont" : "stop");
+        qemuMonitorUnref(mon);
+        if (rc < 0)
+            return -1;
+    } else {
+        /* the disks as they were while shut off: the domain goes down first */
+        if (domainObjIsActive(obj) && qemuProcessDestroy(driver, obj, false) < 0)
+            return -1;
+        if (qemuSnapshotImgEach(plan, "-a", snap->name, NULL) < 0)
+            return -1;
+        if ((flags & (QV_DOMAIN_SNAPSHOT_REVERT_RUNNING | QV_DOMAIN_SNAPSHOT_REVERT_PAUSED)) &&
+            qemuProcessStart(driver, obj,
+                             flags & QV_DOMAIN_SNAPSHOT_REVERT_PAUSED ? QV_DOMAIN_START_PAUSED
+                                                                      : 0) < 0)
+            return -1;
+    }
+    return qemuSnapshotSetCurrent(driver, domname, snap->name);
+}
+
+int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags)
+{
+    g_autoptr(qemuSnapshotList) list = NULL;
+    g_autoptr(GPtrArray) victims = g_ptr_array_new();
+    const char *domname = obj->def->name;
+    bool metadataOnly = flags & QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY;
+    snapshotDef *snap;
+    g_autofree char *newCurrent = NULL;
+    bool currentGone = false;
+    guint i, j;
+
+    qvCheckFlags(QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN | QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY |
+                     QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
+                 -1);
+    qvExclusiveFlags(QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN, QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
+                     -1);
+    if (!(list = qemuSnapshotListLoad(driver, domname)) ||
+        !(snap = qemuSnapshotFind(list, domname, name)))
+        return -1;
+    if (flags & (QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN | QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY)) {
+        g_autoptr(GPtrArray) names =
+            qemuSnapshotFilter(list, snap, QV_DOMAIN_SNAPSHOT_LIST_DESCENDANTS);
+
+        /* deepest first */
+        for (i = names->len; i-- > 0;)
+            g_ptr_array_add(victims, qemuSnapshotFind(list, NULL, names->pdata[i]));
+    }
+    if (!(flags & QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY))
+        g_ptr_array_add(victims, snap);
+
+    /* refuse before anything is removed */
+    if (!metadataOnly) {
+        for (i = 0; i < victims->len; i++) {
+            const snapshotDef *v = victims->pdata[i];
+
+            if (qemuSnapshotIsExternal(v)) {
+                qvReportError(QV_ERR_OPERATION_UNSUPPORTED,
+                              _("deleting external snapshot '%s' is not supported: its overlays "
+                                "stay in use; drop only its metadata with "
+                                "QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY (--metadata)"),
+                              v->name);
+                return -1;
+            }
+        }
+    }
+    for (i = 0; i < victims->len; i++) {
+        snapshotDef *v = victims->pdata[i];
+        g_autofree char *path = qemuSnapshotFile(driver, domname, v->name);
+
+        if (!metadataOnly) {
+            g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
+            int rc;
+
+            if (qemuSnapshotInternalPlan(v, obj->def, plan) < 0)
+                return -1;
+            if (domainObjIsActive(obj))
+                rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-delete", v->name, false);
+            else
+                rc = qemuSnapshotImgEach(plan, "-d", v->name, NULL);
+            if (rc < 0)
+                return -1;
+        }
+        /* its children now hang from its parent */
+        for (j = 0; j < list->defs->len; j++) {
+            snapshotDef *d = list->defs->pdata[j];
+
+            if (STREQ_NULLABLE(d->parent, v->name) && !g_ptr_array_find(victims, d, NULL)) {
+                g_free(d->parent);
+                d->parent = g_strdup(v->parent);
+                if (qemuSnapshotSave(driver, domname, d) < 0)
+                    return -1;
+            }
+        }
+        if (STREQ_NULLABLE(list->current, v->name)) {
+            currentGone = true;
+            g_free(newCurrent);
+            newCurrent = g_strdup(v->parent);
+        }
+        if (qvFileRemove(path) < 0)
+            return -1;
+    }
+    if (currentGone) {
+        /* the nearest surviving ancestor becomes current */
+        while (newCurrent) {
+            snapshotDef *p = qemuSnapshotFind(list, NULL, newCurrent);
+
+            if (!p || !g_ptr_array_find(victims, p, NULL))
+                break;
+            g_free(newCurrent);
+            newCurrent = g_strdup(p->parent);
+        }
+        if (qemuSnapshotSetCurrent(driver, domname, newCurrent) < 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* qemu_snapshot.h: domain snapshots (metadata, external and internal, quiesced through
+ * the guest agent) and the guarded freeze and thaw they share with FSFreeze/FSThaw. */
+#pragma once
+
+#include "qemu_domain.h"
+#include "snapshot_conf.h"
+
+/* ---- freeze and thaw ---- */
+
+/* How long a guest may stay frozen before its supervisor thaws it
+ * ($QVIRT_FREEZE_GUARD_SECONDS, default 300). */
+int qemuFreezeGuardSeconds(void);
+/* Arm (seconds > 0) or disarm (0) the supervisor's auto-thaw for obj. Recorded in the
+ * supervisor's status before a freeze is sent, so that it survives the caller. */
+int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds);
+/* Thaw ahead of any queued agent work, verify with fsfreeze-status, retry, and disarm the
+ * guard once the guest is thawed. Returns the number thawed, or -1 (the guard stays
+ * armed: the supervisor keeps trying). */
+int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent);
+
+/* ---- metadata: lib/qemu/snapshot/DOMAIN/NAME.xml and .../current ---- */
+
+typedef struct {
+    GPtrArray *defs; /* snapshotDef *, oldest first */
+    char *current; /* name of the current snapshot, or NULL */
+} qemuSnapshotList;
+
+/* Every snapshot of a domain; a damaged file is reported, not skipped. */
+qemuSnapshotList *qemuSnapshotListLoad(qemuDriver *driver, const char *domname);
+void qemuSnapshotListFree(qemuSnapshotList *list);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuSnapshotList, qemuSnapshotListFree)
+/* The snapshot named name, or NULL with QV_ERR_NO_DOMAIN_SNAPSHOT. */
+snapshotDef *qemuSnapshotFind(const qemuSnapshotList *list, const char *domname, const char *name);
+/* Names of the snapshots list selects (qvDomainSnapshotListFlags), under from (NULL: the
+ * whole domain; then bit 0 means ROOTS, else DESCENDANTS). */
+GPtrArray *qemuSnapshotFilter(const qemuSnapshotList *list, const snapshotDef *from,
+                              unsigned int flags);
+/* Whether a snapshot used external files (disks or memory). */
+bool qemuSnapshotIsExternal(const snapshotDef *def);
+/* Drop every snapshot of a domain (undefine). */
+int qemuSnapshotDiscardAll(qemuDriver *driver, const char *domname);
+
+/* ---- operations; the caller holds the root lock ---- */
+
+/* Take a snapshot of obj per xml and flags (qvDomainSnapshotCreateFlags); its name. */
+char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, unsigned int flags);
+int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags);
+int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags);
