@@ -32,6 +32,8 @@ uri="qvirt:///embed?root=$root"
 q() { "$qvsh" -c "$uri" "$@"; }
 cleanup() {
     for d in ga noga other; do q destroy "$d" >/dev/null 2>&1; done
+    # QVIRT_TEST_KEEP_LOGS=DIR: keep the domains' logs (QEMU and supervisor) for a post-mortem
+    [ -n "$QVIRT_TEST_KEEP_LOGS" ] && cp "$root"/log/qemu/*.log "$QVIRT_TEST_KEEP_LOGS"/
     rm -rf "$root" "$TAP_TMP"
 }
 trap cleanup EXIT
@@ -105,12 +107,12 @@ timed() {
     took_ms=$(($(now_ms) - t0))
 }
 
-domain ga "" org.qemu.guest_agent.0
+domain ga "qgaargs=-F" org.qemu.guest_agent.0
 domain noga "qga=off" org.qemu.guest_agent.0
 domain other "" org.qemu.guest_agent.1
 
 # ---- start, the channel, agent commands from other processes ----
-q event --all --loop --timeout 120 >"$root/events.txt" 2>&1 &
+q event --all --loop --timeout 600 >"$root/events.txt" 2>&1 &
 events_pid=$!
 sleep 0.5
 run q start ga
@@ -200,13 +202,141 @@ else
 fi
 expect_in "... and says so in the log" "$(cat "$root/log/qemu/ga.log")" "auto-thaw: the guest's filesystems are thawed"
 
+# ---- snapshots: quiesced, disk-only, through the real agent and its fsfreeze hook ----
+# gsh CMD: run CMD (no double quotes or backslashes) with the guest's /bin/sh, through
+# the agent; its output in $gout
+gsh() {
+    gpid=$(q qemu-agent-command ga "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$1\"],\"capture-output\":true}}" 2>"$root/gsh.err" |
+        sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+    [ -n "$gpid" ] || not_ok "in the guest: $1" "$(cat "$root/gsh.err")"
+    gout=
+    i=0
+    while [ -n "$gpid" ] && [ $i -lt 100 ]; do
+        gst=$(q qemu-agent-command ga "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$gpid}}")
+        case $gst in *'"exited":true'*)
+            gout=$(printf '%s' "$gst" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d)
+            return 0 ;;
+        esac
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+debugfs=$(command -v debugfs || echo /sbin/debugfs)
+# incat IMAGE FILE: FILE from the ext4 filesystem in a qcow2 IMAGE (and its chain)
+incat() {
+    rm -f "$root/view.raw"
+    qemu-img convert -U -O raw "$1" "$root/view.raw" && "$debugfs" -R "cat /$2" "$root/view.raw" 2>/dev/null
+}
+
+gsh 'echo before > /mnt/before; sync; rm -f /run/fsfreeze-hook.log'
+timed q snapshot-create-as ga s1 --disk-only --quiesce --atomic
+expect_rc "snapshot-create-as --disk-only --quiesce --atomic" 0
+expect_eq "... as virsh says" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot s1 created"
+expect_match "... then how it was taken" "$(printf '%s\n' "$out" | tail -1)" '^\(quiesced: 1 filesystem\(s\) frozen for [0-9]+ ms\)$'
+gsh 'cat /run/fsfreeze-hook.log'
+expect_eq "... the guest's fsfreeze hook ran freeze, then thaw" "$(printf '%s\n' "$gout" | cut -d' ' -f1 | tr '\n' ,)" "freeze,thaw,"
+expect_eq "... the guest is thawed" "$(fsstatus)" '{"return":"thawed"}'
+expect_match "... and the freeze guard disarmed" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=0$'
+expect_eq "... the overlay next to the disk" "$(ls "$root/ga.s1" 2>&1)" "$root/ga.s1"
+run q dumpxml ga
+expect_in "... the domain runs on it" "$out" "<source file='$root/ga.s1'/>"
+run q snapshot-dumpxml ga s1
+expect_match "... the snapshot says quiesced, with its frozen window" "$out" "<quiesce status='quiesced' filesystems='1' window-us='[0-9]+'/>"
+window_us=$(printf '%s' "$out" | sed -n "s/.*window-us='\([0-9]*\)'.*/\1/p")
+ok "... frozen for $((window_us / 1000)) ms; the call took $took_ms ms"
+expect_in "... state disk-snapshot" "$out" "<state>disk-snapshot</state>"
+gsh 'echo after > /mnt/after; sync'
+q domfsfreeze ga >/dev/null # a consistent view of the overlay
+incat "$root/ga.s1" after >"$root/after.txt"
+q domfsthaw ga >/dev/null
+expect_eq "data written before the snapshot is in the backing file" "$(incat "$root/ga.qcow2" before)" "before"
+expect_eq "... data written after it is not" "$(incat "$root/ga.qcow2" after)" ""
+expect_eq "... but is in the overlay" "$(cat "$root/after.txt")" "after"
+
+run q snapshot-create-as ga s2 --quiesce
+expect_rc "--quiesce without --disk-only is refused" 1
+expect_in "... naming both flags" "$err" "Flag 'QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag 'QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE'"
+run q snapshot-list ga --name
+expect_eq "... and nothing was created" "$out" "s1"
+
+# the freezing process killed inside the frozen window: the supervisor's guard thaws
+gsh 'echo 3 > /run/fsfreeze-hook.freeze-sleep'
+QVIRT_FREEZE_GUARD_SECONDS=8 "$qvsh" -c "$uri" snapshot-create-as ga k1 --disk-only --quiesce >/dev/null 2>&1 &
+kpid=$!
+if wait_for 20 grep -q '^freeze-deadline=[1-9]' "$root/run/qemu/ga.status"; then
+    sleep 1 # the freeze is with qemu-ga, in its hook
+    kill -9 "$kpid"
+    wait "$kpid" 2>/dev/null
+    killed_ms=$(now_ms)
+    if wait_for 20 sh -c "\"$qvsh\" -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-fsfreeze-status\"}' | grep -q frozen"; then
+        ok "the guest froze after the snapshot's process was killed (SIGKILL)"
+    else
+        not_ok "the guest froze after its freezer died" "$(fsstatus)"
+    fi
+    if wait_for 30 sh -c "\"$qvsh\" -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-fsfreeze-status\"}' | grep -q thawed"; then
+        ok "... and the supervisor's guard thawed it, $(($(now_ms) - killed_ms)) ms after the kill (guard 8 s)"
+    else
+        not_ok "the guard thaws a guest whose freezer was killed" "$(fsstatus)"
+    fi
+else
+    not_ok "the killed snapshot armed the freeze guard" "$(cat "$root/run/qemu/ga.status")"
+fi
+gsh 'rm -f /run/fsfreeze-hook.freeze-sleep'
+run q snapshot-list ga --name
+expect_eq "... no snapshot metadata from the killed call" "$out" "s1"
+rm -f "$root/ga.k1"
+
+# a thaw that does not answer after the switch: the snapshot stays, with a warning
+gsh 'echo 15 > /run/fsfreeze-hook.thaw-sleep'
+q guest-agent-timeout ga --timeout 1 >/dev/null
+run env QVIRT_FREEZE_GUARD_SECONDS=10 "$qvsh" -c "$uri" snapshot-create-as ga t1 --disk-only --quiesce
+expect_rc "a thaw that fails after the switch: the snapshot is kept" 0
+expect_eq "... created" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot t1 created"
+expect_in "... with a warning" "$err" "warning:"
+run q snapshot-dumpxml ga t1
+expect_in "... and its XML says so" "$out" "<quiesce status='thaw-failed'"
+expect_match "... the guard stays armed" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=[1-9]'
+if wait_for 40 grep -q '^freeze-deadline=0$' "$root/run/qemu/ga.status"; then
+    ok "... until the supervisor has thawed the guest and verified it ($waited_ms ms)"
+else
+    not_ok "the guard thaws after a failed thaw" "$(tail -3 "$root/log/qemu/ga.log")"
+fi
+q guest-agent-timeout ga --timeout -1 >/dev/null
+gsh 'rm -f /run/fsfreeze-hook.thaw-sleep'
+expect_eq "... thawed" "$(fsstatus)" '{"return":"thawed"}'
+
+# internal snapshots of the running guest (memory and qcow2 disks)
+run q snapshot-create-as ga i1
+expect_eq "internal snapshot of a running guest" "$out" "Domain snapshot i1 created"
+gsh 'echo later > /mnt/later; sync'
+run q snapshot-revert ga i1
+expect_rc "snapshot-revert to it" 0
+run q domstate ga
+expect_eq "... running again" "$out" "running"
+if wait_for 10 agent_connected ga; then
+    ok "... with the agent channel open"
+else
+    not_ok "the agent channel is open after the revert" "$(q dumpxml ga | grep guest_agent)" "$(grep 'qvirt supervisor' "$root/log/qemu/ga.log" | tail -15)"
+fi
+gsh 'ls /mnt'
+expect_not_in "... and the file written after the snapshot is gone" "$gout" "later"
+run q snapshot-current ga --name
+expect_eq "... it is current" "$out" "i1"
+run q snapshot-list ga --parent
+expect_match "snapshot-list --parent: i1 under t1" "$out" ' i1 +.* running +t1'
+run q snapshot-delete ga i1
+expect_eq "snapshot-delete" "$out" "Domain snapshot i1 deleted"
+run q snapshot-revert ga s1
+expect_in "revert to an external snapshot is refused, clearly" "$err" "reverting to external snapshot 's1' is not supported"
+
 # ---- reboot and shutdown through the agent ----
 timed q reboot ga --mode agent
 expect_rc "reboot --mode agent" 0
 expect_in "reboot says which way" "$out" "through the guest agent"
 if [ "$took_ms" -lt 5000 ]; then ok "the reboot request completes on RESET ($took_ms ms)"; else not_ok "reboot --mode agent returns within 5 s" "$took_ms ms"; fi
-run q domstate --reason ga
-expect_eq "running after the reboot" "$out" "running (booted)"
+run q domstate ga
+expect_eq "running after the reboot" "$out" "running"
 run q dumpxml ga
 expect_in "the agent is disconnected as soon as the guest resets" "$out" "name='org.qemu.guest_agent.0' state='disconnected'"
 if wait_for 30 agent_connected ga; then ok "the agent is back after the reboot ($waited_ms ms)"; else not_ok "the agent is back after the reboot"; fi
@@ -296,6 +426,15 @@ timed q shutdown noga --mode agent
 expect_rc "no agent: shutdown --mode agent fails" 1
 expect_in "... with 'not connected'" "$err" "QEMU guest agent is not connected"
 if [ "$took_ms" -lt 1000 ]; then ok "... at once ($took_ms ms)"; else not_ok "no agent fails at once" "$took_ms ms"; fi
+run q snapshot-create-as noga n1 --disk-only --quiesce
+expect_rc "no agent: a quiesced snapshot is refused" 1
+expect_in "... with 'not connected'" "$err" "not connected"
+expect_eq "... before anything changed" "$(ls "$root" | grep -c '^noga\.n1$')" "0"
+run q snapshot-create-as noga n2 --disk-only --quiesce-best-effort
+expect_eq "... best effort takes a crash-consistent one" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot n2 created"
+expect_in "... and says why" "$out" "(crash-consistent, not quiesced: QEMU guest agent is not connected"
+run q snapshot-dumpxml noga n2
+expect_in "... and says which" "$out" "<quiesce status='crash-consistent'"
 q destroy noga >/dev/null
 
 # ---- a renamed channel is an ordinary channel ----

@@ -15,6 +15,7 @@ const qvshCmdGroup qvshGroups[] = {
     { N_("Domain Management"), "domain", qvshDomainCmds },
     { N_("Domain Lifecycle and Guest Agent"), "lifecycle", qvshLifecycleCmds },
     { N_("Domain Monitoring"), "monitor", qvshMonitorCmds },
+    { N_("Snapshot"), "snapshot", qvshSnapshotCmds },
     { N_("qvsh itself"), "qvsh", qvshHostCmds },
     { NULL, NULL, NULL },
 };
@@ -356,7 +357,8 @@ static const char *const qvshCompleteEvents[] = { "lifecycle", "reboot", "agent-
 static const char *const qvshCompleteFormats[] = { "qemu-argv", NULL };
 
 /* Option values with a fixed set of words; an option named "domain" completes domain names,
- * help's "command" the commands, and every other value (files among them) nothing. */
+ * "snapshotname" (and snapshot-list's "from") the snapshots of the domain on the line, help's
+ * "command" the commands, and every other value (files among them) nothing. */
 static const struct {
     const char *cmd;
     const char *opt;
@@ -414,9 +416,43 @@ static void qvshCompleteDomains(const char *uri, const char *lead, const char *p
     qvConnectClose(conn);
 }
 
-/* The words for a value of opt; lead is printed before each (e.g. "--mode="). */
+/* The snapshots of the domain given (by id, UUID or name) on the line being completed. */
+static void qvshCompleteSnapshots(const char *uri, const char *domain, const char *lead,
+                                  const char *prefix)
+{
+    qvConnectPtr conn;
+    qvDomainPtr dom = NULL;
+    qvDomainSnapshotPtr *snaps = NULL;
+    guint64 id;
+    int nsnaps;
+    int i;
+
+    if (!domain || qvInitialize() < 0 || !(conn = qvConnectOpenReadOnly(uri)))
+        return;
+    if (g_ascii_string_to_unsigned(domain, 10, 0, G_MAXINT, &id, NULL))
+        dom = qvDomainLookupByID(conn, (int)id);
+    if (!dom && strlen(domain) >= 32)
+        dom = qvDomainLookupByUUIDString(conn, domain);
+    if (!dom)
+        dom = qvDomainLookupByName(conn, domain);
+    nsnaps = dom ? qvDomainListAllSnapshots(dom, &snaps, 0) : 0;
+    for (i = 0; i < nsnaps; i++) {
+        const char *name = qvDomainSnapshotGetName(snaps[i]);
+
+        if (name)
+            qvshCompletePrint(lead, name, prefix);
+        qvDomainSnapshotFree(snaps[i]);
+    }
+    g_free(snaps);
+    if (dom)
+        qvDomainFree(dom);
+    qvConnectClose(conn);
+}
+
+/* The words for a value of opt; lead is printed before each (e.g. "--mode="), domain is the
+ * domain given earlier on the line, if any. */
 static void qvshCompleteValue(const qvshCmdDef *def, const qvshCmdOptDef *opt, const char *uri,
-                              const char *lead, const char *value)
+                              const char *domain, const char *lead, const char *value)
 {
     g_autofree char *list = NULL;
     const char *part = value;
@@ -425,6 +461,12 @@ static void qvshCompleteValue(const qvshCmdDef *def, const qvshCmdOptDef *opt, c
 
     if (STREQ(opt->name, "domain")) {
         qvshCompleteDomains(uri, lead, value);
+        return;
+    }
+    /* an existing snapshot: every "snapshotname", and snapshot-list's "from" */
+    if (STREQ(opt->name, "snapshotname") ||
+        (STREQ(opt->name, "from") && g_str_has_prefix(def->name, "snapshot-"))) {
+        qvshCompleteSnapshots(uri, domain, lead, value);
         return;
     }
     if (STREQ(def->name, "help") && STREQ(opt->name, "command")) {
@@ -458,10 +500,12 @@ static void qvshCompleteValue(const qvshCmdDef *def, const qvshCmdOptDef *opt, c
 /* args: the words after the command name, the last one being completed. */
 static void qvshCompleteCommand(const qvshCmdDef *def, int argc, char **argv, const char *uri)
 {
+    /* option name -> its value on the line ("" for a flag) */
     g_autoptr(GHashTable) given = g_hash_table_new(g_str_hash, g_str_equal);
     const qvshCmdOptDef *valueOf = NULL;
     const qvshCmdOptDef *opt;
     const char *cur = argv[argc - 1];
+    const char *domain;
     bool onlyData = false;
     int i;
 
@@ -475,13 +519,16 @@ static void qvshCompleteCommand(const qvshCmdDef *def, int argc, char **argv, co
         }
         if (!onlyData && g_str_has_prefix(arg, "--")) {
             g_autofree char *name = g_strndup(arg + 2, strcspn(arg + 2, "="));
+            const char *eq = strchr(arg, '=');
 
             if (!(opt = qvshOptLookup(def, name)))
                 continue;
-            g_hash_table_add(given, (gpointer)opt->name);
-            if (opt->type != QVSH_OT_BOOL && !strchr(arg, '=')) {
+            g_hash_table_insert(given, (gpointer)opt->name, (gpointer)(eq ? eq + 1 : ""));
+            if (opt->type != QVSH_OT_BOOL && !eq) {
                 if (i + 1 == argc - 1)
                     valueOf = opt;
+                else
+                    g_hash_table_insert(given, (gpointer)opt->name, argv[i + 1]);
                 i++;
             }
             continue;
@@ -491,11 +538,12 @@ static void qvshCompleteCommand(const qvshCmdDef *def, int argc, char **argv, co
                 break;
         }
         if (opt && opt->name)
-            g_hash_table_add(given, (gpointer)opt->name);
+            g_hash_table_insert(given, (gpointer)opt->name, (gpointer)arg);
     }
+    domain = g_hash_table_lookup(given, "domain");
 
     if (valueOf) {
-        qvshCompleteValue(def, valueOf, uri, "", cur);
+        qvshCompleteValue(def, valueOf, uri, domain, "", cur);
         return;
     }
     if (!onlyData && g_str_has_prefix(cur, "--") && strchr(cur, '=')) {
@@ -504,7 +552,7 @@ static void qvshCompleteCommand(const qvshCmdDef *def, int argc, char **argv, co
         g_autofree char *lead = g_strndup(cur, eq + 1 - cur);
 
         if ((opt = qvshOptLookup(def, name)) && opt->type != QVSH_OT_BOOL)
-            qvshCompleteValue(def, opt, uri, lead, eq + 1);
+            qvshCompleteValue(def, opt, uri, domain, lead, eq + 1);
         return;
     }
     /* a value for the next positional slot, unless an option is being typed */
@@ -514,7 +562,7 @@ static void qvshCompleteCommand(const qvshCmdDef *def, int argc, char **argv, co
                 break;
         }
         if (opt && opt->name) {
-            qvshCompleteValue(def, opt, uri, "", cur);
+            qvshCompleteValue(def, opt, uri, domain, "", cur);
             return;
         }
         if (onlyData || cur[0])

@@ -58,6 +58,7 @@ extern const qvshCmdDef qvshDomainCmds[];
 extern const qvshCmdDef qvshHostCmds[];
 extern const qvshCmdDef qvshLifecycleCmds[];
 extern const qvshCmdDef qvshMonitorCmds[];
+extern const qvshCmdDef qvshSnapshotCmds[];
 
 /* virsh's table: rows of ncols strings, the first row the header. */
 void qvshPrintTable(GPtrArray *rows, size_t ncols);

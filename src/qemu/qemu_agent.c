@@ -211,6 +211,24 @@ static void qemuAgentQuarantine(qemuAgent *agent)
 }
 
 /* Hostile or garbled input: count it, resync before the next command. */
+/* Command ids are "qv-" and 16 hex digits. One this client does not know is a late
+ * reply to another qvirt client of the same channel (the supervisor's relay hands the
+ * channel from one client to the next): dropped as stale, not held against the guest. */
+#define QEMU_AGENT_ID_FORMAT "qv-%016llx"
+
+static bool qemuAgentIsQvirtId(const char *id)
+{
+    size_t i;
+
+    if (!g_str_has_prefix(id, "qv-") || strlen(id) != 3 + 16)
+        return false;
+    for (i = 3; id[i]; i++) {
+        if (!g_ascii_isxdigit(id[i]) || g_ascii_isupper(id[i]))
+            return false;
+    }
+    return true;
+}
+
 static void qemuAgentStrike(qemuAgent *agent, const char *what)
 {
     gint64 now = g_get_monotonic_time();
@@ -406,8 +424,9 @@ static void qemuAgentHandleLine(qemuAgent *agent, char *line, size_t len)
             qemuAgentSendCommand(agent);
             return;
         }
-        if (ret && qvJSONGetNumberString(ret) &&
-            qemuAgentIsStale(agent, qvJSONGetNumberString(ret))) {
+        /* a number: a late answer to a sync, ours or that of another qvirt client of this
+         * channel (the supervisor's relay hands the channel from one to the next) */
+        if (ret && qvJSONGetNumberString(ret)) {
             agent->stats.stale++;
             return;
         }
@@ -423,7 +442,7 @@ static void qemuAgentHandleLine(qemuAgent *agent, char *line, size_t len)
             qemuAgentHandleReply(agent, g_steal_pointer(&val));
             return;
         }
-        if (qemuAgentIsStale(agent, idstr)) {
+        if (qemuAgentIsStale(agent, idstr) || qemuAgentIsQvirtId(idstr)) {
             agent->stats.stale++;
             return;
         }
@@ -870,7 +889,7 @@ static int qemuAgentRun(qemuAgent *agent, const qemuAgentCall *call, qvJSONValue
                       _("guest agent commands cannot be sent from the agent's own callbacks"));
         return -1;
     }
-    msg->id = g_strdup_printf("qv-%016llx", qemuAgentRandom64());
+    msg->id = g_strdup_printf(QEMU_AGENT_ID_FORMAT, qemuAgentRandom64());
     if (rawText) {
         g_autofree char *err = NULL;
         g_autoptr(qvJSONValue) cmd = qvJSONParse(rawText, strlen(rawText), 64, &err);

@@ -1454,7 +1454,7 @@ static qvDomainSnapshotPtr qemuDomainSnapshotCurrent(qvDomainPtr dom, unsigned i
         return NULL;
     if (!list->current || !qemuSnapshotFind(list, NULL, list->current)) {
         qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT,
-                      _("Domain snapshot not found: the domain '%s' does not have a current "
+                      _("the domain '%s' does not have a current "
                         "snapshot"),
                       dom->name);
         return NULL;
@@ -1472,8 +1472,7 @@ static qvDomainSnapshotPtr qemuDomainSnapshotGetParent(qvDomainSnapshotPtr snap,
         !(def = qemuSnapshotFind(list, snap->domain->name, snap->name)))
         return NULL;
     if (!def->parent) {
-        qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT,
-                      _("Domain snapshot not found: snapshot '%s' does not have a parent"),
+        qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT, _("snapshot '%s' does not have a parent"),
                       snap->name);
         return NULL;
     }

@@ -59,7 +59,12 @@ int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
 
 int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
 {
+    g_autofree char *name = NULL;
     int attempt;
+
+    g_mutex_lock(&obj->lock);
+    name = g_strdup(obj->def->name);
+    g_mutex_unlock(&obj->lock);
 
     for (attempt = 1;; attempt++) {
         qemuAgentFSFreezeStatus status;
@@ -79,8 +84,7 @@ int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
         }
         if (attempt >= QEMU_SNAPSHOT_THAW_TRIES)
             return -1;
-        QV_WARN("domain '%s': thaw attempt %d failed: %s", obj->def->name, attempt,
-                qvGetLastErrorMessage());
+        QV_WARN("domain '%s': thaw attempt %d failed: %s", name, attempt, qvGetLastErrorMessage());
         g_usleep(200 * 1000);
     }
 }
@@ -173,7 +177,7 @@ snapshotDef *qemuSnapshotFind(const qemuSnapshotList *list, const char *domname,
     }
     if (domname)
         qvReportError(QV_ERR_NO_DOMAIN_SNAPSHOT,
-                      _("Domain snapshot not found: no domain snapshot with matching name '%s' "
+                      _("no domain snapshot with matching name '%s' "
                         "(domain '%s')"),
                       name, domname);
     return NULL;
@@ -747,11 +751,24 @@ static void qemuSnapshotApplyOverlays(domainDef *def, GArray *plan)
     }
 }
 
+/* The object's definition as it is now, to plan against: another thread may replace
+ * obj->def (a reload, a refresh) while a snapshot runs. */
+static domainDef *qemuSnapshotCopyDef(domainObj *obj)
+{
+    domainDef *def;
+
+    g_mutex_lock(&obj->lock);
+    def = domainDefCopy(obj->def);
+    g_mutex_unlock(&obj->lock);
+    return def;
+}
+
 /* ---- create ---- */
 
 typedef struct {
     qemuDriver *driver;
     domainObj *obj;
+    const char *domname;
     snapshotDef *snap;
     GArray *plan;
     unsigned int flags;
@@ -810,12 +827,29 @@ static int qemuSnapshotTransaction(qemuMonitor *mon, GArray *plan)
                               QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL);
 }
 
+/* The last error's own words, without the prefix its code adds ("Guest agent is not
+ * connected: ..."), for the snapshot XML. */
+static char *qemuSnapshotErrorReason(void)
+{
+    qvErrorPtr err = qvGetLastError();
+    const char *msg = qvGetLastErrorMessage();
+    const char *prefix = err ? qvErrorMsgFormat(err->code) : NULL;
+    const char *colon;
+
+    /* the formats are "Prefix: %s" */
+    if (prefix && (colon = strstr(prefix, ": %s")) &&
+        strncmp(msg, prefix, (size_t)(colon - prefix)) == 0 &&
+        g_str_has_prefix(msg + (colon - prefix), ": "))
+        return g_strdup(msg + (colon - prefix) + 2);
+    return g_strdup(msg);
+}
+
 /* External, disk-only, running: [freeze] transaction [thaw]. */
 static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
 {
     qemuDriver *driver = c->driver;
     domainObj *obj = c->obj;
-    const char *name = obj->def->name;
+    const char *name = c->domname;
     bool strict = (c->flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE) &&
                   !(c->flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT);
     bool quiesce = c->flags & (QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE |
@@ -848,7 +882,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
             goto cleanup;
         if (!usable) {
             c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
-            c->snap->quiesceReason = g_strdup(qvGetLastErrorMessage());
+            c->snap->quiesceReason = qemuSnapshotErrorReason();
             QV_WARN("domain '%s': snapshot '%s' will be crash-consistent: %s", name, c->snap->name,
                     c->snap->quiesceReason);
             qvResetLastError();
@@ -865,7 +899,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
             if (strict)
                 goto cleanup;
             c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
-            c->snap->quiesceReason = g_strdup(qvGetLastErrorMessage());
+            c->snap->quiesceReason = qemuSnapshotErrorReason();
             qvResetLastError();
             g_clear_pointer(&agent, qemuAgentUnref);
         }
@@ -876,7 +910,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         frozen = qemuAgentFSFreeze(agent, NULL, 0);
         if (frozen < 0) {
             qvErrorPtr saved = qvErrorPreserveLast();
-            g_autofree char *why = g_strdup(qvGetLastErrorMessage());
+            g_autofree char *why = qemuSnapshotErrorReason();
 
             /* whatever went wrong, part of the guest may be frozen: thaw now */
             if (qemuDomainThawVerified(driver, obj, agent) < 0)
@@ -908,7 +942,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         c->snap->quiesceWindowUs = window;
         if (thawed < 0) {
             c->snap->quiesce = SNAPSHOT_QUIESCE_THAW_FAILED;
-            c->snap->quiesceReason = g_strdup(qvGetLastErrorMessage());
+            c->snap->quiesceReason = qemuSnapshotErrorReason();
             QV_WARN("domain '%s': snapshot '%s': the thaw was not confirmed (%s); the "
                     "supervisor thaws the guest within %d s",
                     name, c->snap->name, c->snap->quiesceReason, qemuFreezeGuardSeconds());
@@ -1016,8 +1050,9 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
     g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
     g_autoptr(domainDef) persistentCopy = NULL;
     g_autoptr(domainDef) liveCopy = NULL;
-    qemuSnapshotCtx c = { driver, obj, NULL, plan, flags };
-    const char *domname;
+    g_autoptr(domainDef) base = qemuSnapshotCopyDef(obj);
+    const char *domname = base->name;
+    qemuSnapshotCtx c = { driver, obj, domname, NULL, plan, flags };
     bool active = domainObjIsActive(obj);
     bool diskOnly = flags & QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
     int rc;
@@ -1047,10 +1082,10 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
         qvReportError(QV_ERR_OPERATION_INVALID,
                       _("cannot quiesce domain '%s': it is not running (a quiesced snapshot "
                         "needs a running guest with a connected agent)"),
-                      obj->def->name);
+                      domname);
         return NULL;
     }
-    if (!(snap = snapshotDefParseString(xml, NULL, 0)))
+    if (!(snap = snapshotDefParseString(xml, "(snapshot_definition)", 0)))
         return NULL;
     if (snap->memory == SNAPSHOT_LOCATION_EXTERNAL) {
         qvReportError(QV_ERR_OPERATION_UNSUPPORTED, "%s",
@@ -1064,7 +1099,6 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
                         "snapshot='internal'>)"));
         return NULL;
     }
-    domname = obj->def->name;
     snap->creationTime = g_get_real_time() / G_USEC_PER_SEC;
     if (!snap->name)
         snap->name = g_strdup_printf("%lld", snap->creationTime);
@@ -1077,11 +1111,11 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
         return NULL;
     }
     snap->parent = g_strdup(list->current);
-    if (qemuSnapshotPlan(snap, obj->def, diskOnly, plan) < 0) {
+    if (qemuSnapshotPlan(snap, base, diskOnly, plan) < 0) {
         qemuSnapshotPlanClear(plan);
         return NULL;
     }
-    snap->dom = domainDefCopy(obj->def);
+    snap->dom = domainDefCopy(base);
     c.snap = snap;
 
     if (diskOnly) {
@@ -1114,10 +1148,10 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
 
         g_mutex_lock(&obj->lock);
         persistent = obj->persistent ? (active ? obj->newDef : obj->def) : NULL;
-        /* the plan points into obj->def: change it last */
-        if (persistent && persistent != obj->def)
+        if (persistent)
             qemuSnapshotApplyOverlays(persistent, plan);
-        qemuSnapshotApplyOverlays(obj->def, plan);
+        if (active)
+            qemuSnapshotApplyOverlays(obj->def, plan);
         liveCopy = active ? domainDefCopy(obj->def) : NULL;
         persistentCopy = persistent ? domainDefCopy(persistent) : NULL;
         g_mutex_unlock(&obj->lock);
@@ -1183,7 +1217,7 @@ static int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *pl
     g_autoptr(GHashTable) blocks = NULL;
     g_autoptr(qvJSONValue) args = qvJSONNewObject();
     g_autofree char *jobId = g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
-    qemuSnapshotCtx c = { driver, obj, NULL, plan, 0 };
+    qemuSnapshotCtx c = { driver, obj, NULL, NULL, plan, 0 };
     qemuMonitor *mon;
     int ret = -1;
 
@@ -1207,7 +1241,8 @@ int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, uns
 {
     g_autoptr(qemuSnapshotList) list = NULL;
     g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
-    const char *domname = obj->def->name;
+    g_autoptr(domainDef) base = qemuSnapshotCopyDef(obj);
+    const char *domname = base->name;
     snapshotDef *snap;
     bool withMemory;
 
@@ -1225,7 +1260,7 @@ int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, uns
                       name);
         return -1;
     }
-    if (qemuSnapshotInternalPlan(snap, obj->def, plan) < 0)
+    if (qemuSnapshotInternalPlan(snap, base, plan) < 0)
         return -1;
     withMemory = snap->memory == SNAPSHOT_LOCATION_INTERNAL;
 
@@ -1266,7 +1301,8 @@ int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, uns
 {
     g_autoptr(qemuSnapshotList) list = NULL;
     g_autoptr(GPtrArray) victims = g_ptr_array_new();
-    const char *domname = obj->def->name;
+    g_autoptr(domainDef) base = qemuSnapshotCopyDef(obj);
+    const char *domname = base->name;
     bool metadataOnly = flags & QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY;
     snapshotDef *snap;
     g_autofree char *newCurrent = NULL;
@@ -1315,7 +1351,7 @@ int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, uns
             g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
             int rc;
 
-            if (qemuSnapshotInternalPlan(v, obj->def, plan) < 0)
+            if (qemuSnapshotInternalPlan(v, base, plan) < 0)
                 return -1;
             if (domainObjIsActive(obj))
                 rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-delete", v->name, false);

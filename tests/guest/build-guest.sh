@@ -378,6 +378,22 @@ printf '#!/bin/sh\nexec /sbin/shutdown -P +0 poweroff\n' > "$root/sbin/poweroff"
 printf '#!/bin/sh\nexec /sbin/shutdown -r +0 reboot\n' > "$root/sbin/reboot"
 printf '#!/bin/sh\nexec /sbin/shutdown -H +0 halt\n' > "$root/sbin/halt"
 
+# 7e'. The fsfreeze hook qemu-ga runs with -F (qgaargs=-F): it logs every call to
+#      /run/fsfreeze-hook.log ("freeze|thaw UPTIME"), and sleeps the seconds in
+#      /run/fsfreeze-hook.freeze-sleep before a freeze, or in .thaw-sleep after a thaw,
+#      if that file exists (a wide window, a slow thaw: for tests).
+mkdir -p "$root/etc/qemu"
+cat > "$root/etc/qemu/fsfreeze-hook" <<'EOF'
+#!/bin/sh
+# fsfreeze hook of the qvirt test guest (see tests/guest/build-guest.sh).
+read -r up _ < /proc/uptime
+echo "$1 $up" >> /run/fsfreeze-hook.log
+if [ -r "/run/fsfreeze-hook.$1-sleep" ]; then
+    sleep "$(cat "/run/fsfreeze-hook.$1-sleep")"
+fi
+exit 0
+EOF
+
 # 7f. ACPI power button, run by busybox acpid.
 printf '#!/bin/sh\nexec /sbin/shutdown -P +0 "ACPI power button"\n' > "$root/etc/acpi/PWRF/00000080"
 
@@ -489,7 +505,7 @@ log "qga=$qga qgaport=$qgaport acpid=$acpid shell=$shell"
 
 exec /bin/busybox init
 EOF
-chmod 755 "$root/init" "$root/sbin/shutdown" "$root/sbin/poweroff" "$root/sbin/reboot" \
+chmod 755 "$root/init" "$root/etc/qemu/fsfreeze-hook" "$root/sbin/shutdown" "$root/sbin/poweroff" "$root/sbin/reboot" \
     "$root/sbin/halt" "$root/etc/acpi/PWRF/00000080"
 
 # ---- 8. Pack the initramfs and make the data disk ----
