@@ -477,6 +477,11 @@ expect_in "event: guest shutdown" "$ev" "event 'lifecycle' for domain 'ga': Shut
 expect_in "event: stopped shutdown" "$ev" "event 'lifecycle' for domain 'ga': Stopped Shutdown"
 expect_in "event: stopped crashed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Crashed"
 expect_in "event: stopped destroyed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Destroyed"
+expect_in "event: fs-freeze frozen by a snapshot" "$ev" "event 'fs-freeze' for domain 'ga': state: 'frozen' reason: 'snapshot'"
+expect_in "event: fs-freeze thawed by a snapshot" "$ev" "event 'fs-freeze' for domain 'ga': state: 'thawed' reason: 'snapshot'"
+expect_in "event: fs-freeze thaw-failed after the switch" "$ev" "event 'fs-freeze' for domain 'ga': state: 'thaw-failed' reason: 'snapshot'"
+expect_in "event: fs-freeze thawed by the freeze guard" "$ev" "event 'fs-freeze' for domain 'ga': state: 'thawed' reason: 'freeze guard'"
+expect_in "event: fs-freeze frozen on request" "$ev" "event 'fs-freeze' for domain 'ga': state: 'frozen' reason: 'request'"
 # the last two runs (killed, then destroyed), each run's start before its end
 tail_runs=$(printf '%s\n' "$ev" | grep "'lifecycle' for domain 'ga'" | tail -4 | sed 's/.*: //' | tr '\n' ',')
 expect_eq "event: the killed run and the next, in order" "$tail_runs" \

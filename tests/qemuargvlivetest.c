@@ -156,7 +156,11 @@ static void testLive(const char *name, const char *xml, const char *const *expec
     g_assert_cmpint(qemuMonitorSimple(mon, "x-no-such-command"), ==, -1);
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_OPERATION_UNSUPPORTED);
 
-    g_assert_cmpint(qemuMonitorSimple(mon, "quit"), ==, 0);
+    /* QEMU may close the socket before its reply to quit is read: then the command
+     * fails with the monitor's EOF, which is what quitting means */
+    if (qemuMonitorSimple(mon, "quit") < 0)
+        g_assert_nonnull(
+            strstr(qvGetLastErrorMessage(), "QEMU monitor closed while running 'quit'"));
     g_assert_cmpint(waitpid(pid, &wstatus, 0), ==, pid);
     g_assert_true(WIFEXITED(wstatus));
     g_assert_cmpint(WEXITSTATUS(wstatus), ==, 0);

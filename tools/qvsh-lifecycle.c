@@ -795,6 +795,22 @@ static void qvshEventAgentLifecycle(qvConnectPtr conn, qvDomainPtr dom, int stat
     qvshEventPrint(opaque, line);
 }
 
+/* qvirt's own event: the guest's filesystems frozen or thawed, and by whom */
+static void qvshEventFSFreeze(qvConnectPtr conn, qvDomainPtr dom, int state, int reason,
+                              void *opaque)
+{
+    static const char *const states[] = { N_("unknown"), N_("frozen"), N_("thawed"),
+                                          N_("thaw-failed") };
+    static const char *const reasons[] = { N_("unknown"), N_("request"), N_("snapshot"),
+                                           N_("freeze guard") };
+    g_autofree char *line = g_strdup_printf(
+        _("event 'fs-freeze' for domain '%s': state: '%s' reason: '%s'"), qvDomainGetName(dom),
+        _(state >= 0 && (size_t)state < G_N_ELEMENTS(states) ? states[state] : states[0]),
+        _(reason >= 0 && (size_t)reason < G_N_ELEMENTS(reasons) ? reasons[reason] : reasons[0]));
+
+    qvshEventPrint(opaque, line);
+}
+
 static const struct {
     const char *name;
     int id;
@@ -804,6 +820,7 @@ static const struct {
     { "reboot", QV_DOMAIN_EVENT_ID_REBOOT, QV_DOMAIN_EVENT_CALLBACK(qvshEventReboot) },
     { "agent-lifecycle", QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
       QV_DOMAIN_EVENT_CALLBACK(qvshEventAgentLifecycle) },
+    { "fs-freeze", QV_DOMAIN_EVENT_ID_FS_FREEZE, QV_DOMAIN_EVENT_CALLBACK(qvshEventFSFreeze) },
 };
 
 static const qvshCmdOptDef opts_event[] = {

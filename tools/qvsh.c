@@ -353,7 +353,8 @@ bool qvshCmdHelp(qvshControl *ctl, const qvshCmd *cmd)
 static const char *const qvshCompleteShutdownModes[] = { "acpi",   "agent",    "initctl",
                                                          "signal", "paravirt", NULL };
 static const char *const qvshCompleteIfaddrSources[] = { "lease", "agent", "arp", NULL };
-static const char *const qvshCompleteEvents[] = { "lifecycle", "reboot", "agent-lifecycle", NULL };
+static const char *const qvshCompleteEvents[] = { "lifecycle", "reboot", "agent-lifecycle",
+                                                  "fs-freeze", NULL };
 static const char *const qvshCompleteFormats[] = { "qemu-argv", NULL };
 
 /* Option values with a fixed set of words; an option named "domain" completes domain names,

@@ -277,6 +277,9 @@ typedef enum {
     QV_DOMAIN_EVENT_ID_LIFECYCLE = 0,
     QV_DOMAIN_EVENT_ID_REBOOT = 1,
     QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE = 18,
+    /* qvirt's own, above libvirt's range: the guest's filesystems were frozen or thawed
+     * (qvConnectDomainEventFSFreezeCallback) */
+    QV_DOMAIN_EVENT_ID_FS_FREEZE = 1000,
 } qvDomainEventID;
 
 typedef enum {
@@ -343,6 +346,19 @@ typedef enum {
     QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL = 2,
 } qvConnectDomainEventAgentLifecycleReason;
 
+typedef enum {
+    QV_DOMAIN_EVENT_FS_FREEZE_FROZEN = 1,
+    QV_DOMAIN_EVENT_FS_FREEZE_THAWED = 2,
+    /* a thaw was not confirmed: the supervisor's freeze guard thaws the guest later */
+    QV_DOMAIN_EVENT_FS_FREEZE_THAW_FAILED = 3,
+} qvDomainEventFSFreezeState;
+
+typedef enum {
+    QV_DOMAIN_EVENT_FS_FREEZE_REASON_REQUEST = 1, /* qvDomainFSFreeze / qvDomainFSThaw */
+    QV_DOMAIN_EVENT_FS_FREEZE_REASON_SNAPSHOT = 2, /* a quiesced snapshot */
+    QV_DOMAIN_EVENT_FS_FREEZE_REASON_GUARD = 3, /* the freeze guard expired */
+} qvDomainEventFSFreezeReason;
+
 typedef void (*qvFreeCallback)(void *opaque);
 typedef void (*qvConnectDomainEventGenericCallback)(qvConnectPtr conn, qvDomainPtr dom,
                                                     void *opaque);
@@ -350,6 +366,8 @@ typedef void (*qvConnectDomainEventCallback)(qvConnectPtr conn, qvDomainPtr dom,
                                              int detail, void *opaque);
 typedef void (*qvConnectDomainEventAgentLifecycleCallback)(qvConnectPtr conn, qvDomainPtr dom,
                                                            int state, int reason, void *opaque);
+typedef void (*qvConnectDomainEventFSFreezeCallback)(qvConnectPtr conn, qvDomainPtr dom, int state,
+                                                     int reason, void *opaque);
 #define QV_DOMAIN_EVENT_CALLBACK(cb) ((qvConnectDomainEventGenericCallback)(cb))
 
 /*

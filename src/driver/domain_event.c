@@ -83,10 +83,10 @@ int qvDomainEventStateRegister(qvDomainEventState *state, qvConnectPtr conn, qvD
     int id;
 
     if (eventID != QV_DOMAIN_EVENT_ID_LIFECYCLE && eventID != QV_DOMAIN_EVENT_ID_REBOOT &&
-        eventID != QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE) {
+        eventID != QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE && eventID != QV_DOMAIN_EVENT_ID_FS_FREEZE) {
         qvReportError(QV_ERR_ARGUMENT_UNSUPPORTED,
                       _("unsupported event ID %d (supported: lifecycle 0, reboot 1, "
-                        "agent-lifecycle 18)"),
+                        "agent-lifecycle 18, fs-freeze 1000)"),
                       eventID);
         return -1;
     }
@@ -195,6 +195,10 @@ static gboolean qvEventDeliver(gpointer data)
         ((qvConnectDomainEventAgentLifecycleCallback)(void (*)(void))reg->cb)(reg->conn, dom, d->a,
                                                                               d->b, reg->opaque);
         break;
+    case QV_DOMAIN_EVENT_ID_FS_FREEZE:
+        ((qvConnectDomainEventFSFreezeCallback)(void (*)(void))reg->cb)(reg->conn, dom, d->a, d->b,
+                                                                        reg->opaque);
+        break;
     default:
         break;
     }
@@ -259,4 +263,10 @@ void qvDomainEventAgentLifecycle(qvDomainEventState *state, const char *name,
 {
     qvDomainEventQueue(state, QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, name, uuid, id, agentState,
                        reason);
+}
+
+void qvDomainEventFSFreeze(qvDomainEventState *state, const char *name, const unsigned char *uuid,
+                           int id, int fsState, int reason)
+{
+    qvDomainEventQueue(state, QV_DOMAIN_EVENT_ID_FS_FREEZE, name, uuid, id, fsState, reason);
 }

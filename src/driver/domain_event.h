@@ -28,3 +28,5 @@ void qvDomainEventReboot(qvDomainEventState *state, const char *name, const unsi
                          int id);
 void qvDomainEventAgentLifecycle(qvDomainEventState *state, const char *name,
                                  const unsigned char *uuid, int id, int agentState, int reason);
+void qvDomainEventFSFreeze(qvDomainEventState *state, const char *name, const unsigned char *uuid,
+                           int id, int fsState, int reason);

@@ -1255,6 +1255,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
     } else {
         QV_INFO("domain '%s': froze %d filesystem(s) in %.1f ms", dom->name, rc,
                 (g_get_monotonic_time() - t0) / 1000.0);
+        qemuDomainFSEvent(driver, obj, "frozen", "request");
     }
     qemuAgentUnref(agent);
     return rc;
@@ -1279,6 +1280,7 @@ static int qemuDomainFSThaw(qvDomainPtr dom, const char **mountpoints, unsigned 
         return -1;
     rc = qemuDomainThawVerified(driver, obj, agent);
     qemuAgentUnref(agent);
+    qemuDomainFSEvent(driver, obj, rc < 0 ? "thaw-failed" : "thawed", "request");
     return rc;
 }
 

@@ -27,7 +27,7 @@ QV_LOG_INIT("qemu.monitor");
 QV_ENUM_IMPL(qemuMonitorEvent, QEMU_MONITOR_EVENT_LAST, "", "SHUTDOWN", "RESET", "POWERDOWN",
              "STOP", "RESUME", "SUSPEND", "WAKEUP", "VSERPORT_CHANGE", "JOB_STATUS_CHANGE",
              "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "BLOCK_JOB_READY",
-             "BLOCK_JOB_PENDING", "X-QVIRT-STOPPED");
+             "BLOCK_JOB_PENDING", "X-QVIRT-STOPPED", "X-QVIRT-FS-FREEZE");
 
 typedef struct {
     char *cmd;
@@ -240,6 +240,10 @@ static bool qemuMonitorParseEvent(qvJSONValue *val, qemuMonitorEvent *ev)
             ev->run = ev->startedAt = 0;
         return ev->reason &&
                qvJSONGetInt(qvJSONObjectGet(data, "reason-code"), &ev->reasonCode) == 0;
+    case QEMU_MONITOR_EVENT_QVIRT_FS_FREEZE:
+        ev->status = qvJSONGetString(qvJSONObjectGet(data, "state"));
+        ev->reason = qvJSONGetString(qvJSONObjectGet(data, "reason"));
+        return ev->status && ev->reason;
     case QEMU_MONITOR_EVENT_VSERPORT_CHANGE:
         ev->id = qvJSONGetString(qvJSONObjectGet(data, "id"));
         return ev->id && qemuMonitorGetBoolMember(data, "open", &ev->open);

@@ -29,6 +29,9 @@ typedef enum {
     QEMU_MONITOR_EVENT_BLOCK_JOB_PENDING,
     /* qvirt's supervisor: QEMU has ended (reason: shutdown, destroyed, crashed) */
     QEMU_MONITOR_EVENT_QVIRT_STOPPED,
+    /* qvirt's supervisor: the guest's filesystems were frozen or thawed (status: frozen,
+     * thawed, thaw-failed; reason: request, snapshot, guard) */
+    QEMU_MONITOR_EVENT_QVIRT_FS_FREEZE,
     QEMU_MONITOR_EVENT_LAST
 } qemuMonitorEventType;
 
@@ -41,12 +44,12 @@ typedef struct {
     long long seconds; /* QEMU's timestamp */
     long long microseconds;
     bool guest; /* SHUTDOWN, RESET: initiated by the guest */
-    const char *reason; /* SHUTDOWN, RESET, X-QVIRT-STOPPED */
+    const char *reason; /* SHUTDOWN, RESET, X-QVIRT-STOPPED, X-QVIRT-FS-FREEZE */
     int reasonCode; /* X-QVIRT-STOPPED: qvDomainShutoffReason */
     long long run, startedAt; /* X-QVIRT-STOPPED: the run that ended and its start, 0 if absent */
     const char *id; /* VSERPORT_CHANGE port id, JOB_STATUS_CHANGE job id */
     bool open; /* VSERPORT_CHANGE */
-    const char *status; /* JOB_STATUS_CHANGE */
+    const char *status; /* JOB_STATUS_CHANGE, X-QVIRT-FS-FREEZE */
     const char *device; /* BLOCK_JOB_*: the job's device or id */
     const char *jobType; /* BLOCK_JOB_*: commit, stream, mirror, backup */
     long long offset, len; /* BLOCK_JOB_*: progress, -1 when absent */

@@ -197,6 +197,29 @@ static void qemuProcessMarkStoppedLocked(domainObj *obj, int reason)
     }
 }
 
+/* X-QVIRT-FS-FREEZE's words, as qvDomainEventFSFreezeState/Reason; -1 if unknown. */
+static int qemuProcessFSFreezeStateFromString(const char *s)
+{
+    if (STREQ_NULLABLE(s, "frozen"))
+        return QV_DOMAIN_EVENT_FS_FREEZE_FROZEN;
+    if (STREQ_NULLABLE(s, "thawed"))
+        return QV_DOMAIN_EVENT_FS_FREEZE_THAWED;
+    if (STREQ_NULLABLE(s, "thaw-failed"))
+        return QV_DOMAIN_EVENT_FS_FREEZE_THAW_FAILED;
+    return -1;
+}
+
+static int qemuProcessFSFreezeReasonFromString(const char *s)
+{
+    if (STREQ_NULLABLE(s, "request"))
+        return QV_DOMAIN_EVENT_FS_FREEZE_REASON_REQUEST;
+    if (STREQ_NULLABLE(s, "snapshot"))
+        return QV_DOMAIN_EVENT_FS_FREEZE_REASON_SNAPSHOT;
+    if (STREQ_NULLABLE(s, "guard"))
+        return QV_DOMAIN_EVENT_FS_FREEZE_REASON_GUARD;
+    return -1;
+}
+
 static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev, void *opaque)
 {
     domainObj *obj = opaque;
@@ -209,6 +232,7 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
     int agentEvent = QEMU_AGENT_EVENT_NONE;
     int agentChannel = -1;
     int lifecycle = -1, detail = 0;
+    int fsState = -1, fsReason = 0;
     bool reboot = false;
     bool stopped = false;
     int stopReason = 0;
@@ -306,6 +330,10 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
         stoppedStart = ev->startedAt;
         qemuProcessMarkStoppedLocked(obj, stopReason);
         break;
+    case QEMU_MONITOR_EVENT_QVIRT_FS_FREEZE:
+        fsState = qemuProcessFSFreezeStateFromString(ev->status);
+        fsReason = qemuProcessFSFreezeReasonFromString(ev->reason);
+        break;
     case QEMU_MONITOR_EVENT_OTHER:
     case QEMU_MONITOR_EVENT_POWERDOWN:
     case QEMU_MONITOR_EVENT_JOB_STATUS_CHANGE:
@@ -339,6 +367,8 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
                 ? QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
                 : QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
             QV_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL);
+    if (fsState > 0 && fsReason > 0)
+        qvDomainEventFSFreeze(driver->events, name, uuid, id, fsState, fsReason);
     if (stopped)
         qemuProcessEmitRun(driver, name, uuid, id, stoppedRun, stoppedStart, stopReason);
 }

@@ -89,6 +89,24 @@ int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
     }
 }
 
+void qemuDomainFSEvent(qemuDriver *driver, domainObj *obj, const char *state, const char *reason)
+{
+    g_autoptr(qvJSONValue) args = qvJSONNewObject();
+    qvErrorPtr saved = qvErrorPreserveLast();
+    qemuMonitor *mon;
+
+    qvJSONObjectAdd(args, "s:state", state, "s:reason", reason, NULL);
+    if (!(mon = qemuDomainGetMonitor(driver, obj)) ||
+        qemuMonitorCommand(mon, "x-qvirt-fs-event", g_steal_pointer(&args), 0, NULL) < 0)
+        QV_DEBUG("fs-freeze event '%s' (%s) not sent: %s", state, reason, qvGetLastErrorMessage());
+    if (mon)
+        qemuMonitorUnref(mon);
+    if (saved)
+        qvErrorRestore(&saved);
+    else
+        qvResetLastError();
+}
+
 /* ---- metadata ---- */
 
 static char *qemuSnapshotDir(qemuDriver *driver, const char *domname)
@@ -908,6 +926,8 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         frozenTried = true;
         t0 = g_get_monotonic_time();
         frozen = qemuAgentFSFreeze(agent, NULL, 0);
+        if (frozen > 0)
+            qemuDomainFSEvent(driver, obj, "frozen", "snapshot");
         if (frozen < 0) {
             qvErrorPtr saved = qvErrorPreserveLast();
             g_autofree char *why = qemuSnapshotErrorReason();
@@ -940,6 +960,8 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         window = g_get_monotonic_time() - t0;
         c->snap->quiesceFilesystems = frozen > 0 ? (unsigned int)frozen : 0;
         c->snap->quiesceWindowUs = window;
+        if (thawed < 0 || frozen > 0)
+            qemuDomainFSEvent(driver, obj, thawed < 0 ? "thaw-failed" : "thawed", "snapshot");
         if (thawed < 0) {
             c->snap->quiesce = SNAPSHOT_QUIESCE_THAW_FAILED;
             c->snap->quiesceReason = qemuSnapshotErrorReason();

@@ -18,6 +18,11 @@ int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
  * armed: the supervisor keeps trying). */
 int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent);
 
+/* Tell every qvirt process connected to obj's supervisor (an fs-freeze event) that the
+ * guest was frozen, thawed or not thawed (state: frozen, thawed, thaw-failed) by a
+ * request or a snapshot (reason). Best effort: a failure is logged, not reported. */
+void qemuDomainFSEvent(qemuDriver *driver, domainObj *obj, const char *state, const char *reason);
+
 /* ---- metadata: lib/qemu/snapshot/DOMAIN/NAME.xml and .../current ---- */
 
 typedef struct {

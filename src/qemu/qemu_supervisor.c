@@ -351,6 +351,8 @@ static GPtrArray *svClientList(svState *sv)
     return arr;
 }
 
+static void svBroadcastEvent(svState *sv, const char *name, qvJSONValue *data);
+
 static void svBroadcast(svState *sv, const qvJSONValue *ev)
 {
     g_autofree char *text = qvJSONFormat(ev, false);
@@ -630,6 +632,26 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         svClientReturn(c, g_steal_pointer(&id), NULL);
         return;
     }
+    if (STREQ(cmd, "x-qvirt-fs-event")) {
+        /* a client froze or thawed the guest: every client hears it */
+        const char *state = qvJSONGetString(qvJSONObjectGet(args, "state"));
+        const char *reason = qvJSONGetString(qvJSONObjectGet(args, "reason"));
+        qvJSONValue *ev;
+
+        if (!state || !reason ||
+            !(STREQ(state, "frozen") || STREQ(state, "thawed") || STREQ(state, "thaw-failed")) ||
+            !(STREQ(reason, "request") || STREQ(reason, "snapshot"))) {
+            svClientError(c, g_steal_pointer(&id), "GenericError",
+                          "Parameters 'state' (frozen, thawed, thaw-failed) and 'reason' "
+                          "(request, snapshot) are required");
+            return;
+        }
+        ev = qvJSONNewObject();
+        qvJSONObjectAdd(ev, "s:state", state, "s:reason", reason, NULL);
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        svBroadcastEvent(sv, "X-QVIRT-FS-FREEZE", ev);
+        return;
+    }
     if (STREQ(cmd, "x-qvirt-destroy")) {
         bool graceful = false;
 
@@ -855,6 +877,12 @@ static gboolean svThawDone(gpointer data)
     }
     qvJSONObjectAdd(ev, "b:thawed", job->thawed, "S:error", job->error, NULL);
     svBroadcastEvent(sv, "X-QVIRT-AUTO-THAW", ev);
+    if (job->thawed) {
+        qvJSONValue *fs = qvJSONNewObject();
+
+        qvJSONObjectAdd(fs, "s:state", "thawed", "s:reason", "guard", NULL);
+        svBroadcastEvent(sv, "X-QVIRT-FS-FREEZE", fs);
+    }
     g_free(job->error);
     g_free(job);
     return G_SOURCE_REMOVE;
