@@ -326,7 +326,7 @@ int main(int argc, char **argv)
         printf("disk-only snapshot, one QMP transaction (median of 5 each)\n");
         printf("  crash-consistent                    %9.1f ms\n", median(tPlain) / 1000);
         printf("  quiesced (sync, freeze, switch, thaw) %7.1f ms\n", median(tQuiesced) / 1000);
-        printf("  frozen window (freeze to verified thaw) %5.1f ms\n", median(tWindow) / 1000);
+        printf("  frozen window (frozen to verified thaw) %5.1f ms\n", median(tWindow) / 1000);
         qvDomainFree(sdom);
         qvConnectClose(sconn);
     }

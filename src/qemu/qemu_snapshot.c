@@ -924,10 +924,9 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
     }
     if (agent) {
         frozenTried = true;
-        t0 = g_get_monotonic_time();
         frozen = qemuAgentFSFreeze(agent, NULL, 0);
-        if (frozen > 0)
-            qemuDomainFSEvent(driver, obj, "frozen", "snapshot");
+        /* the guest is frozen from (just before) the reply: the window starts here */
+        t0 = g_get_monotonic_time();
         if (frozen < 0) {
             qvErrorPtr saved = qvErrorPreserveLast();
             g_autofree char *why = qemuSnapshotErrorReason();
@@ -960,6 +959,9 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         window = g_get_monotonic_time() - t0;
         c->snap->quiesceFilesystems = frozen > 0 ? (unsigned int)frozen : 0;
         c->snap->quiesceWindowUs = window;
+        /* the events after the window: nothing but the switch inside it */
+        if (frozen > 0)
+            qemuDomainFSEvent(driver, obj, "frozen", "snapshot");
         if (thawed < 0 || frozen > 0)
             qemuDomainFSEvent(driver, obj, thawed < 0 ? "thaw-failed" : "thawed", "snapshot");
         if (thawed < 0) {
