@@ -10,20 +10,8 @@
 qvsh=$abs_top_builddir/tools/qvsh
 unset QVIRT_DEFAULT_URI
 
-guest=$("$abs_top_srcdir/tests/guest/build-guest.sh" 2>"$TAP_TMP/guest.log")
-if [ $? -ne 0 ] || [ ! -f "$guest/ok" ]; then
-    not_ok "the test guest builds" "$(tail -20 "$TAP_TMP/guest.log")"
-    done_testing
-    exit 1
-fi
+test_guest
 ok "the test guest builds ($guest)"
-
-# KVM only where it can boot this guest (not under a nested PVM hypervisor), else TCG
-virt=qemu
-if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo &&
-    [ ! -e /sys/module/kvm_pvm ]; then
-    virt=kvm
-fi
 ok "accelerator: $virt"
 
 # a short root: UNIX socket paths are at most 107 bytes
@@ -38,7 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ms() { date +%s%3N; }
 
 # domain NAME CMDLINE-EXTRA CHANNEL-NAME: a definition of the test guest
 domain() {
@@ -81,21 +68,6 @@ EOF
     q define "$root/$1.xml" >/dev/null
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds; the time it took in $waited_ms
-wait_for() {
-    limit=$(($(now_ms) + $1 * 1000))
-    start=$(now_ms)
-    shift
-    while ! "$@" >/dev/null 2>&1; do
-        if [ "$(now_ms)" -ge "$limit" ]; then
-            waited_ms=$(($(now_ms) - start))
-            return 1
-        fi
-        sleep 0.1
-    done
-    waited_ms=$(($(now_ms) - start))
-    return 0
-}
 agent_connected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='connected'"; }
 agent_disconnected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='disconnected'"; }
 state_is() { [ "$(q domstate --reason "$1")" = "$2" ]; }

@@ -66,6 +66,41 @@ tree() {
     fi
 }
 
+now_ms() { date +%s%3N; }
+
+# wait_for SECONDS CMD...: until CMD succeeds; the time it took in $waited_ms
+wait_for() {
+    limit=$(($(now_ms) + $1 * 1000))
+    start=$(now_ms)
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        if [ "$(now_ms)" -ge "$limit" ]; then
+            waited_ms=$(($(now_ms) - start))
+            return 1
+        fi
+        sleep 0.1
+    done
+    waited_ms=$(($(now_ms) - start))
+    return 0
+}
+
+# test_guest: build (or reuse) the test guest; its directory in $guest and the
+# accelerator in $virt: KVM only where it can boot this guest (not under a nested PVM
+# hypervisor), else TCG. A guest that does not build is a failed test, never a skip.
+test_guest() {
+    guest=$("$abs_top_srcdir/tests/guest/build-guest.sh" 2>"$TAP_TMP/guest.log")
+    if [ $? -ne 0 ] || [ ! -f "$guest/ok" ]; then
+        not_ok "the test guest builds" "$(tail -20 "$TAP_TMP/guest.log")"
+        done_testing
+        exit 1
+    fi
+    virt=qemu
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo &&
+        [ ! -e /sys/module/kvm_pvm ]; then
+        virt=kvm
+    fi
+}
+
 done_testing() {
     echo "1..$tap_n"
     [ "$tap_fail" -eq 0 ]

@@ -129,8 +129,11 @@ int qvDomainEventStateDeregister(qvDomainEventState *state, qvConnectPtr conn, i
 
         if (r->id == callbackID && r->conn == conn) {
             g_atomic_int_set(&r->removed, 1);
-            g_ptr_array_remove_index(state->regs, i);
+            g_ptr_array_steal_index(state->regs, i);
             g_mutex_unlock(&state->lock);
+            /* outside the lock: the registration's reference may be the connection's
+             * last, and closing it deregisters the rest under the same lock */
+            qvEventRegistrationUnref(r);
             return 0;
         }
     }
@@ -142,6 +145,7 @@ int qvDomainEventStateDeregister(qvDomainEventState *state, qvConnectPtr conn, i
 
 void qvDomainEventStateDeregisterConn(qvDomainEventState *state, qvConnectPtr conn)
 {
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(qvEventRegistrationUnref);
     guint i = 0;
 
     g_mutex_lock(&state->lock);
@@ -150,12 +154,13 @@ void qvDomainEventStateDeregisterConn(qvDomainEventState *state, qvConnectPtr co
 
         if (r->conn == conn) {
             g_atomic_int_set(&r->removed, 1);
-            g_ptr_array_remove_index(state->regs, i);
+            g_ptr_array_add(gone, g_ptr_array_steal_index(state->regs, i));
         } else {
             i++;
         }
     }
     g_mutex_unlock(&state->lock);
+    /* gone is dropped here, outside the lock (see qvDomainEventStateDeregister) */
 }
 
 size_t qvDomainEventStateCount(qvDomainEventState *state, const unsigned char *uuid)

@@ -203,6 +203,19 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
         qvReportError(QV_ERR_INVALID_ARG, _("empty root in URI '%s'"), conn->uri);
         return QV_DRV_OPEN_ERROR;
     }
+    /* a daemon serving this root owns it: two drivers on one root would race */
+    {
+        g_autofree char *lock = g_build_filename(root, "qvirtd.lock", NULL);
+        long long pid = qvFileRecordLockHolder(lock);
+
+        if (pid > 0) {
+            qvReportError(QV_ERR_OPERATION_INVALID,
+                          _("the state root '%s' is served by qvirtd (pid %lld): connect to the "
+                            "daemon's socket instead"),
+                          root, pid);
+            return QV_DRV_OPEN_ERROR;
+        }
+    }
 
     g_mutex_lock(&qemuDriversLock);
     if (!qemuDrivers)

@@ -229,3 +229,29 @@ bool qvFileIsLocked(const char *path)
     close(fd);
     return locked;
 }
+
+long long qvFileRecordLockHolder(const char *path)
+{
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    char buf[32] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    long long pid = 0;
+    ssize_t n;
+
+    if (fd < 0)
+        return 0;
+    /* an open file description lock: closing this descriptor cannot drop the holder's
+     * lock, as it would with a classic POSIX lock held by this very process */
+    if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+        /* the holder wrote its pid into the file */
+        if ((n = read(fd, buf, sizeof(buf) - 1)) > 0)
+            buf[n] = '\0';
+        pid = g_ascii_strtoll(buf, NULL, 10);
+        if (pid <= 0)
+            pid = 1; /* held, by someone who did not say */
+        else if (pid == getpid())
+            pid = 0;
+    }
+    close(fd);
+    return pid;
+}

@@ -37,3 +37,6 @@ char *qvFileFindHelper(const char *name);
 
 /* Whether some process holds an flock() on path (false when it does not exist). */
 bool qvFileIsLocked(const char *path);
+/* The pid of another process holding an open file description write lock on path (it
+ * writes its pid into the file), else 0; this process's own lock is not reported. */
+long long qvFileRecordLockHolder(const char *path);

@@ -1,0 +1,493 @@
+/* qvirtd-server.c: the I/O thread: listening sockets, clients, libvirt's framing (a
+ * length word, a six-word header, an XDR payload), keepalive both ways, and the hand-off
+ * of calls to the worker pool so that slow ones never hold up PINGs or other clients. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "qvirtd.h"
+
+#define QVD_LENGTH_WORD 4
+#define QVD_HEADER_LEN 24
+
+void qvdLog(const char *level, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (g_strcmp0(level, "debug") == 0)
+        g_debug("%s", msg);
+    else if (g_strcmp0(level, "warning") == 0)
+        g_warning("%s", msg);
+    else
+        g_message("%s", msg);
+}
+
+/* ---- clients ---- */
+
+qvdClient *qvdClientRef(qvdClient *client)
+{
+    g_atomic_int_inc(&client->refs);
+    return client;
+}
+
+void qvdClientUnref(qvdClient *client)
+{
+    if (!client || !g_atomic_int_dec_and_test(&client->refs))
+        return;
+    /* the callbacks first: they deregister through the connection */
+    if (client->callbacks)
+        g_hash_table_destroy(client->callbacks);
+    if (client->conn)
+        qvConnectClose(client->conn);
+    g_byte_array_unref(client->in);
+    g_queue_clear_full(&client->out, (GDestroyNotify)g_bytes_unref);
+    g_mutex_clear(&client->lock);
+    g_free(client);
+}
+
+static void qvdClientWatchInput(qvdClient *client);
+
+static gboolean qvdClientUnrefIdle(gpointer opaque)
+{
+    qvdClientUnref(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+/* I/O thread: the client is gone (EOF, error, protocol violation, or after CLOSE). */
+static void qvdClientDrop(qvdClient *client, const char *why)
+{
+    qvdServer *srv = client->server;
+
+    if (client->dead)
+        return;
+    client->dead = true;
+    qvdLog("debug", "client %u: %s", client->id, why);
+    if (client->inWatch)
+        g_source_remove(client->inWatch);
+    if (client->outWatch)
+        g_source_remove(client->outWatch);
+    client->inWatch = client->outWatch = 0;
+    qvdDispatchClientGone(client);
+    close(client->fd);
+    client->fd = -1;
+    /* the caller may still hold it: the table's reference goes once this callback ends */
+    g_hash_table_steal(srv->clients, GUINT_TO_POINTER(client->id));
+    g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientUnrefIdle, client, NULL);
+}
+
+static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    qvdClient *client = opaque;
+
+    while (!g_queue_is_empty(&client->out)) {
+        GBytes *msg = g_queue_peek_head(&client->out);
+        gsize len;
+        const char *data = g_bytes_get_data(msg, &len);
+        ssize_t n = send(fd, data + client->outOff, len - client->outOff, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN))
+            return G_SOURCE_CONTINUE;
+        if (n < 0) {
+            client->outWatch = 0;
+            qvdClientDrop(client, g_strerror(errno));
+            return G_SOURCE_REMOVE;
+        }
+        client->outOff += n;
+        if (client->outOff == len) {
+            g_bytes_unref(g_queue_pop_head(&client->out));
+            client->outOff = 0;
+        }
+    }
+    client->outWatch = 0;
+    if (client->closing)
+        qvdClientDrop(client, "closed after CONNECT_CLOSE");
+    return G_SOURCE_REMOVE;
+}
+
+/* I/O thread */
+static void qvdClientQueue(qvdClient *client, GBytes *msg)
+{
+    if (client->dead) {
+        g_bytes_unref(msg);
+        return;
+    }
+    g_queue_push_tail(&client->out, msg);
+    if (!client->outWatch)
+        client->outWatch = g_unix_fd_add(client->fd, G_IO_OUT, qvdClientWritable, client);
+}
+
+typedef struct {
+    qvdClient *client;
+    GBytes *msg;
+    bool callDone; /* a worker finished a call: one fewer in flight */
+} qvdSendJob;
+
+static gboolean qvdSendInIOThread(gpointer opaque)
+{
+    qvdSendJob *job = opaque;
+    qvdClient *client = job->client;
+
+    if (job->callDone && client->inFlight > 0) {
+        client->inFlight--;
+        if (!client->dead && !client->inWatch && !client->closing &&
+            client->inFlight < client->server->cfg->maxCallsPerClient)
+            qvdClientWatchInput(client);
+    }
+    if (job->msg)
+        qvdClientQueue(client, job->msg);
+    qvdClientUnref(client);
+    g_free(job);
+    return G_SOURCE_REMOVE;
+}
+
+void qvdClientSend(qvdClient *client, GBytes *msg)
+{
+    if (g_main_context_is_owner(g_main_context_default())) {
+        qvdClientQueue(client, msg);
+        return;
+    }
+    {
+        qvdSendJob *job = g_new0(qvdSendJob, 1);
+
+        job->client = qvdClientRef(client);
+        job->msg = msg;
+        g_main_context_invoke(NULL, qvdSendInIOThread, job);
+    }
+}
+
+/* ---- messages ---- */
+
+GBytes *qvdEncodeMessage(const remote_message_header *hdr, xdrproc_t proc, const void *body)
+{
+    remote_message_header h = *hdr;
+    unsigned long size = QVD_LENGTH_WORD + xdr_sizeof((xdrproc_t)xdr_remote_message_header, &h);
+    char *buf;
+    XDR xdr;
+    guint32 word;
+
+    if (proc)
+        size += xdr_sizeof(proc, (void *)body);
+    if (size > QVD_LENGTH_WORD + REMOTE_MESSAGE_MAX)
+        return NULL;
+    buf = g_malloc0(size);
+    xdrmem_create(&xdr, buf + QVD_LENGTH_WORD, size - QVD_LENGTH_WORD, XDR_ENCODE);
+    if (!xdr_remote_message_header(&xdr, &h) || (proc && !proc(&xdr, (void *)body, 0))) {
+        xdr_destroy(&xdr);
+        g_free(buf);
+        return NULL;
+    }
+    xdr_destroy(&xdr);
+    word = g_htonl((guint32)size);
+    memcpy(buf, &word, sizeof(word));
+    return g_bytes_new_take(buf, size);
+}
+
+typedef struct {
+    qvdClient *client;
+    remote_message_header hdr;
+    char *payload;
+    gsize len;
+} qvdCallJob;
+
+static void qvdWorker(gpointer data, gpointer opaque)
+{
+    qvdCallJob *job = data;
+    qvdSendJob *send = g_new0(qvdSendJob, 1);
+
+    send->client = job->client; /* the job's reference moves on */
+    send->msg = qvdDispatch(job->client, &job->hdr, job->payload, job->len);
+    send->callDone = true;
+    g_main_context_invoke(NULL, qvdSendInIOThread, send);
+    g_free(job->payload);
+    g_free(job);
+}
+
+static void qvdKeepalive(qvdClient *client, int proc)
+{
+    remote_message_header pong = {
+        KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QVD_KEEPALIVE_PONG, QVD_MESSAGE, 0, QVD_OK
+    };
+
+    if (proc == QVD_KEEPALIVE_PING)
+        qvdClientQueue(client, qvdEncodeMessage(&pong, NULL, NULL));
+    /* a PONG only proves the client alive, which any input already did */
+}
+
+/* One whole message (header and payload) from the client. */
+static void qvdClientMessage(qvdClient *client, const char *data, gsize len)
+{
+    remote_message_header hdr = { 0 };
+    XDR xdr;
+
+    xdrmem_create(&xdr, (char *)data, len, XDR_DECODE);
+    if (!xdr_remote_message_header(&xdr, &hdr)) {
+        xdr_destroy(&xdr);
+        qvdClientDrop(client, "undecodable message header");
+        return;
+    }
+    xdr_destroy(&xdr);
+    if (hdr.prog == KEEPALIVE_PROGRAM && hdr.type == QVD_MESSAGE) {
+        qvdKeepalive(client, hdr.proc);
+        return;
+    }
+    if (hdr.type != QVD_CALL)
+        return; /* a MESSAGE (or a stray reply) from a client gets no answer */
+    if (qvdDispatchInline(&hdr)) {
+        GBytes *reply = qvdDispatch(client, &hdr, data + QVD_HEADER_LEN, len - QVD_HEADER_LEN);
+
+        if (reply)
+            qvdClientQueue(client, reply);
+        return;
+    }
+    {
+        qvdCallJob *job = g_new0(qvdCallJob, 1);
+
+        job->client = qvdClientRef(client);
+        job->hdr = hdr;
+        job->len = len - QVD_HEADER_LEN;
+        job->payload = g_memdup2(data + QVD_HEADER_LEN, job->len);
+        client->inFlight++;
+        g_thread_pool_push(client->server->workers, job, NULL);
+        if (client->inFlight >= client->server->cfg->maxCallsPerClient && client->inWatch) {
+            /* enough queued: read no more from this client until some finish */
+            g_source_remove(client->inWatch);
+            client->inWatch = 0;
+        }
+    }
+}
+
+static gboolean qvdClientReadable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    qvdClient *client = opaque;
+    char buf[65536];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return G_SOURCE_CONTINUE;
+    if (n <= 0) {
+        client->inWatch = 0;
+        qvdClientDrop(client, n == 0 ? "end of file" : g_strerror(errno));
+        return G_SOURCE_REMOVE;
+    }
+    client->lastRead = g_get_monotonic_time();
+    client->pingsUnanswered = 0;
+    g_byte_array_append(client->in, (const guint8 *)buf, n);
+    for (;;) {
+        guint32 word, total;
+
+        if (client->in->len < QVD_LENGTH_WORD)
+            break;
+        memcpy(&word, client->in->data, sizeof(word));
+        total = g_ntohl(word);
+        if (total < QVD_LENGTH_WORD + QVD_HEADER_LEN ||
+            total > QVD_LENGTH_WORD + client->server->cfg->maxMessage) {
+            /* as libvirtd: an invalid length word closes the connection */
+            g_autofree char *why = g_strdup_printf("invalid message length %u", total);
+
+            client->inWatch = 0;
+            qvdClientDrop(client, why);
+            return G_SOURCE_REMOVE;
+        }
+        if (client->in->len < total)
+            break;
+        qvdClientMessage(client, (const char *)client->in->data + QVD_LENGTH_WORD,
+                         total - QVD_LENGTH_WORD);
+        if (client->dead)
+            return G_SOURCE_REMOVE;
+        g_byte_array_remove_range(client->in, 0, total);
+        if (!client->inWatch)
+            return G_SOURCE_REMOVE; /* paused: too many calls in flight */
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void qvdClientWatchInput(qvdClient *client)
+{
+    client->inWatch =
+        g_unix_fd_add(client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, qvdClientReadable, client);
+}
+
+static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
+{
+    qvdServer *srv = opaque;
+    bool ro = fd == srv->listenROFd;
+    struct ucred cred = { 0 };
+    socklen_t credLen = sizeof(cred);
+    qvdClient *client;
+    int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+    if (cfd < 0)
+        return G_SOURCE_CONTINUE;
+    if (g_hash_table_size(srv->clients) >= srv->cfg->maxClients) {
+        qvdLog("warning", _("refusing a client: %u clients already (max_clients)"),
+               g_hash_table_size(srv->clients));
+        close(cfd);
+        return G_SOURCE_CONTINUE;
+    }
+    client = g_new0(qvdClient, 1);
+    client->refs = 1;
+    client->server = srv;
+    client->fd = cfd;
+    client->id = ++srv->nextClientID;
+    client->readonlySocket = ro;
+    client->readonly = ro;
+    client->in = g_byte_array_new();
+    client->lastRead = g_get_monotonic_time();
+    g_queue_init(&client->out);
+    g_mutex_init(&client->lock);
+    if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &credLen) == 0) {
+        client->pid = cred.pid;
+        client->uid = cred.uid;
+        client->gid = cred.gid;
+    }
+    g_hash_table_insert(srv->clients, GUINT_TO_POINTER(client->id), client);
+    qvdLog("debug", "client %u connected on the %s socket (pid %d, uid %u)", client->id,
+           ro ? "read-only" : "read-write", (int)client->pid, (unsigned)client->uid);
+    qvdClientWatchInput(client);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Every second: PING clients that were silent for the interval, drop the dead ones. */
+static gboolean qvdKeepaliveTick(gpointer opaque)
+{
+    qvdServer *srv = opaque;
+    gint64 now = g_get_monotonic_time();
+    remote_message_header ping = {
+        KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QVD_KEEPALIVE_PING, QVD_MESSAGE, 0, QVD_OK
+    };
+    g_autoptr(GList) all = NULL;
+    GList *l;
+
+    if (!srv->cfg->keepaliveInterval)
+        return G_SOURCE_CONTINUE;
+    all = g_hash_table_get_values(srv->clients);
+    for (l = all; l; l = l->next) {
+        qvdClient *client = l->data;
+        gint64 due = client->lastRead + (gint64)srv->cfg->keepaliveInterval * G_USEC_PER_SEC *
+                                            (client->pingsUnanswered + 1);
+
+        if (!client->keepalive || client->dead || now < due)
+            continue;
+        if (client->pingsUnanswered >= srv->cfg->keepaliveCount) {
+            qvdLog("warning",
+                   _("client %u (pid %d): no answer to %u keepalive PINGs; "
+                     "disconnecting"),
+                   client->id, (int)client->pid, client->pingsUnanswered);
+            qvdClientDrop(client, "keepalive timeout");
+            continue;
+        }
+        client->pingsUnanswered++;
+        qvdClientQueue(client, qvdEncodeMessage(&ping, NULL, NULL));
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- listening ---- */
+
+static int qvdListen(const char *path, guint mode, GError **err)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    g_autofree char *dir = g_path_get_dirname(path);
+    int fd;
+
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
+                    _("socket path '%s' is longer than %zu bytes"), path,
+                    sizeof(addr.sun_path) - 1);
+        return -1;
+    }
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot create '%s': %s"),
+                    dir, g_strerror(errno));
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    _("cannot create a socket: %s"), g_strerror(errno));
+        return -1;
+    }
+    /* a socket file left by a daemon that died: nobody listens on it any more */
+    {
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+            close(probe);
+            close(fd);
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                        _("another daemon is listening on '%s'"), path);
+            return -1;
+        }
+        if (probe >= 0)
+            close(probe);
+        unlink(path);
+    }
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, mode) < 0 ||
+        listen(fd, 64) < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    _("cannot listen on '%s': %s"), path, g_strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+qvdServer *qvdServerNew(qvdConfig *cfg, GError **err)
+{
+    qvdServer *srv = g_new0(qvdServer, 1);
+
+    srv->cfg = cfg;
+    srv->uri = g_strdup_printf("qvirt:///embed?root=%s", cfg->root);
+    srv->listenFd = srv->listenROFd = -1;
+    srv->clients =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)qvdClientUnref);
+    if ((srv->listenFd = qvdListen(cfg->socket, cfg->socketMode, err)) < 0)
+        goto error;
+    if (cfg->socketRO && (srv->listenROFd = qvdListen(cfg->socketRO, cfg->socketROMode, err)) < 0)
+        goto error;
+    if (!(srv->workers = g_thread_pool_new(qvdWorker, srv, (gint)cfg->workers, FALSE, err)))
+        goto error;
+    g_unix_fd_add(srv->listenFd, G_IO_IN, qvdAccept, srv);
+    if (srv->listenROFd >= 0)
+        g_unix_fd_add(srv->listenROFd, G_IO_IN, qvdAccept, srv);
+    g_timeout_add_seconds(1, qvdKeepaliveTick, srv);
+    return srv;
+
+error:
+    qvdServerFree(srv);
+    return NULL;
+}
+
+void qvdServerFree(qvdServer *srv)
+{
+    if (!srv)
+        return;
+    if (srv->workers)
+        g_thread_pool_free(srv->workers, TRUE, TRUE);
+    if (srv->listenFd >= 0) {
+        close(srv->listenFd);
+        unlink(srv->cfg->socket);
+    }
+    if (srv->listenROFd >= 0) {
+        close(srv->listenROFd);
+        unlink(srv->cfg->socketRO);
+    }
+    g_hash_table_destroy(srv->clients);
+    g_free(srv->uri);
+    g_free(srv);
+}

@@ -1,0 +1,346 @@
+/* qvirtd.c: the qvirt daemon: options and configuration file (with a check-only mode that
+ * prints file:line: message), the state root's lock, logging to stderr or the journal,
+ * and the main loop that serves libvirt's remote protocol (qvirtd-server.c). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "qvirtd.h"
+
+typedef enum {
+    QVD_KEY_STRING,
+    QVD_KEY_UINT,
+    QVD_KEY_MODE,
+} qvdKeyType;
+
+static const struct {
+    const char *key;
+    qvdKeyType type;
+    gsize offset;
+    guint min, max;
+} qvdKeys[] = {
+    { "root", QVD_KEY_STRING, G_STRUCT_OFFSET(qvdConfig, root), 0, 0 },
+    { "unix_sock_path", QVD_KEY_STRING, G_STRUCT_OFFSET(qvdConfig, socket), 0, 0 },
+    { "unix_sock_ro_path", QVD_KEY_STRING, G_STRUCT_OFFSET(qvdConfig, socketRO), 0, 0 },
+    { "unix_sock_rw_perms", QVD_KEY_MODE, G_STRUCT_OFFSET(qvdConfig, socketMode), 0, 0777 },
+    { "unix_sock_ro_perms", QVD_KEY_MODE, G_STRUCT_OFFSET(qvdConfig, socketROMode), 0, 0777 },
+    { "max_clients", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxClients), 1, 100000 },
+    { "max_client_requests", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxCallsPerClient), 1, 1000 },
+    { "max_message_size", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxMessage), 4096,
+      REMOTE_MESSAGE_MAX },
+    { "max_workers", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, workers), 1, 256 },
+    { "keepalive_interval", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, keepaliveInterval), 0, 3600 },
+    { "keepalive_count", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, keepaliveCount), 1, 100 },
+    { "log_outputs", QVD_KEY_STRING, G_STRUCT_OFFSET(qvdConfig, logOutput), 0, 0 },
+};
+
+static void qvdConfigDefaults(qvdConfig *cfg)
+{
+    bool system = geteuid() == 0;
+    g_autofree char *runDir =
+        system ? g_strdup("/run/qvirt") : g_build_filename(g_get_user_runtime_dir(), "qvirt", NULL);
+
+    cfg->root = system ? g_strdup("/var/lib/qvirt")
+                       : g_build_filename(g_get_user_state_dir(), "qvirt", NULL);
+    cfg->socket = g_build_filename(runDir, "qvirt-sock", NULL);
+    cfg->socketRO = g_build_filename(runDir, "qvirt-sock-ro", NULL);
+    cfg->socketMode = 0700;
+    cfg->socketROMode = 0777;
+    cfg->maxClients = 64;
+    cfg->maxCallsPerClient = 5;
+    cfg->maxMessage = REMOTE_MESSAGE_MAX;
+    cfg->workers = 20;
+    cfg->keepaliveInterval = 5;
+    cfg->keepaliveCount = 5;
+    cfg->logOutput = g_strdup("stderr");
+}
+
+static void qvdConfigClear(qvdConfig *cfg)
+{
+    g_free(cfg->path);
+    g_free(cfg->root);
+    g_free(cfg->socket);
+    g_free(cfg->socketRO);
+    g_free(cfg->logOutput);
+}
+
+/* Read "key = value" lines (libvirt's daemon configuration syntax: numbers, "strings",
+ * # comments). Every problem is reported as FILE:LINE: message; returns the count. */
+static guint qvdConfigRead(qvdConfig *cfg, const char *path, GPtrArray *problems)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GError) err = NULL;
+    guint n = 0, i;
+
+    if (!g_file_get_contents(path, &text, NULL, &err)) {
+        g_ptr_array_add(problems, g_strdup_printf("%s: %s", path, err->message));
+        return 1;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        char *line = g_strstrip(lines[i]);
+        char *eq, *key, *value;
+        size_t k;
+        bool found = false;
+
+#define PROBLEM(...)                                                              \
+    do {                                                                          \
+        g_autofree char *m_ = g_strdup_printf(__VA_ARGS__);                       \
+        g_ptr_array_add(problems, g_strdup_printf("%s:%u: %s", path, i + 1, m_)); \
+        n++;                                                                      \
+    } while (0)
+
+        if (!*line || *line == '#')
+            continue;
+        if (!(eq = strchr(line, '='))) {
+            PROBLEM(_("expected 'key = value', found '%s'"), line);
+            continue;
+        }
+        *eq = '\0';
+        key = g_strstrip(line);
+        value = g_strstrip(eq + 1);
+        for (k = 0; k < G_N_ELEMENTS(qvdKeys) && !found; k++) {
+            char **str;
+            guint *num;
+            guint64 v;
+            size_t len = strlen(value);
+
+            if (strcmp(qvdKeys[k].key, key) != 0)
+                continue;
+            found = true;
+            switch (qvdKeys[k].type) {
+            case QVD_KEY_STRING:
+                if (len < 2 || value[0] != '"' || value[len - 1] != '"') {
+                    PROBLEM(_("'%s' takes a quoted string, found '%s'"), key, value);
+                    break;
+                }
+                value[len - 1] = '\0';
+                str = G_STRUCT_MEMBER_P(cfg, qvdKeys[k].offset);
+                g_free(*str);
+                *str = g_strdup(value + 1);
+                break;
+            case QVD_KEY_MODE:
+                if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+                    value[len - 1] = '\0';
+                    value++;
+                }
+                if (!g_ascii_string_to_unsigned(value, 8, 0, qvdKeys[k].max, &v, NULL)) {
+                    PROBLEM(_("'%s' takes an octal mode such as \"0770\", found '%s'"), key, value);
+                    break;
+                }
+                num = G_STRUCT_MEMBER_P(cfg, qvdKeys[k].offset);
+                *num = (guint)v;
+                break;
+            case QVD_KEY_UINT:
+                if (!g_ascii_string_to_unsigned(value, 10, qvdKeys[k].min, qvdKeys[k].max, &v,
+                                                NULL)) {
+                    PROBLEM(_("'%s' takes a number from %u to %u, found '%s'"), key, qvdKeys[k].min,
+                            qvdKeys[k].max, value);
+                    break;
+                }
+                num = G_STRUCT_MEMBER_P(cfg, qvdKeys[k].offset);
+                *num = (guint)v;
+                break;
+            }
+        }
+        if (!found)
+            PROBLEM(_("unknown setting '%s'"), key);
+#undef PROBLEM
+    }
+    if (g_strcmp0(cfg->logOutput, "stderr") != 0 && g_strcmp0(cfg->logOutput, "journal") != 0) {
+        g_ptr_array_add(problems,
+                        g_strdup_printf(_("%s: log_outputs must be \"stderr\" or \"journal\", "
+                                          "not \"%s\""),
+                                        path, cfg->logOutput));
+        n++;
+    }
+    return n;
+}
+
+/* ---- the state root's lock: one daemon per root, and no embedded qvsh beside it ---- */
+
+/* An open file description lock with the pid in the file: the library's embedded
+ * connections in other processes see it (F_OFD_GETLK) and refuse; this process's own
+ * connections recognise its pid. (A classic POSIX lock would be dropped as soon as the
+ * library closed any descriptor of the file.) */
+static int qvdLockRoot(const char *root, GError **err)
+{
+    g_autofree char *path = g_build_filename(root, "qvirtd.lock", NULL);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    g_autofree char *pid = g_strdup_printf("%d\n", (int)getpid());
+    int fd;
+
+    if (g_mkdir_with_parents(root, 0700) < 0 ||
+        (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot open '%s': %s"),
+                    path, g_strerror(errno));
+        return -1;
+    }
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+        int e = errno;
+        char buf[32] = "";
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+        if (e == EAGAIN || e == EACCES)
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                        _("the state root '%s' is already served by qvirtd (pid %d)"), root,
+                        n > 0 ? atoi(buf) : 0);
+        else
+            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), _("cannot lock '%s': %s"),
+                        path, g_strerror(e));
+        close(fd);
+        return -1;
+    }
+    if (ftruncate(fd, 0) < 0 || write(fd, pid, strlen(pid)) < 0)
+        g_warning("cannot record the pid in '%s': %s", path, g_strerror(errno));
+    return fd;
+}
+
+static gboolean qvdQuit(gpointer opaque)
+{
+    g_main_loop_quit(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+static bool qvdVerbose;
+
+static GLogWriterOutput qvdLogWriter(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                     gpointer opaque)
+{
+    const char *output = opaque;
+
+    if ((level & G_LOG_LEVEL_DEBUG) && !qvdVerbose)
+        return G_LOG_WRITER_HANDLED;
+    if (g_strcmp0(output, "journal") == 0 &&
+        g_log_writer_journald(level, fields, n, NULL) == G_LOG_WRITER_HANDLED)
+        return G_LOG_WRITER_HANDLED;
+    return g_log_writer_standard_streams(level, fields, n, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    qvdConfig cfg = { 0 };
+    g_autofree char *configPath = NULL;
+    g_autofree char *root = NULL;
+    g_autofree char *socketPath = NULL;
+    g_autofree char *socketROPath = NULL;
+    gboolean check = FALSE, verbose = FALSE, noRO = FALSE, version = FALSE;
+    GOptionEntry entries[] = {
+        { "config", 'f', 0, G_OPTION_ARG_FILENAME, &configPath,
+          N_("read settings from FILE (libvirtd.conf syntax)"), N_("FILE") },
+        { "check-config", 0, 0, G_OPTION_ARG_NONE, &check,
+          N_("check the configuration file, print FILE:LINE: problems, and exit"), NULL },
+        { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root, N_("serve the state root DIR"), N_("DIR") },
+        { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socketPath,
+          N_("the read-write socket (unix_sock_path)"), N_("PATH") },
+        { "socket-ro", 0, 0, G_OPTION_ARG_FILENAME, &socketROPath,
+          N_("the read-only socket (unix_sock_ro_path)"), N_("PATH") },
+        { "no-socket-ro", 0, 0, G_OPTION_ARG_NONE, &noRO, N_("serve no read-only socket"), NULL },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("log every connection and call"),
+          NULL },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("print the version and exit"), NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GMainLoop) loop = NULL;
+    qvdServer *srv = NULL;
+    int lockfd = -1;
+    int ret = 1;
+    guint i;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    ctx = g_option_context_new(NULL);
+    g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+    g_option_context_set_summary(
+        ctx, _("Serve libvirt's remote protocol for qvirt, so that virsh and libvirt's client "
+               "libraries drive qvirt domains unchanged."));
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "qvirtd: %s\n", err->message);
+        return 2;
+    }
+    if (version) {
+        printf("qvirtd (qvirt) %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    qvdConfigDefaults(&cfg);
+    if (configPath) {
+        cfg.path = g_strdup(configPath);
+        qvdConfigRead(&cfg, configPath, problems);
+    }
+    for (i = 0; i < problems->len; i++)
+        fprintf(stderr, "%s\n", (char *)problems->pdata[i]);
+    if (check) {
+        if (!configPath) {
+            fprintf(stderr, "qvirtd: %s\n", _("--check-config needs --config FILE"));
+            ret = 2;
+        } else if (!problems->len) {
+            printf(_("%s: OK\n"), configPath);
+            ret = 0;
+        }
+        goto cleanup;
+    }
+    if (problems->len)
+        goto cleanup;
+    if (root) {
+        g_free(cfg.root);
+        cfg.root = g_canonicalize_filename(root, NULL);
+    }
+    if (socketPath) {
+        g_free(cfg.socket);
+        cfg.socket = g_strdup(socketPath);
+    }
+    if (socketROPath) {
+        g_free(cfg.socketRO);
+        cfg.socketRO = g_strdup(socketROPath);
+    }
+    if (noRO)
+        g_clear_pointer(&cfg.socketRO, g_free);
+    cfg.verbose = verbose;
+    qvdVerbose = verbose;
+    g_log_set_writer_func(qvdLogWriter, g_strdup(cfg.logOutput), g_free);
+
+    if (qvInitialize() < 0 || qvEventRegisterDefaultImpl() < 0) {
+        fprintf(stderr, "qvirtd: %s\n", qvGetLastErrorMessage());
+        goto cleanup;
+    }
+    if ((lockfd = qvdLockRoot(cfg.root, &err)) < 0) {
+        fprintf(stderr, "qvirtd: %s\n", err->message);
+        goto cleanup;
+    }
+    loop = g_main_loop_new(NULL, FALSE);
+    if (!(srv = qvdServerNew(&cfg, &err))) {
+        fprintf(stderr, "qvirtd: %s\n", err->message);
+        goto cleanup;
+    }
+    srv->loop = loop;
+    g_unix_signal_add(SIGTERM, qvdQuit, loop);
+    g_unix_signal_add(SIGINT, qvdQuit, loop);
+    g_message(_("qvirtd %s serving '%s' on '%s'%s%s"), PACKAGE_VERSION, cfg.root, cfg.socket,
+              cfg.socketRO ? _(" and read-only on ") : "", cfg.socketRO ? cfg.socketRO : "");
+    g_main_loop_run(loop);
+    g_message("%s", _("qvirtd stopping"));
+    ret = 0;
+
+cleanup:
+    qvdServerFree(srv);
+    if (lockfd >= 0)
+        close(lockfd);
+    qvdConfigClear(&cfg);
+    return ret;
+}

@@ -1,0 +1,108 @@
+/* qvirtd.h: the daemon's shared types: its configuration, clients and the RPC dispatch
+ * between the I/O thread (sockets, framing, keepalive, events) and the workers. */
+#pragma once
+
+#include <glib.h>
+#include <libintl.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <qvirt/qvirt.h>
+
+#include "qvirt_remote.h"
+
+#define _(s) gettext(s)
+#define N_(s) s
+
+/* libvirt's message types and statuses */
+enum {
+    QVD_CALL = 0,
+    QVD_REPLY = 1,
+    QVD_MESSAGE = 2,
+};
+enum {
+    QVD_OK = 0,
+    QVD_ERROR = 1,
+};
+#define QVD_KEEPALIVE_PING 1
+#define QVD_KEEPALIVE_PONG 2
+
+typedef struct {
+    char *path; /* the configuration file read, or NULL */
+    char *root; /* the state root served (as qvsh's qvirt:///embed?root=) */
+    char *socket; /* read-write socket */
+    char *socketRO; /* read-only socket, or NULL for none */
+    guint socketMode;
+    guint socketROMode;
+    guint maxClients;
+    guint maxMessage; /* bytes, header and payload */
+    guint maxCallsPerClient; /* calls in flight before the client's input is paused */
+    guint workers;
+    guint keepaliveInterval; /* seconds of silence before a PING; 0: never ping */
+    guint keepaliveCount; /* unanswered PINGs before the client is dropped */
+    char *logOutput; /* "stderr" or "journal" */
+    bool verbose;
+} qvdConfig;
+
+typedef struct _qvdClient qvdClient;
+typedef struct _qvdServer qvdServer;
+
+struct _qvdClient {
+    gint refs;
+    qvdServer *server;
+    int fd;
+    guint id; /* for logs */
+    bool readonlySocket; /* came in on the read-only socket */
+    bool readonly; /* ... or opened with VIR_CONNECT_RO */
+    pid_t pid; /* SO_PEERCRED */
+    uid_t uid;
+    gid_t gid;
+    /* I/O thread only */
+    GByteArray *in;
+    GQueue out; /* GBytes, written in order */
+    gsize outOff;
+    guint inWatch;
+    guint outWatch;
+    bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
+    bool dead;
+    gint64 lastRead; /* monotonic µs */
+    guint pingsUnanswered;
+    bool keepalive; /* the client probed PROGRAM_KEEPALIVE */
+    guint inFlight; /* calls queued to or running in workers */
+    GHashTable *callbacks; /* callbackID -> qvdEventReg * */
+    int nextCallbackID;
+    /* any thread, under lock */
+    GMutex lock;
+    qvConnectPtr conn; /* after CONNECT_OPEN */
+};
+
+struct _qvdServer {
+    qvdConfig *cfg;
+    char *uri; /* qvirt:///embed?root=... */
+    GMainLoop *loop;
+    GThreadPool *workers;
+    GHashTable *clients; /* fd -> qvdClient * (I/O thread) */
+    guint nextClientID;
+    int listenFd;
+    int listenROFd;
+};
+
+/* qvirtd-dispatch.c: a call's bytes in, a reply's bytes out (or NULL: no reply). Runs in
+ * a worker, or in the I/O thread for the calls that must not wait behind slow ones. */
+GBytes *qvdDispatch(qvdClient *client, const remote_message_header *hdr, const char *payload,
+                    gsize len);
+/* Whether a call is answered in the I/O thread (fast, ordered with events). */
+bool qvdDispatchInline(const remote_message_header *hdr);
+/* Drop a client's event callbacks (it is going away). */
+void qvdDispatchClientGone(qvdClient *client);
+
+/* qvirtd-server.c */
+qvdServer *qvdServerNew(qvdConfig *cfg, GError **err);
+void qvdServerFree(qvdServer *srv);
+/* Encode header + body (proc may be NULL for no body) as one framed message. */
+GBytes *qvdEncodeMessage(const remote_message_header *hdr, xdrproc_t proc, const void *body);
+/* Queue bytes for a client; from any thread (hands over to the I/O thread). */
+void qvdClientSend(qvdClient *client, GBytes *msg);
+qvdClient *qvdClientRef(qvdClient *client);
+void qvdClientUnref(qvdClient *client);
+void qvdLog(const char *level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
