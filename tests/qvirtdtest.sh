@@ -186,6 +186,26 @@ run V domstate ga
 expect_eq "... and virsh is still served, beside a silent client" "$out" "running"
 kill "$hold_pid" 2>/dev/null
 
+# ---- a slow call (an agent that does not answer) holds up no other call ----
+V qemu-agent-command ga '{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","sleep 0.3; kill -STOP $(pidof qemu-ga); sleep 8; kill -CONT $(pidof qemu-ga)"]}}' >/dev/null
+sleep 2
+V qemu-agent-command ga '{"execute":"guest-ping"}' >"$dir/slow.out" 2>&1 &
+slow_pid=$!
+sleep 0.5
+t0=$(now_ms)
+run V domstate ga
+took_ms=$(($(now_ms) - t0))
+if kill -0 "$slow_pid" 2>/dev/null; then slow=waiting; else slow=done; fi
+expect_eq "while another client waits on a silent agent, domstate is answered" "$out/$slow" "running/waiting"
+if [ "$took_ms" -lt 1500 ]; then ok "... at once ($took_ms ms)"; else not_ok "domstate beside a slow call" "$took_ms ms"; fi
+wait "$slow_pid"
+expect_in "... and the slow call ends with the typed timeout" "$(cat "$dir/slow.out")" "timed out"
+if wait_for 30 sh -c "virsh -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-ping\"}' | grep -q return"; then
+    ok "... and the agent answers again once it runs ($waited_ms ms)"
+else
+    not_ok "the agent answers after SIGCONT"
+fi
+
 # ---- SIGKILL of the daemon loses nothing ----
 kill -9 "$dpid"
 wait "$dpid" 2>/dev/null
