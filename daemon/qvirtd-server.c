@@ -55,6 +55,7 @@ void qvdClientUnref(qvdClient *client)
     g_byte_array_unref(client->in);
     g_queue_clear_full(&client->out, (GDestroyNotify)g_bytes_unref);
     g_mutex_clear(&client->lock);
+    g_mutex_clear(&client->outLock);
     g_free(client);
 }
 
@@ -71,64 +72,93 @@ static void qvdClientDrop(qvdClient *client, const char *why)
 {
     qvdServer *srv = client->server;
 
-    if (client->dead)
+    g_mutex_lock(&client->outLock);
+    if (client->dead) {
+        g_mutex_unlock(&client->outLock);
         return;
+    }
     client->dead = true;
+    if (client->outWatch)
+        g_source_remove(client->outWatch);
+    client->outWatch = 0;
+    close(client->fd);
+    client->fd = -1;
+    g_mutex_unlock(&client->outLock);
     qvdLog("debug", "client %u: %s", client->id, why);
     if (client->inWatch)
         g_source_remove(client->inWatch);
-    if (client->outWatch)
-        g_source_remove(client->outWatch);
-    client->inWatch = client->outWatch = 0;
+    client->inWatch = 0;
     qvdDispatchClientGone(client);
-    close(client->fd);
-    client->fd = -1;
     /* the caller may still hold it: the table's reference goes once this callback ends */
     g_hash_table_steal(srv->clients, GUINT_TO_POINTER(client->id));
     g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientUnrefIdle, client, NULL);
 }
 
-static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
+/* outLock held: write what is queued; -1 (errno) on a fatal error, else 0. */
+static int qvdClientFlushLocked(qvdClient *client)
 {
-    qvdClient *client = opaque;
-
     while (!g_queue_is_empty(&client->out)) {
         GBytes *msg = g_queue_peek_head(&client->out);
         gsize len;
         const char *data = g_bytes_get_data(msg, &len);
-        ssize_t n = send(fd, data + client->outOff, len - client->outOff, MSG_NOSIGNAL);
+        ssize_t n = send(client->fd, data + client->outOff, len - client->outOff,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN))
-            return G_SOURCE_CONTINUE;
-        if (n < 0) {
-            client->outWatch = 0;
-            qvdClientDrop(client, g_strerror(errno));
-            return G_SOURCE_REMOVE;
-        }
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        if (n < 0)
+            return -1;
         client->outOff += n;
         if (client->outOff == len) {
             g_bytes_unref(g_queue_pop_head(&client->out));
             client->outOff = 0;
         }
     }
-    client->outWatch = 0;
+    return 0;
+}
+
+static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    qvdClient *client = opaque;
+    bool empty;
+    int rc;
+
+    g_mutex_lock(&client->outLock);
+    rc = qvdClientFlushLocked(client);
+    empty = g_queue_is_empty(&client->out);
+    if (rc < 0 || empty)
+        client->outWatch = 0;
+    g_mutex_unlock(&client->outLock);
+    if (rc < 0) {
+        qvdClientDrop(client, g_strerror(errno));
+        return G_SOURCE_REMOVE;
+    }
+    if (!empty)
+        return G_SOURCE_CONTINUE;
     if (client->closing)
         qvdClientDrop(client, "closed after CONNECT_CLOSE");
     return G_SOURCE_REMOVE;
 }
 
-/* I/O thread */
+/* Any thread: queue msg, writing at once what the socket takes when nothing is ahead of
+ * it (a worker's reply then needs no trip through the I/O thread). */
 static void qvdClientQueue(qvdClient *client, GBytes *msg)
 {
+    g_mutex_lock(&client->outLock);
     if (client->dead) {
+        g_mutex_unlock(&client->outLock);
         g_bytes_unref(msg);
         return;
     }
     g_queue_push_tail(&client->out, msg);
-    if (!client->outWatch)
+    if (!client->outWatch && qvdClientFlushLocked(client) == 0 && !g_queue_is_empty(&client->out))
         client->outWatch = g_unix_fd_add(client->fd, G_IO_OUT, qvdClientWritable, client);
+    else if (!client->outWatch && !g_queue_is_empty(&client->out))
+        /* a write error: let the I/O thread find it and drop the client */
+        client->outWatch = g_unix_fd_add(client->fd, G_IO_OUT, qvdClientWritable, client);
+    g_mutex_unlock(&client->outLock);
 }
 
 typedef struct {
@@ -142,12 +172,10 @@ static gboolean qvdSendInIOThread(gpointer opaque)
     qvdSendJob *job = opaque;
     qvdClient *client = job->client;
 
-    if (job->callDone && client->inFlight > 0) {
-        client->inFlight--;
-        if (!client->dead && !client->inWatch && !client->closing &&
-            client->inFlight < client->server->cfg->maxCallsPerClient)
-            qvdClientWatchInput(client);
-    }
+    /* a worker finished a call of a client whose input was paused: read again */
+    if (job->callDone && !client->dead && !client->inWatch && !client->closing &&
+        (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
+        qvdClientWatchInput(client);
     if (job->msg)
         qvdClientQueue(client, job->msg);
     qvdClientUnref(client);
@@ -157,17 +185,7 @@ static gboolean qvdSendInIOThread(gpointer opaque)
 
 void qvdClientSend(qvdClient *client, GBytes *msg)
 {
-    if (g_main_context_is_owner(g_main_context_default())) {
-        qvdClientQueue(client, msg);
-        return;
-    }
-    {
-        qvdSendJob *job = g_new0(qvdSendJob, 1);
-
-        job->client = qvdClientRef(client);
-        job->msg = msg;
-        g_main_context_invoke(NULL, qvdSendInIOThread, job);
-    }
+    qvdClientQueue(client, msg);
 }
 
 /* ---- messages ---- */
@@ -207,12 +225,24 @@ typedef struct {
 static void qvdWorker(gpointer data, gpointer opaque)
 {
     qvdCallJob *job = data;
-    qvdSendJob *send = g_new0(qvdSendJob, 1);
+    qvdClient *client = job->client;
+    GBytes *reply = qvdDispatch(client, &job->hdr, job->payload, job->len);
+    guint max = client->server->cfg->maxCallsPerClient;
+    bool wasFull = (guint)g_atomic_int_add(&client->inFlight, -1) >= max;
 
-    send->client = job->client; /* the job's reference moves on */
-    send->msg = qvdDispatch(job->client, &job->hdr, job->payload, job->len);
-    send->callDone = true;
-    g_main_context_invoke(NULL, qvdSendInIOThread, send);
+    /* the reply goes out from here; the I/O thread only hears of it if it paused this
+     * client's input (too many calls in flight) */
+    if (reply)
+        qvdClientQueue(client, reply);
+    if (wasFull) {
+        qvdSendJob *send = g_new0(qvdSendJob, 1);
+
+        send->client = client; /* the job's reference moves on */
+        send->callDone = true;
+        g_main_context_invoke(NULL, qvdSendInIOThread, send);
+    } else {
+        qvdClientUnref(client);
+    }
     g_free(job->payload);
     g_free(job);
 }
@@ -261,9 +291,10 @@ static void qvdClientMessage(qvdClient *client, const char *data, gsize len)
         job->hdr = hdr;
         job->len = len - QVD_HEADER_LEN;
         job->payload = g_memdup2(data + QVD_HEADER_LEN, job->len);
-        client->inFlight++;
+        g_atomic_int_inc(&client->inFlight);
         g_thread_pool_push(client->server->workers, job, NULL);
-        if (client->inFlight >= client->server->cfg->maxCallsPerClient && client->inWatch) {
+        if ((guint)g_atomic_int_get(&client->inFlight) >= client->server->cfg->maxCallsPerClient &&
+            client->inWatch) {
             /* enough queued: read no more from this client until some finish */
             g_source_remove(client->inWatch);
             client->inWatch = 0;
@@ -350,6 +381,7 @@ static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
     client->lastRead = g_get_monotonic_time();
     g_queue_init(&client->out);
     g_mutex_init(&client->lock);
+    g_mutex_init(&client->outLock);
     if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &credLen) == 0) {
         client->pid = cred.pid;
         client->uid = cred.uid;

@@ -59,16 +59,18 @@ struct _qvdClient {
     gid_t gid;
     /* I/O thread only */
     GByteArray *in;
+    guint inWatch;
+    bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
+    /* under outLock: a worker may write its reply itself when nothing is queued */
+    GMutex outLock;
     GQueue out; /* GBytes, written in order */
     gsize outOff;
-    guint inWatch;
     guint outWatch;
-    bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
     bool dead;
     gint64 lastRead; /* monotonic µs */
     guint pingsUnanswered;
     bool keepalive; /* the client probed PROGRAM_KEEPALIVE */
-    guint inFlight; /* calls queued to or running in workers */
+    gint inFlight; /* calls queued to or running in workers (atomic) */
     GHashTable *callbacks; /* callbackID -> qvdEventReg * */
     int nextCallbackID;
     /* any thread, under lock */
@@ -101,7 +103,7 @@ qvdServer *qvdServerNew(qvdConfig *cfg, GError **err);
 void qvdServerFree(qvdServer *srv);
 /* Encode header + body (proc may be NULL for no body) as one framed message. */
 GBytes *qvdEncodeMessage(const remote_message_header *hdr, xdrproc_t proc, const void *body);
-/* Queue bytes for a client; from any thread (hands over to the I/O thread). */
+/* Queue bytes for a client, from any thread (written at once when nothing is ahead). */
 void qvdClientSend(qvdClient *client, GBytes *msg);
 qvdClient *qvdClientRef(qvdClient *client);
 void qvdClientUnref(qvdClient *client);
