@@ -900,6 +900,23 @@ static const qvdProc *qvdFindProc(unsigned int prog, int proc)
     return NULL;
 }
 
+bool qvdDispatchDecodeOnly(const remote_message_header *hdr, const char *payload, gsize len)
+{
+    const qvdProc *p = qvdFindProc(hdr->prog, hdr->proc);
+    g_autofree void *args = NULL;
+    XDR xdr;
+    bool ok;
+
+    if (!p || !p->argsFilter)
+        return true;
+    args = g_malloc0(p->argsSize);
+    xdrmem_create(&xdr, (char *)payload, len, XDR_DECODE);
+    ok = p->argsFilter(&xdr, args, 0);
+    xdr_destroy(&xdr);
+    xdr_free(p->argsFilter, args);
+    return ok;
+}
+
 bool qvdDispatchInline(const remote_message_header *hdr)
 {
     const qvdProc *p = qvdFindProc(hdr->prog, hdr->proc);

@@ -93,6 +93,9 @@ struct _qvdServer {
  * a worker, or in the I/O thread for the calls that must not wait behind slow ones. */
 GBytes *qvdDispatch(qvdClient *client, const remote_message_header *hdr, const char *payload,
                     gsize len);
+/* Decode (then free) a call's arguments with its procedure's codec, and nothing else:
+ * false if they do not decode. For the fuzz target. */
+bool qvdDispatchDecodeOnly(const remote_message_header *hdr, const char *payload, gsize len);
 /* Whether a call is answered in the I/O thread (fast, ordered with events). */
 bool qvdDispatchInline(const remote_message_header *hdr);
 /* Drop a client's event callbacks (it is going away). */
