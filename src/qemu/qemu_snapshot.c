@@ -995,24 +995,28 @@ cleanup:
     return ret;
 }
 
-/* Internal, running: QEMU's snapshot-save job (memory into the first disk). */
-static int qemuSnapshotCreateActiveInternal(qemuSnapshotCtx *c)
+/* A QMP snapshot job (snapshot-save/-load/-delete) over the plan's disks, tagged tag;
+ * vmstate: the memory goes to (comes from) the first disk. */
+static int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *plan, const char *cmd,
+                                  const char *tag, bool vmstate)
 {
     g_autoptr(GHashTable) blocks = NULL;
     g_autoptr(qvJSONValue) args = qvJSONNewObject();
-    g_autofree char *jobId =
-        g_strdup_printf("qv-snapshot-save-%" G_GINT64_FORMAT, g_get_real_time());
+    g_autofree char *jobId = g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
+    qemuSnapshotCtx c = { driver, obj, NULL, NULL, plan, 0 };
     qemuMonitor *mon;
     int ret = -1;
 
-    if (!(mon = qemuDomainGetMonitor(c->driver, c->obj)))
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(c, blocks) < 0)
+    if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(&c, blocks) < 0)
         goto cleanup;
-    qvJSONObjectAdd(args, "s:job-id", jobId, "s:tag", c->snap->name, "s:vmstate",
-                    g_array_index(c->plan, qemuSnapshotDiskPlan, 0).block->node, "a:devices",
-                    qemuSnapshotNodeList(c->plan), NULL);
-    ret = qemuSnapshotRunJob(mon, "snapshot-save", g_steal_pointer(&args), jobId);
+    qvJSONObjectAdd(args, "s:job-id", jobId, "s:tag", tag, "a:devices", qemuSnapshotNodeList(plan),
+                    NULL);
+    if (vmstate)
+        qvJSONObjectAdd(args, "s:vmstate", g_array_index(plan, qemuSnapshotDiskPlan, 0).block->node,
+                        NULL);
+    ret = qemuSnapshotRunJob(mon, cmd, g_steal_pointer(&args), jobId);
 
 cleanup:
     qemuMonitorUnref(mon);
@@ -1157,7 +1161,7 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
         snap->state = qemuSnapshotDomainState(obj);
         snap->memory = active ? SNAPSHOT_LOCATION_INTERNAL : SNAPSHOT_LOCATION_NO;
         if (active)
-            rc = qemuSnapshotCreateActiveInternal(&c);
+            rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-save", snap->name, true);
         else
             rc = qemuSnapshotImgEach(plan, "-c", snap->name, "-d");
     }
@@ -1233,32 +1237,6 @@ static int qemuSnapshotInternalPlan(const snapshotDef *snap, domainDef *dom, GAr
         return -1;
     }
     return 0;
-}
-
-static int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *plan, const char *cmd,
-                                  const char *tag, bool vmstate)
-{
-    g_autoptr(GHashTable) blocks = NULL;
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
-    g_autofree char *jobId = g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
-    qemuSnapshotCtx c = { driver, obj, NULL, NULL, plan, 0 };
-    qemuMonitor *mon;
-    int ret = -1;
-
-    if (!(mon = qemuDomainGetMonitor(driver, obj)))
-        return -1;
-    if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(&c, blocks) < 0)
-        goto cleanup;
-    qvJSONObjectAdd(args, "s:job-id", jobId, "s:tag", tag, "a:devices", qemuSnapshotNodeList(plan),
-                    NULL);
-    if (vmstate)
-        qvJSONObjectAdd(args, "s:vmstate", g_array_index(plan, qemuSnapshotDiskPlan, 0).block->node,
-                        NULL);
-    ret = qemuSnapshotRunJob(mon, cmd, g_steal_pointer(&args), jobId);
-
-cleanup:
-    qemuMonitorUnref(mon);
-    return ret;
 }
 
 int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags)
