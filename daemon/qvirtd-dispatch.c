@@ -900,21 +900,34 @@ static const qvdProc *qvdFindProc(unsigned int prog, int proc)
     return NULL;
 }
 
+/* Decode a call's arguments into args (zeroed, p->argsSize); on failure they are freed. */
+static bool qvdDecodeArgs(const qvdProc *p, const char *payload, gsize len, void *args)
+{
+    XDR xdr;
+    bool ok;
+
+    if (!p->argsFilter)
+        return true;
+    xdrmem_create(&xdr, (char *)payload, len, XDR_DECODE);
+    ok = p->argsFilter(&xdr, args, 0);
+    xdr_destroy(&xdr);
+    if (!ok)
+        xdr_free(p->argsFilter, args);
+    return ok;
+}
+
 bool qvdDispatchDecodeOnly(const remote_message_header *hdr, const char *payload, gsize len)
 {
     const qvdProc *p = qvdFindProc(hdr->prog, hdr->proc);
     g_autofree void *args = NULL;
-    XDR xdr;
-    bool ok;
 
     if (!p || !p->argsFilter)
         return true;
     args = g_malloc0(p->argsSize);
-    xdrmem_create(&xdr, (char *)payload, len, XDR_DECODE);
-    ok = p->argsFilter(&xdr, args, 0);
-    xdr_destroy(&xdr);
+    if (!qvdDecodeArgs(p, payload, len, args))
+        return false;
     xdr_free(p->argsFilter, args);
-    return ok;
+    return true;
 }
 
 bool qvdDispatchInline(const remote_message_header *hdr)
@@ -953,7 +966,6 @@ GBytes *qvdDispatch(qvdClient *c, const remote_message_header *call, const char 
     g_autofree void *ret = NULL;
     GBytes *reply;
     remote_error err;
-    XDR xdr;
     int rc;
 
     if (call->prog != REMOTE_PROGRAM && call->prog != QEMU_PROGRAM) {
@@ -984,16 +996,9 @@ GBytes *qvdDispatch(qvdClient *c, const remote_message_header *call, const char 
     }
     args = g_malloc0(p->argsSize ? p->argsSize : 1);
     ret = g_malloc0(p->retSize ? p->retSize : 1);
-    if (p->argsFilter) {
-        xdrmem_create(&xdr, (char *)payload, len, XDR_DECODE);
-        rc = p->argsFilter(&xdr, args, 0);
-        xdr_destroy(&xdr);
-        if (!rc) {
-            xdr_free(p->argsFilter, args);
-            return qvdReplyRPCError(call, QVD_ERR_RPC, QVD_FROM_RPC,
-                                    _("Unable to decode message payload"));
-        }
-    }
+    if (!qvdDecodeArgs(p, payload, len, args))
+        return qvdReplyRPCError(call, QVD_ERR_RPC, QVD_FROM_RPC,
+                                _("Unable to decode message payload"));
     if (p->flags & QVD_PROC_MUTATING)
         qvdLog("info", _("client %u (pid %d, uid %u, gid %u): %s"), c->id, (int)c->pid,
                (unsigned)c->uid, (unsigned)c->gid, p->name);

@@ -37,6 +37,24 @@ void qvdLog(const char *level, const char *fmt, ...)
 
 /* ---- clients ---- */
 
+qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly)
+{
+    qvdClient *client = g_new0(qvdClient, 1);
+
+    client->refs = 1;
+    client->server = srv;
+    client->fd = fd;
+    client->id = ++srv->nextClientID;
+    client->readonlySocket = readonly;
+    client->readonly = readonly;
+    client->in = g_byte_array_new();
+    client->lastRead = g_get_monotonic_time();
+    g_queue_init(&client->out);
+    g_mutex_init(&client->lock);
+    g_mutex_init(&client->outLock);
+    return client;
+}
+
 qvdClient *qvdClientRef(qvdClient *client)
 {
     g_atomic_int_inc(&client->refs);
@@ -143,8 +161,9 @@ static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
 }
 
 /* Any thread: queue msg, writing at once what the socket takes when nothing is ahead of
- * it (a worker's reply then needs no trip through the I/O thread). */
-static void qvdClientQueue(qvdClient *client, GBytes *msg)
+ * it (a worker's reply then needs no trip through the I/O thread). What is left, or a
+ * write error, is for the I/O thread's watch. */
+void qvdClientSend(qvdClient *client, GBytes *msg)
 {
     g_mutex_lock(&client->outLock);
     if (client->dead) {
@@ -153,39 +172,25 @@ static void qvdClientQueue(qvdClient *client, GBytes *msg)
         return;
     }
     g_queue_push_tail(&client->out, msg);
-    if (!client->outWatch && qvdClientFlushLocked(client) == 0 && !g_queue_is_empty(&client->out))
-        client->outWatch = g_unix_fd_add(client->fd, G_IO_OUT, qvdClientWritable, client);
-    else if (!client->outWatch && !g_queue_is_empty(&client->out))
-        /* a write error: let the I/O thread find it and drop the client */
-        client->outWatch = g_unix_fd_add(client->fd, G_IO_OUT, qvdClientWritable, client);
+    if (!client->outWatch) {
+        qvdClientFlushLocked(client);
+        if (!g_queue_is_empty(&client->out))
+            client->outWatch = g_unix_fd_add(client->fd, G_IO_OUT, qvdClientWritable, client);
+    }
     g_mutex_unlock(&client->outLock);
 }
 
-typedef struct {
-    qvdClient *client;
-    GBytes *msg;
-    bool callDone; /* a worker finished a call: one fewer in flight */
-} qvdSendJob;
-
-static gboolean qvdSendInIOThread(gpointer opaque)
+/* I/O thread: a worker finished a call of a client whose input was paused (too many
+ * calls in flight): read from it again; opaque holds a client reference. */
+static gboolean qvdResumeInput(gpointer opaque)
 {
-    qvdSendJob *job = opaque;
-    qvdClient *client = job->client;
+    qvdClient *client = opaque;
 
-    /* a worker finished a call of a client whose input was paused: read again */
-    if (job->callDone && !client->dead && !client->inWatch && !client->closing &&
+    if (!client->dead && !client->inWatch && !client->closing &&
         (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
         qvdClientWatchInput(client);
-    if (job->msg)
-        qvdClientQueue(client, job->msg);
     qvdClientUnref(client);
-    g_free(job);
     return G_SOURCE_REMOVE;
-}
-
-void qvdClientSend(qvdClient *client, GBytes *msg)
-{
-    qvdClientQueue(client, msg);
 }
 
 /* ---- messages ---- */
@@ -233,16 +238,11 @@ static void qvdWorker(gpointer data, gpointer opaque)
     /* the reply goes out from here; the I/O thread only hears of it if it paused this
      * client's input (too many calls in flight) */
     if (reply)
-        qvdClientQueue(client, reply);
-    if (wasFull) {
-        qvdSendJob *send = g_new0(qvdSendJob, 1);
-
-        send->client = client; /* the job's reference moves on */
-        send->callDone = true;
-        g_main_context_invoke(NULL, qvdSendInIOThread, send);
-    } else {
+        qvdClientSend(client, reply);
+    if (wasFull)
+        g_main_context_invoke(NULL, qvdResumeInput, client); /* the job's reference */
+    else
         qvdClientUnref(client);
-    }
     g_free(job->payload);
     g_free(job);
 }
@@ -254,7 +254,7 @@ static void qvdKeepalive(qvdClient *client, int proc)
     };
 
     if (proc == QVD_KEEPALIVE_PING)
-        qvdClientQueue(client, qvdEncodeMessage(&pong, NULL, NULL));
+        qvdClientSend(client, qvdEncodeMessage(&pong, NULL, NULL));
     /* a PONG only proves the client alive, which any input already did */
 }
 
@@ -281,7 +281,7 @@ static void qvdClientMessage(qvdClient *client, const char *data, gsize len)
         GBytes *reply = qvdDispatch(client, &hdr, data + QVD_HEADER_LEN, len - QVD_HEADER_LEN);
 
         if (reply)
-            qvdClientQueue(client, reply);
+            qvdClientSend(client, reply);
         return;
     }
     {
@@ -370,18 +370,7 @@ static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
         close(cfd);
         return G_SOURCE_CONTINUE;
     }
-    client = g_new0(qvdClient, 1);
-    client->refs = 1;
-    client->server = srv;
-    client->fd = cfd;
-    client->id = ++srv->nextClientID;
-    client->readonlySocket = ro;
-    client->readonly = ro;
-    client->in = g_byte_array_new();
-    client->lastRead = g_get_monotonic_time();
-    g_queue_init(&client->out);
-    g_mutex_init(&client->lock);
-    g_mutex_init(&client->outLock);
+    client = qvdClientNew(srv, cfd, ro);
     if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &credLen) == 0) {
         client->pid = cred.pid;
         client->uid = cred.uid;
@@ -424,7 +413,7 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
             continue;
         }
         client->pingsUnanswered++;
-        qvdClientQueue(client, qvdEncodeMessage(&ping, NULL, NULL));
+        qvdClientSend(client, qvdEncodeMessage(&ping, NULL, NULL));
     }
     return G_SOURCE_CONTINUE;
 }

@@ -108,6 +108,9 @@ void qvdServerFree(qvdServer *srv);
 GBytes *qvdEncodeMessage(const remote_message_header *hdr, xdrproc_t proc, const void *body);
 /* Queue bytes for a client, from any thread (written at once when nothing is ahead). */
 void qvdClientSend(qvdClient *client, GBytes *msg);
+/* A client on fd (the caller keeps the reference); readonly: came in on the read-only
+ * socket. */
+qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly);
 qvdClient *qvdClientRef(qvdClient *client);
 void qvdClientUnref(qvdClient *client);
 void qvdLog(const char *level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -24,16 +24,8 @@ static qvdClient *rpcFuzzClient(void)
         cfg.maxCallsPerClient = 5;
         server.cfg = &cfg;
         server.uri = g_strdup_printf("qvirt:///embed?root=%s", root);
-        client = g_new0(qvdClient, 1);
-        client->refs = 1;
-        client->server = &server;
-        client->fd = -1;
+        client = qvdClientNew(&server, -1, true);
         client->dead = true; /* replies and events are dropped, not written */
-        client->readonly = true;
-        client->in = g_byte_array_new();
-        g_queue_init(&client->out);
-        g_mutex_init(&client->lock);
-        g_mutex_init(&client->outLock);
         client->conn = qvConnectOpenReadOnly(server.uri);
     }
     return client;
