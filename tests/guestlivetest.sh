@@ -27,44 +27,9 @@ cleanup() {
 trap cleanup EXIT
 
 
-# domain NAME CMDLINE-EXTRA CHANNEL-NAME: a definition of the test guest
+# domain NAME CMDLINE-EXTRA CHANNEL-NAME: define the test guest as NAME
 domain() {
-    qemu-img create -q -f qcow2 -F qcow2 -b "$guest/disk.qcow2" "$root/$1.qcow2"
-    cat >"$root/$1.xml" <<EOF
-<domain type='$virt'>
-  <name>$1</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$guest/vmlinuz</kernel>
-    <initrd>$guest/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet i8042.noaux i8042.nokbd $2</cmdline>
-  </os>
-  <features><acpi/></features>
-  <cpu mode='maximum'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='$root/$1.qcow2'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <serial type='file'>
-      <source path='$root/$1.console'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <source mode='bind'/>
-      <target type='virtio' name='$3'/>
-    </channel>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-    [ "$virt" = kvm ] && sed -i "s|<cpu mode='maximum'/>|<cpu mode='host-passthrough'/>|" "$root/$1.xml"
+    guest_domain "$root" "$@"
     q define "$root/$1.xml" >/dev/null
 }
 

@@ -64,37 +64,7 @@ expect_in "... pointing to the daemon" "$err" "is served by qvirtd (pid $dpid)"
 # ---- virsh: connection, definition, information ----
 run V version
 expect_match "virsh version: the hypervisor is QEMU" "$out" '^Running hypervisor: QEMU [0-9]+\.[0-9]+\.[0-9]+$'
-qemu-img create -q -f qcow2 -F qcow2 -b "$guest/disk.qcow2" "$dir/ga.qcow2"
-cat >"$dir/ga.xml" <<EOF
-<domain type='$virt'>
-  <name>ga</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$guest/vmlinuz</kernel>
-    <initrd>$guest/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet i8042.noaux i8042.nokbd</cmdline>
-  </os>
-  <features><acpi/></features>
-  <cpu mode='maximum'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='$dir/ga.qcow2'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <channel type='unix'>
-      <source mode='bind'/>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-[ "$virt" = kvm ] && sed -i "s|<cpu mode='maximum'/>|<cpu mode='host-passthrough'/>|" "$dir/ga.xml"
+guest_domain "$dir" ga "" org.qemu.guest_agent.0
 V event --loop --all --timeout 600 >"$dir/events.txt" 2>&1 &
 events_pid=$!
 sleep 0.5

@@ -101,6 +101,51 @@ test_guest() {
     fi
 }
 
+# guest_domain DIR NAME CMDLINE-EXTRA CHANNEL-NAME: DIR/NAME.qcow2 (an overlay of the test
+# guest's disk) and DIR/NAME.xml, a definition of the test guest (after test_guest)
+guest_domain() {
+    dir_=$1
+    shift
+    qemu-img create -q -f qcow2 -F qcow2 -b "$guest/disk.qcow2" "$dir_/$1.qcow2"
+    cat >"$dir_/$1.xml" <<EOF
+<domain type='$virt'>
+  <name>$1</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$guest/vmlinuz</kernel>
+    <initrd>$guest/initramfs.cpio.gz</initrd>
+    <cmdline>console=ttyS0 quiet i8042.noaux i8042.nokbd $2</cmdline>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='maximum'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$dir_/$1.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <serial type='file'>
+      <source path='$dir_/$1.console'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>
+      <source mode='bind'/>
+      <target type='virtio' name='$3'/>
+    </channel>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+    if [ "$virt" = kvm ]; then
+        sed -i "s|<cpu mode='maximum'/>|<cpu mode='host-passthrough'/>|" "$dir_/$1.xml"
+    fi
+}
+
 done_testing() {
     echo "1..$tap_n"
     [ "$tap_fail" -eq 0 ]
