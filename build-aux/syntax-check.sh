@@ -21,10 +21,10 @@ lib_files=$(find src -name '*.[ch]' | sort)
 # rank of each layer; a file may include headers of its own rank or below
 rank_of_dir() {
     case "$1" in
-    src/util) echo 0 ;;
+    src/util | src/rpc) echo 0 ;;
     src/conf) echo 1 ;;
     src/driver) echo 2 ;;
-    src/qemu) echo 3 ;;
+    src/qemu | src/remote) echo 3 ;;
     src/libqvirt) echo 4 ;;
     tools | daemon) echo 5 ;;
     tests | tests/*) echo 9 ;;

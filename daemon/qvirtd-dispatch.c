@@ -110,13 +110,18 @@ static char *qvdLibvirtWords(const char *message)
     return g_strjoinv("VIR_", parts);
 }
 
-/* The calling thread's qvirt error, as libvirt would have reported it. */
-static void qvdErrorFromLast(remote_error *err)
+/* The calling thread's qvirt error, as libvirt would have reported it; a qvirt client
+ * gets it as it is (qvirt's own codes, domains and words). */
+static void qvdErrorFromLast(qvdClient *c, remote_error *err)
 {
     qvErrorPtr last = qvdKept ? qvdKept : qvGetLastError();
 
     if (!last) {
         qvdSetError(err, QVD_ERR_INTERNAL, QVD_FROM_RPC, _("internal error: unknown failure"));
+        return;
+    }
+    if (c->native) {
+        qvdSetError(err, last->code, last->domain, last->message ? last->message : "");
         return;
     }
     {
@@ -154,6 +159,11 @@ static int qvdSupportsFeature(qvdClient *c, void *argsv, void *retv)
     case 10:
         ret->supported = 1;
         c->keepalive = true;
+        break;
+    case QVIRT_FEATURE_NATIVE:
+        /* a qvirt client: qvirt's own error codes and words, its program and events */
+        ret->supported = 1;
+        c->native = true;
         break;
     default:
         ret->supported = 0;
@@ -252,6 +262,18 @@ static int qvdGetURI(qvdClient *c, void *args, void *retv)
     remote_connect_get_uri_ret *ret = retv;
 
     ret->uri = g_strdup(c->server->uri);
+    return 0;
+}
+
+static int qvdDomainXMLToNative(qvdClient *c, void *argsv, void *retv)
+{
+    remote_connect_domain_xml_to_native_args *args = argsv;
+    char *native =
+        qvConnectDomainXMLToNative(c->conn, args->nativeFormat, args->domainXml, args->flags);
+
+    if (!native)
+        return -1;
+    ((remote_connect_domain_xml_to_native_ret *)retv)->nativeConfig = native;
     return 0;
 }
 
@@ -450,6 +472,16 @@ QVD_DOMAIN_HANDLER(qvdShutdownFlags, remote_domain_flags_args,
 
 QVD_DOMAIN_HANDLER(qvdReboot, remote_domain_flags_args, { rc = qvDomainReboot(d, args->flags); })
 
+/* qvirt's program: the same, and which method did it */
+QVD_DOMAIN_HANDLER(qvdShutdownReport, remote_domain_flags_args, {
+    rc =
+        qvDomainShutdownFlagsReport(d, args->flags, &((qvirt_domain_power_report_ret *)retv)->used);
+})
+
+QVD_DOMAIN_HANDLER(qvdRebootReport, remote_domain_flags_args, {
+    rc = qvDomainRebootFlagsReport(d, args->flags, &((qvirt_domain_power_report_ret *)retv)->used);
+})
+
 /* ---- snapshots ---- */
 
 QVD_DOMAIN_HANDLER(qvdSnapshotNum, remote_domain_flags_args, {
@@ -557,6 +589,36 @@ QVD_SNAPSHOT_HANDLER(qvdSnapshotNumChildren, {
     rc = rc < 0 ? -1 : 0;
 })
 
+static int qvdSnapshotListAllChildren(qvdClient *c, void *argsv, void *retv)
+{
+    remote_domain_snapshot_list_all_children_args *args = argsv;
+    remote_domain_snapshot_list_all_children_ret *ret = retv;
+    qvDomainSnapshotPtr s = qvdGetSnapshot(c, &args->snapshot);
+    qvDomainSnapshotPtr *snaps = NULL;
+    int n, i, rc = -1;
+
+    if (!s)
+        return -1;
+    n = qvDomainSnapshotListAllChildren(s, args->need_results ? &snaps : NULL, args->flags);
+    if (n < 0)
+        qvdKeepError();
+    if (n >= 0 && n <= REMOTE_DOMAIN_SNAPSHOT_LIST_MAX) {
+        if (args->need_results) {
+            ret->snapshots.snapshots_len = n;
+            ret->snapshots.snapshots_val = g_new0(remote_nonnull_domain_snapshot, n > 0 ? n : 1);
+            for (i = 0; i < n; i++)
+                qvdMakeSnapshot(&ret->snapshots.snapshots_val[i], snaps[i]);
+        }
+        ret->ret = n;
+        rc = 0;
+    }
+    for (i = 0; snaps && snaps[i]; i++)
+        qvDomainSnapshotFree(snaps[i]);
+    g_free(snaps);
+    qvDomainSnapshotFree(s);
+    return rc;
+}
+
 QVD_SNAPSHOT_HANDLER(qvdSnapshotIsCurrent, {
     rc = qvDomainSnapshotIsCurrent(s, args->flags);
     ((remote_domain_int_ret *)retv)->ret = rc;
@@ -660,6 +722,71 @@ QVD_DOMAIN_HANDLER(qvdGetGuestInfo, remote_domain_get_guest_info_args, {
     qvTypedParamsFree(params, n);
 })
 
+QVD_DOMAIN_HANDLER(qvdAgentSetResponseTimeout, remote_domain_agent_set_response_timeout_args, {
+    rc = qvDomainAgentSetResponseTimeout(d, args->timeout, args->flags);
+    ((remote_domain_agent_set_response_timeout_ret *)retv)->result = rc;
+})
+
+QVD_DOMAIN_HANDLER(qvdGetFSInfo, remote_domain_flags_args, {
+    remote_domain_get_fsinfo_ret *ret = retv;
+    qvDomainFSInfoPtr *info = NULL;
+    int n = qvDomainGetFSInfo(d, &info, args->flags), i;
+
+    if (n >= 0 && n <= REMOTE_DOMAIN_FSINFO_MAX) {
+        ret->info.info_len = n;
+        ret->info.info_val = g_new0(remote_domain_fsinfo, n > 0 ? n : 1);
+        for (i = 0; i < n; i++) {
+            remote_domain_fsinfo *f = &ret->info.info_val[i];
+            size_t j, nalias = MIN(info[i]->ndevAlias, REMOTE_DOMAIN_FSINFO_DISKS_MAX);
+
+            f->mountpoint = g_strdup(info[i]->mountpoint);
+            f->name = g_strdup(info[i]->name);
+            f->fstype = g_strdup(info[i]->fstype);
+            f->dev_aliases.dev_aliases_len = nalias;
+            f->dev_aliases.dev_aliases_val = g_new0(char *, nalias > 0 ? nalias : 1);
+            for (j = 0; j < nalias; j++)
+                f->dev_aliases.dev_aliases_val[j] = g_strdup(info[i]->devAlias[j]);
+        }
+        ret->ret = n;
+        rc = 0;
+    }
+    for (i = 0; i < n; i++)
+        qvDomainFSInfoFree(info[i]);
+    g_free(info);
+})
+
+QVD_DOMAIN_HANDLER(qvdInterfaceAddresses, remote_domain_interface_addresses_args, {
+    remote_domain_interface_addresses_ret *ret = retv;
+    qvDomainInterfacePtr *ifaces = NULL;
+    int n = qvDomainInterfaceAddresses(d, &ifaces, args->source, args->flags), i;
+
+    if (n >= 0 && n <= REMOTE_DOMAIN_INTERFACE_MAX) {
+        ret->ifaces.ifaces_len = n;
+        ret->ifaces.ifaces_val = g_new0(remote_domain_interface, n > 0 ? n : 1);
+        for (i = 0; i < n; i++) {
+            remote_domain_interface *f = &ret->ifaces.ifaces_val[i];
+            unsigned int j, naddrs = MIN(ifaces[i]->naddrs, REMOTE_DOMAIN_IP_ADDR_MAX);
+
+            f->name = g_strdup(ifaces[i]->name);
+            if (ifaces[i]->hwaddr) {
+                f->hwaddr = g_new0(char *, 1);
+                *f->hwaddr = g_strdup(ifaces[i]->hwaddr);
+            }
+            f->addrs.addrs_len = naddrs;
+            f->addrs.addrs_val = g_new0(remote_domain_ip_addr, naddrs > 0 ? naddrs : 1);
+            for (j = 0; j < naddrs; j++) {
+                f->addrs.addrs_val[j].type = ifaces[i]->addrs[j].type;
+                f->addrs.addrs_val[j].addr = g_strdup(ifaces[i]->addrs[j].addr);
+                f->addrs.addrs_val[j].prefix = ifaces[i]->addrs[j].prefix;
+            }
+        }
+        rc = 0;
+    }
+    for (i = 0; i < n; i++)
+        qvDomainInterfaceFree(ifaces[i]);
+    g_free(ifaces);
+})
+
 /* ---- events ---- */
 
 typedef struct {
@@ -669,15 +796,20 @@ typedef struct {
     int qvID; /* the library's callback id, or -1 for an event qvirt never sends */
 } qvdEventReg;
 
-static void qvdEventSend(qvdEventReg *reg, int proc, xdrproc_t filter, void *msg)
+static void qvdEventSendProgram(qvdEventReg *reg, unsigned int prog, int proc, xdrproc_t filter,
+                                void *msg)
 {
-    remote_message_header hdr = { REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION, proc, QVD_MESSAGE, 0,
-                                  QVD_OK };
-    GBytes *bytes = qvdEncodeMessage(&hdr, filter, msg);
+    remote_message_header hdr = { prog, 1, proc, QV_RPC_MESSAGE, 0, QV_RPC_OK };
+    GBytes *bytes = qvRPCEncodeMessage(&hdr, filter, msg);
 
     if (bytes)
         qvdClientSend(reg->client, bytes);
     xdr_free(filter, msg);
+}
+
+static void qvdEventSend(qvdEventReg *reg, int proc, xdrproc_t filter, void *msg)
+{
+    qvdEventSendProgram(reg, REMOTE_PROGRAM, proc, filter, msg);
 }
 
 static void qvdEventLifecycle(qvConnectPtr conn, qvDomainPtr dom, int event, int detail,
@@ -709,6 +841,17 @@ static void qvdEventAgentLifecycle(qvConnectPtr conn, qvDomainPtr dom, int state
     qvdEventSend(reg, 348, (xdrproc_t)xdr_remote_domain_event_callback_agent_lifecycle_msg, &msg);
 }
 
+static void qvdEventFSFreeze(qvConnectPtr conn, qvDomainPtr dom, int state, int reason,
+                             void *opaque)
+{
+    qvdEventReg *reg = opaque;
+    qvirt_domain_event_callback_fs_freeze_msg msg = { reg->callbackID, { 0 }, state, reason };
+
+    qvdMakeDomain(&msg.dom, dom);
+    qvdEventSendProgram(reg, QVIRT_PROGRAM, QVIRT_PROC_DOMAIN_EVENT_CALLBACK_FS_FREEZE,
+                        (xdrproc_t)xdr_qvirt_domain_event_callback_fs_freeze_msg, &msg);
+}
+
 static void qvdEventRegFree(gpointer data)
 {
     qvdEventReg *reg = data;
@@ -734,6 +877,11 @@ static int qvdEventRegister(qvdClient *c, void *argsv, void *retv)
         break;
     case QV_DOMAIN_EVENT_ID_AGENT_LIFECYCLE:
         cb = QV_DOMAIN_EVENT_CALLBACK(qvdEventAgentLifecycle);
+        break;
+    case QV_DOMAIN_EVENT_ID_FS_FREEZE:
+        /* qvirt's own event, on qvirt's own program: only a qvirt client can read it */
+        if (c->native)
+            cb = QV_DOMAIN_EVENT_CALLBACK(qvdEventFSFreeze);
         break;
     default:
         break; /* accepted, never sent: qvirt has no such event */
@@ -783,6 +931,7 @@ void qvdDispatchClientGone(qvdClient *client)
 #define NOX NULL, 0
 #define R REMOTE_PROGRAM
 #define Q QEMU_PROGRAM
+#define QV QVIRT_PROGRAM
 #define BO QVD_PROC_BEFORE_OPEN
 #define MU QVD_PROC_MUTATING
 #define IN QVD_PROC_INLINE
@@ -820,6 +969,8 @@ static const qvdProc qvdProcs[] = {
     { R, 110, "virConnectGetURI", NOX, X(remote_connect_get_uri_ret), qvdGetURI, IN },
     { R, 121, "virDomainGetSecurityLabel", X(remote_domain_args),
       X(remote_domain_get_security_label_ret), qvdSecurityLabel, 0 },
+    { R, 136, "virConnectDomainXMLToNative", X(remote_connect_domain_xml_to_native_args),
+      X(remote_connect_domain_xml_to_native_ret), qvdDomainXMLToNative, 0 },
     { R, 122, "virNodeGetSecurityModel", NOX, X(remote_node_get_security_model_ret),
       qvdSecurityModel, IN },
     { R, 150, "virDomainIsActive", X(remote_domain_args), X(remote_domain_int_ret), qvdIsActive,
@@ -865,6 +1016,8 @@ static const qvdProc qvdProcs[] = {
       X(remote_connect_list_all_domains_ret), qvdListAllDomains, 0 },
     { R, 274, "virDomainListAllSnapshots", X(remote_domain_list_all_snapshots_args),
       X(remote_domain_list_all_snapshots_ret), qvdListAllSnapshots, 0 },
+    { R, 275, "virDomainSnapshotListAllChildren", X(remote_domain_snapshot_list_all_children_args),
+      X(remote_domain_snapshot_list_all_children_ret), qvdSnapshotListAllChildren, 0 },
     { R, 316, "virConnectDomainEventRegisterAny",
       X(remote_connect_domain_event_callback_register_any_args),
       X(remote_connect_domain_event_callback_register_any_ret), qvdEventRegister, IN },
@@ -877,16 +1030,26 @@ static const qvdProc qvdProcs[] = {
     { R, 337, "virDomainGetTime", X(remote_domain_flags_args), X(remote_domain_get_time_ret),
       qvdGetTime, 0 },
     { R, 338, "virDomainSetTime", X(remote_domain_set_time_args), NOX, qvdSetTime, MU },
+    { R, 349, "virDomainGetFSInfo", X(remote_domain_flags_args), X(remote_domain_get_fsinfo_ret),
+      qvdGetFSInfo, MU },
     { R, 350, "virDomainDefineXMLFlags", X(remote_domain_define_xml_flags_args),
       X(remote_domain_lookup_ret), qvdDefineXMLFlags, MU },
+    { R, 353, "virDomainInterfaceAddresses", X(remote_domain_interface_addresses_args),
+      X(remote_domain_interface_addresses_ret), qvdInterfaceAddresses, 0 },
     { R, 360, "virConnectRegisterCloseCallback", NOX, NOX, qvdNothing, IN },
     { R, 361, "virConnectUnregisterCloseCallback", NOX, NOX, qvdNothing, IN },
     { R, 418, "virDomainGetGuestInfo", X(remote_domain_get_guest_info_args),
       X(remote_domain_get_guest_info_ret), qvdGetGuestInfo, MU },
+    { R, 420, "virDomainAgentSetResponseTimeout", X(remote_domain_agent_set_response_timeout_args),
+      X(remote_domain_agent_set_response_timeout_ret), qvdAgentSetResponseTimeout, MU },
     { R, 426, "virDomainGetMessages", X(remote_domain_flags_args),
       X(remote_domain_get_messages_ret), qvdGetMessages, 0 },
     { Q, 3, "virDomainQemuAgentCommand", X(qemu_domain_agent_command_args),
       X(qemu_domain_agent_command_ret), qvdAgentCommand, MU },
+    { QV, QVIRT_PROC_DOMAIN_SHUTDOWN_REPORT, "qvDomainShutdownFlagsReport",
+      X(remote_domain_flags_args), X(qvirt_domain_power_report_ret), qvdShutdownReport, MU },
+    { QV, QVIRT_PROC_DOMAIN_REBOOT_REPORT, "qvDomainRebootFlagsReport", X(remote_domain_flags_args),
+      X(qvirt_domain_power_report_ret), qvdRebootReport, MU },
 };
 
 static const qvdProc *qvdFindProc(unsigned int prog, int proc)
@@ -903,17 +1066,7 @@ static const qvdProc *qvdFindProc(unsigned int prog, int proc)
 /* Decode a call's arguments into args (zeroed, p->argsSize); on failure they are freed. */
 static bool qvdDecodeArgs(const qvdProc *p, const char *payload, gsize len, void *args)
 {
-    XDR xdr;
-    bool ok;
-
-    if (!p->argsFilter)
-        return true;
-    xdrmem_create(&xdr, (char *)payload, len, XDR_DECODE);
-    ok = p->argsFilter(&xdr, args, 0);
-    xdr_destroy(&xdr);
-    if (!ok)
-        xdr_free(p->argsFilter, args);
-    return ok;
+    return !p->argsFilter || qvRPCDecodeBody(payload, len, p->argsFilter, args);
 }
 
 bool qvdDispatchDecodeOnly(const remote_message_header *hdr, const char *payload, gsize len)
@@ -942,9 +1095,9 @@ static GBytes *qvdReplyError(const remote_message_header *call, remote_error *er
     remote_message_header hdr = *call;
     GBytes *bytes;
 
-    hdr.type = QVD_REPLY;
-    hdr.status = QVD_ERROR;
-    bytes = qvdEncodeMessage(&hdr, (xdrproc_t)xdr_remote_error, err);
+    hdr.type = QV_RPC_REPLY;
+    hdr.status = QV_RPC_ERROR;
+    bytes = qvRPCEncodeMessage(&hdr, (xdrproc_t)xdr_remote_error, err);
     xdr_free((xdrproc_t)xdr_remote_error, (char *)err);
     return bytes;
 }
@@ -968,7 +1121,7 @@ GBytes *qvdDispatch(qvdClient *c, const remote_message_header *call, const char 
     remote_error err;
     int rc;
 
-    if (call->prog != REMOTE_PROGRAM && call->prog != QEMU_PROGRAM) {
+    if (call->prog != REMOTE_PROGRAM && call->prog != QEMU_PROGRAM && call->prog != QVIRT_PROGRAM) {
         g_autofree char *msg =
             g_strdup_printf(_("Cannot find program %u version %u"), call->prog, call->vers);
 
@@ -1019,12 +1172,12 @@ GBytes *qvdDispatch(qvdClient *c, const remote_message_header *call, const char 
     if (rc < 0) {
         if (p->retFilter)
             xdr_free(p->retFilter, ret);
-        qvdErrorFromLast(&err);
+        qvdErrorFromLast(c, &err);
         return qvdReplyError(call, &err);
     }
-    hdr.type = QVD_REPLY;
-    hdr.status = QVD_OK;
-    reply = qvdEncodeMessage(&hdr, p->retFilter, ret);
+    hdr.type = QV_RPC_REPLY;
+    hdr.status = QV_RPC_OK;
+    reply = qvRPCEncodeMessage(&hdr, p->retFilter, ret);
     if (p->retFilter)
         xdr_free(p->retFilter, ret);
     if (!reply)

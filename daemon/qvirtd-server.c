@@ -16,9 +16,6 @@
 
 #include "qvirtd.h"
 
-#define QVD_LENGTH_WORD 4
-#define QVD_HEADER_LEN 24
-
 void qvdLog(const char *level, const char *fmt, ...)
 {
     g_autofree char *msg = NULL;
@@ -195,31 +192,6 @@ static gboolean qvdResumeInput(gpointer opaque)
 
 /* ---- messages ---- */
 
-GBytes *qvdEncodeMessage(const remote_message_header *hdr, xdrproc_t proc, const void *body)
-{
-    remote_message_header h = *hdr;
-    unsigned long size = QVD_LENGTH_WORD + xdr_sizeof((xdrproc_t)xdr_remote_message_header, &h);
-    char *buf;
-    XDR xdr;
-    guint32 word;
-
-    if (proc)
-        size += xdr_sizeof(proc, (void *)body);
-    if (size > QVD_LENGTH_WORD + REMOTE_MESSAGE_MAX)
-        return NULL;
-    buf = g_malloc0(size);
-    xdrmem_create(&xdr, buf + QVD_LENGTH_WORD, size - QVD_LENGTH_WORD, XDR_ENCODE);
-    if (!xdr_remote_message_header(&xdr, &h) || (proc && !proc(&xdr, (void *)body, 0))) {
-        xdr_destroy(&xdr);
-        g_free(buf);
-        return NULL;
-    }
-    xdr_destroy(&xdr);
-    word = g_htonl((guint32)size);
-    memcpy(buf, &word, sizeof(word));
-    return g_bytes_new_take(buf, size);
-}
-
 typedef struct {
     qvdClient *client;
     remote_message_header hdr;
@@ -250,35 +222,33 @@ static void qvdWorker(gpointer data, gpointer opaque)
 static void qvdKeepalive(qvdClient *client, int proc)
 {
     remote_message_header pong = {
-        KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QVD_KEEPALIVE_PONG, QVD_MESSAGE, 0, QVD_OK
+        KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QV_RPC_KEEPALIVE_PONG, QV_RPC_MESSAGE, 0,
+        QV_RPC_OK
     };
 
-    if (proc == QVD_KEEPALIVE_PING)
-        qvdClientSend(client, qvdEncodeMessage(&pong, NULL, NULL));
+    if (proc == QV_RPC_KEEPALIVE_PING)
+        qvdClientSend(client, qvRPCEncodeMessage(&pong, NULL, NULL));
     /* a PONG only proves the client alive, which any input already did */
 }
 
 /* One whole message (header and payload) from the client. */
 static void qvdClientMessage(qvdClient *client, const char *data, gsize len)
 {
-    remote_message_header hdr = { 0 };
-    XDR xdr;
+    remote_message_header hdr;
 
-    xdrmem_create(&xdr, (char *)data, len, XDR_DECODE);
-    if (!xdr_remote_message_header(&xdr, &hdr)) {
-        xdr_destroy(&xdr);
+    if (!qvRPCDecodeHeader(data, len, &hdr)) {
         qvdClientDrop(client, "undecodable message header");
         return;
     }
-    xdr_destroy(&xdr);
-    if (hdr.prog == KEEPALIVE_PROGRAM && hdr.type == QVD_MESSAGE) {
+    if (hdr.prog == KEEPALIVE_PROGRAM && hdr.type == QV_RPC_MESSAGE) {
         qvdKeepalive(client, hdr.proc);
         return;
     }
-    if (hdr.type != QVD_CALL)
+    if (hdr.type != QV_RPC_CALL)
         return; /* a MESSAGE (or a stray reply) from a client gets no answer */
     if (qvdDispatchInline(&hdr)) {
-        GBytes *reply = qvdDispatch(client, &hdr, data + QVD_HEADER_LEN, len - QVD_HEADER_LEN);
+        GBytes *reply =
+            qvdDispatch(client, &hdr, data + QV_RPC_HEADER_LEN, len - QV_RPC_HEADER_LEN);
 
         if (reply)
             qvdClientSend(client, reply);
@@ -289,8 +259,8 @@ static void qvdClientMessage(qvdClient *client, const char *data, gsize len)
 
         job->client = qvdClientRef(client);
         job->hdr = hdr;
-        job->len = len - QVD_HEADER_LEN;
-        job->payload = g_memdup2(data + QVD_HEADER_LEN, job->len);
+        job->len = len - QV_RPC_HEADER_LEN;
+        job->payload = g_memdup2(data + QV_RPC_HEADER_LEN, job->len);
         g_atomic_int_inc(&client->inFlight);
         g_thread_pool_push(client->server->workers, job, NULL);
         if ((guint)g_atomic_int_get(&client->inFlight) >= client->server->cfg->maxCallsPerClient &&
@@ -319,25 +289,26 @@ static gboolean qvdClientReadable(gint fd, GIOCondition cond, gpointer opaque)
     client->pingsUnanswered = 0;
     g_byte_array_append(client->in, (const guint8 *)buf, n);
     for (;;) {
-        guint32 word, total;
+        gssize total =
+            qvRPCFrameLength(client->in->data, client->in->len, client->server->cfg->maxMessage);
 
-        if (client->in->len < QVD_LENGTH_WORD)
+        if (total == 0)
             break;
-        memcpy(&word, client->in->data, sizeof(word));
-        total = g_ntohl(word);
-        if (total < QVD_LENGTH_WORD + QVD_HEADER_LEN ||
-            total > QVD_LENGTH_WORD + client->server->cfg->maxMessage) {
+        if (total < 0) {
             /* as libvirtd: an invalid length word closes the connection */
-            g_autofree char *why = g_strdup_printf("invalid message length %u", total);
+            guint32 word;
+            g_autofree char *why = NULL;
 
+            memcpy(&word, client->in->data, sizeof(word));
+            why = g_strdup_printf("invalid message length %u", g_ntohl(word));
             client->inWatch = 0;
             qvdClientDrop(client, why);
             return G_SOURCE_REMOVE;
         }
-        if (client->in->len < total)
+        if (client->in->len < (gsize)total)
             break;
-        qvdClientMessage(client, (const char *)client->in->data + QVD_LENGTH_WORD,
-                         total - QVD_LENGTH_WORD);
+        qvdClientMessage(client, (const char *)client->in->data + QV_RPC_LENGTH_WORD,
+                         total - QV_RPC_LENGTH_WORD);
         if (client->dead)
             return G_SOURCE_REMOVE;
         g_byte_array_remove_range(client->in, 0, total);
@@ -389,7 +360,8 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
     qvdServer *srv = opaque;
     gint64 now = g_get_monotonic_time();
     remote_message_header ping = {
-        KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QVD_KEEPALIVE_PING, QVD_MESSAGE, 0, QVD_OK
+        KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QV_RPC_KEEPALIVE_PING, QV_RPC_MESSAGE, 0,
+        QV_RPC_OK
     };
     g_autoptr(GList) all = NULL;
     GList *l;
@@ -413,7 +385,7 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
             continue;
         }
         client->pingsUnanswered++;
-        qvdClientSend(client, qvdEncodeMessage(&ping, NULL, NULL));
+        qvdClientSend(client, qvRPCEncodeMessage(&ping, NULL, NULL));
     }
     return G_SOURCE_CONTINUE;
 }

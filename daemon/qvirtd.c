@@ -45,13 +45,11 @@ static const struct {
 static void qvdConfigDefaults(qvdConfig *cfg)
 {
     bool system = geteuid() == 0;
-    g_autofree char *runDir =
-        system ? g_strdup("/run/qvirt") : g_build_filename(g_get_user_runtime_dir(), "qvirt", NULL);
 
     cfg->root = system ? g_strdup("/var/lib/qvirt")
                        : g_build_filename(g_get_user_state_dir(), "qvirt", NULL);
-    cfg->socket = g_build_filename(runDir, "qvirt-sock", NULL);
-    cfg->socketRO = g_build_filename(runDir, "qvirt-sock-ro", NULL);
+    cfg->socket = qvRPCDefaultSocket(system, false);
+    cfg->socketRO = qvRPCDefaultSocket(system, true);
     cfg->socketMode = 0700;
     cfg->socketROMode = 0777;
     cfg->maxClients = 64;

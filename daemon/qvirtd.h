@@ -9,23 +9,10 @@
 
 #include <qvirt/qvirt.h>
 
-#include "qvirt_remote.h"
+#include "qvrpcmessage.h"
 
 #define _(s) gettext(s)
 #define N_(s) s
-
-/* libvirt's message types and statuses */
-enum {
-    QVD_CALL = 0,
-    QVD_REPLY = 1,
-    QVD_MESSAGE = 2,
-};
-enum {
-    QVD_OK = 0,
-    QVD_ERROR = 1,
-};
-#define QVD_KEEPALIVE_PING 1
-#define QVD_KEEPALIVE_PONG 2
 
 typedef struct {
     char *path; /* the configuration file read, or NULL */
@@ -70,6 +57,7 @@ struct _qvdClient {
     gint64 lastRead; /* monotonic µs */
     guint pingsUnanswered;
     bool keepalive; /* the client probed PROGRAM_KEEPALIVE */
+    bool native; /* a qvirt client: it probed QVIRT_FEATURE_NATIVE */
     gint inFlight; /* calls queued to or running in workers (atomic) */
     GHashTable *callbacks; /* callbackID -> qvdEventReg * */
     int nextCallbackID;
@@ -104,8 +92,6 @@ void qvdDispatchClientGone(qvdClient *client);
 /* qvirtd-server.c */
 qvdServer *qvdServerNew(qvdConfig *cfg, GError **err);
 void qvdServerFree(qvdServer *srv);
-/* Encode header + body (proc may be NULL for no body) as one framed message. */
-GBytes *qvdEncodeMessage(const remote_message_header *hdr, xdrproc_t proc, const void *body);
 /* Queue bytes for a client, from any thread (written at once when nothing is ahead). */
 void qvdClientSend(qvdClient *client, GBytes *msg);
 /* A client on fd (the caller keeps the reference); readonly: came in on the read-only

@@ -10,6 +10,7 @@
 #include "qvlog.h"
 #include "qvtypedparam.h"
 #include "qvuuid.h"
+#include "remote_driver.h"
 
 #define QV_FROM_THIS QV_FROM_NONE
 
@@ -20,7 +21,7 @@ static gpointer qvOnceInit(gpointer data)
     bindtextdomain(GETTEXT_PACKAGE, QV_LOCALEDIR());
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     qvLogSetFromEnv();
-    if (qemuRegister() < 0)
+    if (qemuRegister() < 0 || remoteRegister() < 0)
         return GINT_TO_POINTER(-1);
     return GINT_TO_POINTER(1);
 }
@@ -83,7 +84,9 @@ static qvConnectPtr qvConnectOpenInternal(const char *name, unsigned int flags)
     qvConnectUnrefInternal(conn);
     qvReportError(
         QV_ERR_NO_CONNECT,
-        _("%s (qvirt serves 'qvirt:///embed?root=DIR'; the daemon URIs come with qvirtd)"), name);
+        _("%s (qvirt serves 'qvirt:///embed?root=DIR' in the process, and "
+          "'qvirt+unix:///system?socket=PATH' or 'qvirt+unix:///session' through qvirtd)"),
+        name);
     return NULL;
 }
 
