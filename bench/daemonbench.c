@@ -1,4 +1,5 @@
 /* daemonbench.c: guest-ping through libvirt's own C client -> qvirtd -> the guest agent,
+ * and through qvirt's own client (libqvirt's qvirt+unix driver) -> qvirtd -> the agent,
  * against a raw socket client on the same agent socket in the same run (median, p99,
  * ratio), and qvirtd's resident memory idle, with the test guest, and with 20 domains. */
 #include <config.h>
@@ -13,6 +14,8 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include <qvirt/qvirt.h>
 
 #include "benchutil.h"
 
@@ -91,6 +94,32 @@ static void daemonBlock(GArray *samples)
     virConnectClose(conn);
 }
 
+/* The same through qvirt's own client side of the protocol. */
+static void qvirtBlock(GArray *samples)
+{
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom = conn ? qvDomainLookupByName(conn, NAME) : NULL;
+    char *reply;
+    int i;
+
+    if (!dom)
+        die("qvirt lookup");
+    if (!(reply = qvDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", -1, 0)))
+        die("qvirt ping");
+    free(reply);
+    for (i = 0; i < perBlock; i++) {
+        gint64 t0 = benchNowNs(), dt;
+
+        if (!(reply = qvDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", -1, 0)))
+            die("qvirt ping");
+        dt = benchNowNs() - t0;
+        free(reply);
+        g_array_append_val(samples, dt);
+    }
+    qvDomainFree(dom);
+    qvConnectClose(conn);
+}
+
 static void quietErrors(void *opaque, virErrorPtr err)
 {
 }
@@ -106,11 +135,12 @@ int main(int argc, char **argv)
     g_autofree char *relay = NULL;
     g_autoptr(GArray) raw = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GArray) viaDaemon = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GArray) viaQvirt = g_array_new(FALSE, FALSE, sizeof(gint64));
     g_autoptr(GError) err = NULL;
     virConnectPtr conn;
     virDomainPtr dom;
     long rssIdle, rssOne, rssMany;
-    double rawMed, dMed;
+    double rawMed, dMed, qMed;
     int i;
 
     if (argc > 1)
@@ -191,10 +221,12 @@ int main(int argc, char **argv)
     for (i = 0; i < blocks; i++) {
         benchRawPingBlock(relay, perBlock, raw);
         daemonBlock(viaDaemon);
+        qvirtBlock(viaQvirt);
     }
     rssOne = rssKiB(daemonPid);
     rawMed = benchQuantileUs(raw, 0.5);
     dMed = benchQuantileUs(viaDaemon, 0.5);
+    qMed = benchQuantileUs(viaQvirt, 0.5);
     printf("guest-ping: libvirt's C client -> qvirtd -> agent, against a raw client on the same\n"
            "agent socket (the supervisor's relay)\n");
     printf("                                          median        p99\n");
@@ -204,6 +236,10 @@ int main(int argc, char **argv)
            benchQuantileUs(viaDaemon, 0.99));
     printf("  ratio to the floor                  %9.2fx  %9.2fx   (target <= 1.3x)\n",
            dMed / rawMed, benchQuantileUs(viaDaemon, 0.99) / benchQuantileUs(raw, 0.99));
+    printf("  qvDomainQemuAgentCommand via qvirtd %9.1f us %9.1f us\n", qMed,
+           benchQuantileUs(viaQvirt, 0.99));
+    printf("  ratio to the floor                  %9.2fx  %9.2fx   (target <= 1.3x)\n",
+           qMed / rawMed, benchQuantileUs(viaQvirt, 0.99) / benchQuantileUs(raw, 0.99));
 
     /* where the time goes: the RPC alone (answered in the I/O thread), and a call that
      * goes through a worker and the driver but not the agent */
@@ -219,8 +255,11 @@ int main(int argc, char **argv)
         for (i = 0; i < blocks * perBlock; i++) {
             gint64 t0 = benchNowNs(), t1, t2;
 
-            if (!virConnectGetType(c))
-                die("type");
+            char *host = virConnectGetHostname(c);
+
+            if (!host)
+                die("hostname");
+            free(host);
             t1 = benchNowNs();
             if (virDomainGetState(d, &state, &reason, 0) < 0)
                 die("state");
@@ -230,7 +269,7 @@ int main(int argc, char **argv)
             g_array_append_val(rpc, t1);
             g_array_append_val(worker, t2);
         }
-        printf("  for comparison: virConnectGetType (I/O thread) %7.1f us; virDomainGetState "
+        printf("  for comparison: virConnectGetHostname (I/O thread) %.1f us; virDomainGetState "
                "(worker) %.1f us\n",
                benchQuantileUs(rpc, 0.5), benchQuantileUs(worker, 0.5));
         virDomainFree(d);

@@ -1162,8 +1162,10 @@ GBytes *qvdDispatch(qvdClient *c, const remote_message_header *call, const char 
     if (p->argsFilter)
         xdr_free(p->argsFilter, args);
     if (rc == -2) {
-        g_autofree char *msg =
-            g_strdup_printf(_("invalid argument: no callback with this id in %s"), p->name);
+        g_autofree char *msg = NULL;
+
+        g_clear_pointer(&qvdKept, qvFreeError);
+        msg = g_strdup_printf(_("invalid argument: no callback with this id in %s"), p->name);
 
         if (p->retFilter)
             xdr_free(p->retFilter, ret);
@@ -1173,8 +1175,11 @@ GBytes *qvdDispatch(qvdClient *c, const remote_message_header *call, const char 
         if (p->retFilter)
             xdr_free(p->retFilter, ret);
         qvdErrorFromLast(c, &err);
+        /* kept for this reply only: a worker thread may end before its next call */
+        g_clear_pointer(&qvdKept, qvFreeError);
         return qvdReplyError(call, &err);
     }
+    g_clear_pointer(&qvdKept, qvFreeError);
     hdr.type = QV_RPC_REPLY;
     hdr.status = QV_RPC_OK;
     reply = qvRPCEncodeMessage(&hdr, p->retFilter, ret);

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,8 +97,16 @@ static void qvdClientDrop(qvdClient *client, const char *why)
     if (client->outWatch)
         g_source_remove(client->outWatch);
     client->outWatch = 0;
-    close(client->fd);
-    client->fd = -1;
+    g_mutex_lock(&client->lock);
+    if (client->workerInput) {
+        /* a worker may be waiting on the socket: wake it, close once it hands back */
+        shutdown(client->fd, SHUT_RDWR);
+        client->closeLater = true;
+    } else {
+        close(client->fd);
+        client->fd = -1;
+    }
+    g_mutex_unlock(&client->lock);
     g_mutex_unlock(&client->outLock);
     qvdLog("debug", "client %u: %s", client->id, why);
     if (client->inWatch)
@@ -183,7 +192,12 @@ static gboolean qvdResumeInput(gpointer opaque)
 {
     qvdClient *client = opaque;
 
-    if (!client->dead && !client->inWatch && !client->closing &&
+    bool workerInput;
+
+    g_mutex_lock(&client->lock);
+    workerInput = client->workerInput;
+    g_mutex_unlock(&client->lock);
+    if (!client->dead && !client->inWatch && !client->closing && !workerInput &&
         (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
         qvdClientWatchInput(client);
     qvdClientUnref(client);
@@ -197,7 +211,108 @@ typedef struct {
     remote_message_header hdr;
     char *payload;
     gsize len;
+    bool linger; /* the client's input is the worker's after this call */
 } qvdCallJob;
+
+/* How long a worker that answered a client's only call waits for its next one. */
+#define QVD_LINGER_US 2000
+/* A call a worker read itself and runs longer than this gives the input back. */
+#define QVD_DIRECT_MAX_US 50000
+
+static void qvdKeepalive(qvdClient *client, int proc);
+static gboolean qvdInputBack(gpointer opaque);
+static gboolean qvdReclaimTick(gpointer opaque);
+
+/* Any thread: make sure the I/O thread looks for slow calls that workers run themselves. */
+static void qvdArmReclaim(qvdServer *srv)
+{
+    g_mutex_lock(&srv->lock);
+    if (!srv->reclaimTimer)
+        srv->reclaimTimer = g_timeout_add(QVD_DIRECT_MAX_US / 1000, qvdReclaimTick, srv);
+    g_mutex_unlock(&srv->lock);
+}
+
+/* Worker, owning the client's input after answering its only call: read and run the
+ * calls that follow (one at a time, as the client sends them) until none comes within
+ * QVD_LINGER_US, or what comes is for the I/O thread (an inline call, more than one
+ * message, a broken one, the end); then hand the input back. */
+static void qvdWorkerLinger(qvdClient *client)
+{
+    qvdServer *srv = client->server;
+    gint64 deadline = g_get_monotonic_time() + QVD_LINGER_US;
+    char buf[65536];
+
+    for (;;) {
+        gssize total = qvRPCFrameLength(client->in->data, client->in->len, srv->cfg->maxMessage);
+        remote_message_header hdr;
+
+        if (total > 0 && client->in->len >= (gsize)total) {
+            const char *data = (const char *)client->in->data + QV_RPC_LENGTH_WORD;
+            gsize len = total - QV_RPC_LENGTH_WORD;
+            g_autofree char *payload = NULL;
+            GBytes *reply;
+            bool mine;
+
+            if (!qvRPCDecodeHeader(data, len, &hdr))
+                break;
+            if (hdr.prog == KEEPALIVE_PROGRAM && hdr.type == QV_RPC_MESSAGE) {
+                qvdKeepalive(client, hdr.proc);
+                g_byte_array_remove_range(client->in, 0, total);
+                continue;
+            }
+            if (hdr.type != QV_RPC_CALL || qvdDispatchInline(&hdr) ||
+                client->in->len != (gsize)total || client->closing || client->dead)
+                break;
+            payload = g_memdup2(data + QV_RPC_HEADER_LEN, len - QV_RPC_HEADER_LEN);
+            g_byte_array_remove_range(client->in, 0, total);
+            g_mutex_lock(&client->lock);
+            client->directSince = g_get_monotonic_time();
+            g_mutex_unlock(&client->lock);
+            qvdArmReclaim(srv);
+            g_atomic_int_inc(&client->inFlight);
+            reply = qvdDispatch(client, &hdr, payload, len - QV_RPC_HEADER_LEN);
+            g_atomic_int_add(&client->inFlight, -1);
+            if (reply)
+                qvdClientSend(client, reply);
+            g_mutex_lock(&client->lock);
+            client->directSince = 0;
+            mine = client->workerInput;
+            g_mutex_unlock(&client->lock);
+            if (!mine)
+                return; /* slow: the I/O thread took the input back meanwhile */
+            deadline = g_get_monotonic_time() + QVD_LINGER_US;
+            continue;
+        }
+        if (total < 0 || client->dead)
+            break;
+        {
+            gint64 left = deadline - g_get_monotonic_time();
+            struct pollfd p = { client->fd, POLLIN, 0 };
+            struct timespec ts = { 0, 0 };
+            ssize_t n;
+
+            if (left <= 0)
+                break;
+            ts.tv_nsec = (long)left * 1000;
+            if (ppoll(&p, 1, &ts, NULL) <= 0)
+                break; /* nothing came (or EINTR): the I/O thread waits from here */
+            n = recv(client->fd, buf, sizeof(buf), MSG_DONTWAIT);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0)
+                break; /* the end, or an error: the I/O thread sees it for itself */
+            g_mutex_lock(&client->lock);
+            client->lastRead = g_get_monotonic_time();
+            client->pingsUnanswered = 0;
+            g_mutex_unlock(&client->lock);
+            g_byte_array_append(client->in, (const guint8 *)buf, n);
+        }
+    }
+    g_mutex_lock(&client->lock);
+    client->workerInput = false;
+    g_mutex_unlock(&client->lock);
+    g_main_context_invoke(NULL, qvdInputBack, qvdClientRef(client));
+}
 
 static void qvdWorker(gpointer data, gpointer opaque)
 {
@@ -211,6 +326,8 @@ static void qvdWorker(gpointer data, gpointer opaque)
      * client's input (too many calls in flight) */
     if (reply)
         qvdClientSend(client, reply);
+    if (job->linger)
+        qvdWorkerLinger(client);
     if (wasFull)
         g_main_context_invoke(NULL, qvdResumeInput, client); /* the job's reference */
     else
@@ -231,44 +348,86 @@ static void qvdKeepalive(qvdClient *client, int proc)
     /* a PONG only proves the client alive, which any input already did */
 }
 
-/* One whole message (header and payload) from the client. */
-static void qvdClientMessage(qvdClient *client, const char *data, gsize len)
+/* One whole message (header and payload) from the client: a job for the workers, or
+ * NULL when it was handled here (or dropped the client). */
+static qvdCallJob *qvdClientMessage(qvdClient *client, const char *data, gsize len)
 {
     remote_message_header hdr;
+    qvdCallJob *job;
 
     if (!qvRPCDecodeHeader(data, len, &hdr)) {
         qvdClientDrop(client, "undecodable message header");
-        return;
+        return NULL;
     }
     if (hdr.prog == KEEPALIVE_PROGRAM && hdr.type == QV_RPC_MESSAGE) {
         qvdKeepalive(client, hdr.proc);
-        return;
+        return NULL;
     }
     if (hdr.type != QV_RPC_CALL)
-        return; /* a MESSAGE (or a stray reply) from a client gets no answer */
+        return NULL; /* a MESSAGE (or a stray reply) from a client gets no answer */
     if (qvdDispatchInline(&hdr)) {
         GBytes *reply =
             qvdDispatch(client, &hdr, data + QV_RPC_HEADER_LEN, len - QV_RPC_HEADER_LEN);
 
         if (reply)
             qvdClientSend(client, reply);
-        return;
+        return NULL;
     }
-    {
-        qvdCallJob *job = g_new0(qvdCallJob, 1);
+    job = g_new0(qvdCallJob, 1);
+    job->client = qvdClientRef(client);
+    job->hdr = hdr;
+    job->len = len - QV_RPC_HEADER_LEN;
+    job->payload = g_memdup2(data + QV_RPC_HEADER_LEN, job->len);
+    g_atomic_int_inc(&client->inFlight);
+    return job;
+}
 
-        job->client = qvdClientRef(client);
-        job->hdr = hdr;
-        job->len = len - QV_RPC_HEADER_LEN;
-        job->payload = g_memdup2(data + QV_RPC_HEADER_LEN, job->len);
-        g_atomic_int_inc(&client->inFlight);
-        g_thread_pool_push(client->server->workers, job, NULL);
-        if ((guint)g_atomic_int_get(&client->inFlight) >= client->server->cfg->maxCallsPerClient &&
-            client->inWatch) {
-            /* enough queued: read no more from this client until some finish */
-            g_source_remove(client->inWatch);
-            client->inWatch = 0;
+/* I/O thread: handle the whole messages in client->in. false: read no more for now (the
+ * client was dropped, has too many calls in flight, or a worker reads it now). */
+static bool qvdClientProcessInput(qvdClient *client)
+{
+    guint max = client->server->cfg->maxCallsPerClient;
+
+    for (;;) {
+        gssize total =
+            qvRPCFrameLength(client->in->data, client->in->len, client->server->cfg->maxMessage);
+        qvdCallJob *job;
+        bool linger;
+
+        if (total == 0)
+            return true;
+        if (total < 0) {
+            /* as libvirtd: an invalid length word closes the connection */
+            guint32 word;
+            g_autofree char *why = NULL;
+
+            memcpy(&word, client->in->data, sizeof(word));
+            why = g_strdup_printf("invalid message length %u", g_ntohl(word));
+            qvdClientDrop(client, why);
+            return false;
         }
+        if (client->in->len < (gsize)total)
+            return true;
+        job = qvdClientMessage(client, (const char *)client->in->data + QV_RPC_LENGTH_WORD,
+                               total - QV_RPC_LENGTH_WORD);
+        if (client->dead)
+            return false;
+        g_byte_array_remove_range(client->in, 0, total);
+        if (!job)
+            continue;
+        /* the client's only call, nothing behind it: the worker reads what follows */
+        linger = client->in->len == 0 && !client->closing && max > 1 &&
+                 g_atomic_int_get(&client->inFlight) == 1;
+        if (linger) {
+            g_mutex_lock(&client->lock);
+            client->workerInput = job->linger = true;
+            g_mutex_unlock(&client->lock);
+        }
+        g_thread_pool_push(client->server->workers, job, NULL); /* the job is the worker's */
+        if (linger)
+            return false;
+        if ((guint)g_atomic_int_get(&client->inFlight) >= max)
+            return false; /* enough queued: read no more until some finish */
     }
 }
 
@@ -285,37 +444,72 @@ static gboolean qvdClientReadable(gint fd, GIOCondition cond, gpointer opaque)
         qvdClientDrop(client, n == 0 ? "end of file" : g_strerror(errno));
         return G_SOURCE_REMOVE;
     }
+    g_mutex_lock(&client->lock);
     client->lastRead = g_get_monotonic_time();
     client->pingsUnanswered = 0;
+    g_mutex_unlock(&client->lock);
     g_byte_array_append(client->in, (const guint8 *)buf, n);
-    for (;;) {
-        gssize total =
-            qvRPCFrameLength(client->in->data, client->in->len, client->server->cfg->maxMessage);
-
-        if (total == 0)
-            break;
-        if (total < 0) {
-            /* as libvirtd: an invalid length word closes the connection */
-            guint32 word;
-            g_autofree char *why = NULL;
-
-            memcpy(&word, client->in->data, sizeof(word));
-            why = g_strdup_printf("invalid message length %u", g_ntohl(word));
-            client->inWatch = 0;
-            qvdClientDrop(client, why);
-            return G_SOURCE_REMOVE;
-        }
-        if (client->in->len < (gsize)total)
-            break;
-        qvdClientMessage(client, (const char *)client->in->data + QV_RPC_LENGTH_WORD,
-                         total - QV_RPC_LENGTH_WORD);
-        if (client->dead)
-            return G_SOURCE_REMOVE;
-        g_byte_array_remove_range(client->in, 0, total);
-        if (!client->inWatch)
-            return G_SOURCE_REMOVE; /* paused: too many calls in flight */
+    if (!qvdClientProcessInput(client)) {
+        client->inWatch = 0;
+        return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
+}
+
+/* I/O thread: a worker gave the client's input back (opaque holds a reference). */
+static gboolean qvdInputBack(gpointer opaque)
+{
+    qvdClient *client = opaque;
+
+    if (client->dead) {
+        g_mutex_lock(&client->lock);
+        if (client->closeLater) {
+            close(client->fd);
+            client->fd = -1;
+            client->closeLater = false;
+        }
+        g_mutex_unlock(&client->lock);
+    } else if (!client->inWatch && qvdClientProcessInput(client) &&
+               (guint)g_atomic_int_get(&client->inFlight) <
+                   client->server->cfg->maxCallsPerClient) {
+        /* also after CONNECT_CLOSE: the end of the connection is read here */
+        qvdClientWatchInput(client);
+    }
+    qvdClientUnref(client);
+    return G_SOURCE_REMOVE;
+}
+
+/* I/O thread, every QVD_DIRECT_MAX_US while workers read clients: a call that a worker
+ * read and runs itself for longer than that gives the input back to the I/O thread. */
+static gboolean qvdReclaimTick(gpointer opaque)
+{
+    qvdServer *srv = opaque;
+    gint64 now = g_get_monotonic_time();
+    g_autoptr(GList) all = g_hash_table_get_values(srv->clients);
+    bool busy = false;
+    GList *l;
+
+    for (l = all; l; l = l->next) {
+        qvdClient *client = l->data;
+        bool reclaimed = false;
+
+        g_mutex_lock(&client->lock);
+        if (client->workerInput && client->directSince &&
+            now - client->directSince >= QVD_DIRECT_MAX_US) {
+            client->workerInput = false;
+            reclaimed = true;
+        }
+        busy = busy || client->workerInput;
+        g_mutex_unlock(&client->lock);
+        if (reclaimed && !client->dead)
+            g_main_context_invoke(NULL, qvdInputBack, qvdClientRef(client));
+    }
+    if (busy)
+        return G_SOURCE_CONTINUE;
+    g_mutex_lock(&srv->lock);
+    srv->reclaimTimer = 0;
+    g_mutex_unlock(&srv->lock);
+    return G_SOURCE_REMOVE;
 }
 
 static void qvdClientWatchInput(qvdClient *client)
@@ -371,12 +565,20 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
     all = g_hash_table_get_values(srv->clients);
     for (l = all; l; l = l->next) {
         qvdClient *client = l->data;
-        gint64 due = client->lastRead + (gint64)srv->cfg->keepaliveInterval * G_USEC_PER_SEC *
-                                            (client->pingsUnanswered + 1);
+        gint64 due;
+        guint unanswered;
 
+        g_mutex_lock(&client->lock); /* a worker reading the client updates them */
+        unanswered = client->pingsUnanswered;
+        due = client->lastRead +
+              (gint64)srv->cfg->keepaliveInterval * G_USEC_PER_SEC * (unanswered + 1);
+        if (client->keepalive && !client->dead && now >= due &&
+            unanswered < srv->cfg->keepaliveCount)
+            client->pingsUnanswered++;
+        g_mutex_unlock(&client->lock);
         if (!client->keepalive || client->dead || now < due)
             continue;
-        if (client->pingsUnanswered >= srv->cfg->keepaliveCount) {
+        if (unanswered >= srv->cfg->keepaliveCount) {
             qvdLog("warning",
                    _("client %u (pid %d): no answer to %u keepalive PINGs; "
                      "disconnecting"),
@@ -384,7 +586,6 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
             qvdClientDrop(client, "keepalive timeout");
             continue;
         }
-        client->pingsUnanswered++;
         qvdClientSend(client, qvRPCEncodeMessage(&ping, NULL, NULL));
     }
     return G_SOURCE_CONTINUE;
@@ -447,6 +648,7 @@ qvdServer *qvdServerNew(qvdConfig *cfg, GError **err)
     srv->cfg = cfg;
     srv->uri = g_strdup_printf("qvirt:///embed?root=%s", cfg->root);
     srv->listenFd = srv->listenROFd = -1;
+    g_mutex_init(&srv->lock);
     srv->clients =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)qvdClientUnref);
     if ((srv->listenFd = qvdListen(cfg->socket, cfg->socketMode, err)) < 0)
@@ -483,6 +685,9 @@ void qvdServerFree(qvdServer *srv)
         unlink(srv->cfg->socketRO);
     }
     g_hash_table_destroy(srv->clients);
+    if (srv->reclaimTimer)
+        g_source_remove(srv->reclaimTimer);
+    g_mutex_clear(&srv->lock);
     g_free(srv->uri);
     g_free(srv);
 }

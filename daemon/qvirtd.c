@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -211,6 +212,38 @@ static gboolean qvdQuit(gpointer opaque)
 
 static bool qvdVerbose;
 
+/* One line per message on stderr, written at once: a mutating call logs its caller, so
+ * this is on every such call's path (GLib's writer checks the terminal and re-reads the
+ * time zone each time). */
+static GLogWriterOutput qvdLogStderr(GLogLevelFlags level, const GLogField *fields, gsize n)
+{
+    const char *message = NULL;
+    const char *tag = (level & G_LOG_LEVEL_ERROR)      ? "error"
+                      : (level & G_LOG_LEVEL_CRITICAL) ? "critical"
+                      : (level & G_LOG_LEVEL_WARNING)  ? "warning"
+                      : (level & G_LOG_LEVEL_DEBUG)    ? "debug"
+                                                       : "info";
+    gint64 now = g_get_real_time();
+    time_t secs = (time_t)(now / G_USEC_PER_SEC);
+    g_autofree char *line = NULL;
+    struct tm tm;
+    char stamp[32];
+    gsize i;
+
+    for (i = 0; i < n; i++) {
+        if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
+            message = fields[i].value;
+    }
+    if (!localtime_r(&secs, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm))
+        stamp[0] = '\0';
+    line =
+        g_strdup_printf("%s.%03d qvirtd[%d]: %s: %s\n", stamp, (int)(now % G_USEC_PER_SEC / 1000),
+                        (int)getpid(), tag, message ? message : "");
+    if (write(STDERR_FILENO, line, strlen(line)) < 0)
+        return G_LOG_WRITER_UNHANDLED;
+    return G_LOG_WRITER_HANDLED;
+}
+
 static GLogWriterOutput qvdLogWriter(GLogLevelFlags level, const GLogField *fields, gsize n,
                                      gpointer opaque)
 {
@@ -221,7 +254,7 @@ static GLogWriterOutput qvdLogWriter(GLogLevelFlags level, const GLogField *fiel
     if (g_strcmp0(output, "journal") == 0 &&
         g_log_writer_journald(level, fields, n, NULL) == G_LOG_WRITER_HANDLED)
         return G_LOG_WRITER_HANDLED;
-    return g_log_writer_standard_streams(level, fields, n, NULL);
+    return qvdLogStderr(level, fields, n);
 }
 
 int main(int argc, char **argv)

@@ -64,6 +64,15 @@ struct _qvdClient {
     /* any thread, under lock */
     GMutex lock;
     qvConnectPtr conn; /* after CONNECT_OPEN */
+    /* Who reads the socket (and owns in): the I/O thread, or a worker that answered the
+     * client's only call in flight and waits a moment for the next one, which it then runs
+     * itself: a client that waits for each answer (virsh, most programs) then needs no
+     * hand-off per call. The I/O thread takes the input back when the worker gives up, or
+     * when a call the worker runs itself is slow (keepalive and the client's other calls
+     * must not wait behind it). */
+    bool workerInput;
+    gint64 directSince; /* monotonic µs: the worker runs a call it read itself; else 0 */
+    bool closeLater; /* dropped while a worker read it: closed once the worker hands back */
 };
 
 struct _qvdServer {
@@ -75,6 +84,8 @@ struct _qvdServer {
     guint nextClientID;
     int listenFd;
     int listenROFd;
+    GMutex lock; /* reclaimTimer */
+    guint reclaimTimer; /* while workers read clients' input: takes back what runs long */
 };
 
 /* qvirtd-dispatch.c: a call's bytes in, a reply's bytes out (or NULL: no reply). Runs in

@@ -168,6 +168,9 @@ took_ms=$(($(now_ms) - t0))
 if kill -0 "$slow_pid" 2>/dev/null; then slow=waiting; else slow=done; fi
 expect_eq "while another client waits on a silent agent, domstate is answered" "$out/$slow" "running/waiting"
 if [ "$took_ms" -lt 1500 ]; then ok "... at once ($took_ms ms)"; else not_ok "domstate beside a slow call" "$took_ms ms"; fi
+run "$py" "$data/sameconn.py" "$uri" ga
+expect_match "on ONE connection, a call beside a waiting agent call is answered at once" "$out" '^state 1 [0-9]{1,3} ms$'
+expect_in "... and the waiting call ends with the typed timeout" "$out" "agent: error:"
 wait "$slow_pid"
 expect_in "... and the slow call ends with the typed timeout" "$(cat "$dir/slow.out")" "timed out"
 if wait_for 30 sh -c "virsh -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-ping\"}' | grep -q return"; then
