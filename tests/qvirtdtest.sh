@@ -51,6 +51,30 @@ printf '# qvirtd.conf\nmax_clients = 20\nunix_sock_rw_perms = "0770"\nlog_output
 run "$qvirtd" --config "$dir/good.conf" --check-config
 expect_eq "--check-config on a good file" "$out" "$dir/good.conf: OK"
 
+# ---- logging to the journal, and the systemd unit ----
+printf 'log_outputs = "journal"\n' >"$dir/journal.conf"
+since=$(date '+%Y-%m-%d %H:%M:%S')
+"$qvirtd" --config "$dir/journal.conf" --root "$dir/root-j" --socket "$dir/j.sock" --no-socket-ro \
+    >"$dir/journal.out" 2>&1 &
+jpid=$!
+wait_for 10 test -S "$dir/j.sock"
+kill "$jpid"
+wait "$jpid"
+if [ -S /run/systemd/journal/socket ]; then
+    if wait_for 5 sh -c "journalctl --since '$since' -o cat | grep -q \"serving '$dir/root-j'\""; then
+        ok "log_outputs = \"journal\": the daemon's messages are in the journal"
+    else
+        not_ok "messages in the journal" "$(journalctl --since "$since" -o cat | tail -5)"
+    fi
+else
+    expect_in "log_outputs = \"journal\" without a journal (no journald here): stderr instead" "$(cat "$dir/journal.out")" "serving '$dir/root-j'"
+fi
+sed "s|^ExecStart=[^ ]*|ExecStart=$qvirtd|" "$abs_top_builddir/daemon/qvirtd.service" >"$dir/qvirtd.service"
+run systemd-analyze verify --man=no "$dir/qvirtd.service"
+expect_rc "systemd-analyze verify accepts the unit" 0
+expect_eq "... without a complaint" "$out$err" ""
+expect_in "... which stops only the daemon (the supervisors and their QEMUs live on)" "$(cat "$dir/qvirtd.service")" "KillMode=process"
+
 # ---- one daemon per root, and no embedded qvsh beside it ----
 if start_daemon; then ok "qvirtd starts and listens"; else not_ok "qvirtd listens" "$(cat "$dir/qvirtd.log")"; fi
 expect_eq "the read-write socket is private (0700)" "$(stat -c %a "$sock")" "700"
