@@ -1,7 +1,8 @@
 /* daemonbench.c: guest-ping through libvirt's own C client -> qvirtd -> the guest agent,
  * and through qvirt's own client (libqvirt's qvirt+unix driver) -> qvirtd -> the agent,
  * against a raw socket client on the same agent socket in the same run (median, p99,
- * ratio), and qvirtd's resident memory idle, with the test guest, and with 20 domains. */
+ * ratio), and qvirtd's resident memory idle, with the test guest, and with 20 more booted
+ * test guests whose agents it uses. */
 #include <config.h>
 
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "benchutil.h"
 
 #define NAME "benchguest"
+#define MANY 20
 
 static int blocks = 10;
 static int perBlock = 200;
@@ -46,24 +48,39 @@ static long rssKiB(GPid pid)
     return strtol(p + strlen("VmRSS:"), NULL, 10);
 }
 
-static char *domainXML(const char *name, const char *guest, bool withGuest)
+/* The test guest's definition, on an overlay of its disk of its own (DIR/NAME.qcow2). */
+static char *domainXML(const char *name, const char *guest, int mib)
 {
-    if (!withGuest)
-        return g_strdup_printf("<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>"
-                               "<os><type>hvm</type></os><devices><channel type='unix'>"
-                               "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
-                               "<memballoon model='none'/></devices></domain>",
-                               name);
+    g_autofree char *base = g_strdup_printf("%s/disk.qcow2", guest);
+    g_autofree char *overlay = g_strdup_printf("%s/%s.qcow2", dir, name);
+    const char *argvImg[] = { "qemu-img", "create", "-q", "-f",    "qcow2", "-F",
+                              "qcow2",    "-b",     base, overlay, NULL };
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argvImg, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                      &status, NULL) ||
+        !g_spawn_check_wait_status(status, NULL))
+        die("qemu-img create");
     return g_strdup_printf(
-        "<domain type='qemu'><name>%s</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+        "<domain type='qemu'><name>%s</name><memory unit='MiB'>%d</memory><vcpu>1</vcpu>"
         "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s/vmlinuz</kernel>"
         "<initrd>%s/initramfs.cpio.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>"
         "<features><acpi/></features><cpu mode='maximum'/><devices>"
         "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-        "<source file='%s/disk.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>"
         "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
         "<memballoon model='none'/></devices></domain>",
-        name, guest, guest, dir);
+        name, mib, guest, guest, overlay);
+}
+
+/* Whether the domain's agent channel is connected (from its live XML). */
+static bool agentConnected(virDomainPtr dom)
+{
+    char *live = virDomainGetXMLDesc(dom, 0);
+    bool yes = live && strstr(live, "name='org.qemu.guest_agent.0' state='connected'");
+
+    free(live);
+    return yes;
 }
 
 /* One block of pings through libvirt's client and the daemon; the connection is closed
@@ -167,20 +184,6 @@ int main(int argc, char **argv)
         g_strstrip(guest);
     }
     {
-        g_autofree char *base = g_strdup_printf("%s/disk.qcow2", guest);
-        g_autofree char *overlay = g_strdup_printf("%s/disk.qcow2", dir);
-        const char *argvImg[] = { "qemu-img", "create", "-q", "-f",    "qcow2", "-F",
-                                  "qcow2",    "-b",     base, overlay, NULL };
-        int status = 0;
-
-        if (!g_spawn_sync(NULL, (char **)argvImg, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                          &status, NULL) ||
-            !g_spawn_check_wait_status(status, NULL)) {
-            fprintf(stderr, "daemonbench: qemu-img failed\n");
-            return 1;
-        }
-    }
-    {
         const char *argvD[] = { qvirtd, "--root", root, "--socket", sock, "--no-socket-ro", NULL };
 
         if (!g_spawn_async(NULL, (char **)argvD, NULL,
@@ -198,18 +201,13 @@ int main(int argc, char **argv)
     rssIdle = rssKiB(daemonPid);
 
     {
-        g_autofree char *xml = domainXML(NAME, guest, true);
+        g_autofree char *xml = domainXML(NAME, guest, 256);
 
         if (!(dom = virDomainDefineXML(conn, xml)) || virDomainCreate(dom) < 0)
             die("start");
     }
-    for (i = 0; i < 600; i++) {
-        g_autofree char *live = virDomainGetXMLDesc(dom, 0);
-
-        if (live && strstr(live, "name='org.qemu.guest_agent.0' state='connected'"))
-            break;
+    for (i = 0; i < 600 && !agentConnected(dom); i++)
         g_usleep(100 * 1000);
-    }
     if (i == 600)
         die("the agent did not connect within 60 s");
     virDomainFree(dom);
@@ -276,42 +274,49 @@ int main(int argc, char **argv)
         virConnectClose(c);
     }
 
-    /* 20 more domains (QEMU, paused, no guest OS): the daemon's cost per domain */
+    /* 20 more test guests, booted, each agent connected and used once through the
+     * daemon (which then holds 21 monitor and agent connections): its cost per domain */
     if (!(conn = virConnectOpen(uri)))
         die("connect");
-    for (i = 0; i < 20; i++) {
-        g_autofree char *name = g_strdup_printf("idle%02d", i);
-        g_autofree char *xml = domainXML(name, guest, false);
-
-        if (!(dom = virDomainDefineXML(conn, xml)) ||
-            virDomainCreateWithFlags(dom, VIR_DOMAIN_START_PAUSED) < 0)
-            die("start an idle domain");
-        virDomainFree(dom);
-    }
     {
-        virDomainPtr *all = NULL;
-        int n = virConnectListAllDomains(conn, &all, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        virDomainPtr doms[MANY + 1];
+        int connected = 0, n;
+        gint64 t0 = g_get_monotonic_time();
 
-        for (i = 0; i < n; i++) {
-            int state, reason;
+        for (i = 0; i < MANY; i++) {
+            g_autofree char *name = g_strdup_printf("guest%02d", i);
+            g_autofree char *xml = domainXML(name, guest, 128);
 
-            virDomainGetState(all[i], &state, &reason, 0); /* touches each domain's supervisor */
-            virDomainFree(all[i]);
+            if (!(doms[i] = virDomainDefineXML(conn, xml)) || virDomainCreate(doms[i]) < 0)
+                die("start one of the 20 guests");
         }
-        free(all);
+        if (!(doms[MANY] = virDomainLookupByName(conn, NAME)))
+            die("lookup");
+        while (connected < MANY && g_get_monotonic_time() - t0 < 300 * G_USEC_PER_SEC) {
+            for (i = 0, connected = 0; i < MANY; i++)
+                connected += agentConnected(doms[i]);
+            g_usleep(500 * 1000);
+        }
+        for (i = 0, n = 0; i <= MANY; i++) {
+            char *reply = virDomainQemuAgentCommand(doms[i], "{\"execute\":\"guest-ping\"}", -1, 0);
+
+            n += reply != NULL;
+            free(reply);
+        }
         printf("qvirtd resident memory\n");
         printf("  idle                                %9ld KiB\n", rssIdle);
-        printf("  after the test guest's ping blocks  %9ld KiB\n", rssOne);
+        printf("  with the test guest, after its pings %8ld KiB\n", rssOne);
         rssMany = rssKiB(daemonPid);
-        printf("  with %d running domains              %9ld KiB\n", n, rssMany);
-    }
-    for (i = 0; i < 20; i++) {
-        g_autofree char *name = g_strdup_printf("idle%02d", i);
-
-        if ((dom = virDomainLookupByName(conn, name))) {
-            virDomainDestroy(dom);
-            virDomainFree(dom);
+        printf("  with %d booted guests, %d agents used %6ld KiB  (+%.0f KiB per guest; all booted "
+               "in %.0f s)\n",
+               MANY + 1, n, rssMany, (double)(rssMany - rssOne) / MANY,
+               (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+        for (i = 0; i < MANY; i++) {
+            virDomainDestroy(doms[i]);
+            virDomainUndefine(doms[i]);
+            virDomainFree(doms[i]);
         }
+        virDomainFree(doms[MANY]);
     }
     if ((dom = virDomainLookupByName(conn, NAME))) {
         virDomainDestroy(dom);

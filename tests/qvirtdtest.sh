@@ -33,6 +33,8 @@ cleanup() {
     V destroy ga >/dev/null 2>&1
     kill "$dpid" 2>/dev/null
     wait "$dpid" 2>/dev/null
+    # a daemon that died leaves nobody to destroy the guest: its supervisor goes too
+    pkill -f "$root/run/qemu/" 2>/dev/null
     [ -n "${QVIRT_TEST_KEEP_LOGS:-}" ] && cp "$dir/qvirtd.log" "$root"/log/qemu/*.log "$QVIRT_TEST_KEEP_LOGS"/
     rm -rf "$dir" "$TAP_TMP"
 }

@@ -43,6 +43,8 @@ cleanup() {
     else
         E destroy ga >/dev/null 2>&1
     fi
+    # a daemon that died leaves nobody to destroy the guest: its supervisor goes too
+    pkill -f "$root/run/qemu/" 2>/dev/null
     [ -n "${QVIRT_TEST_KEEP_LOGS:-}" ] && cp "$dir/qvirtd.log" "$QVIRT_TEST_KEEP_LOGS"/
     rm -rf "$dir" "$TAP_TMP"
 }
