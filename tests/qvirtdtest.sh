@@ -234,6 +234,21 @@ wait_for 60 agent_connected
 run V shutdown ga --mode acpi,agent
 expect_eq "virsh shutdown --mode acpi,agent" "$(printf '%s\n' "$out" | head -1)" "Domain 'ga' is being shutdown"
 if wait_for 30 state_is "shut off (shutdown)"; then ok "... shut off"; else not_ok "shut off after acpi,agent" "$(V domstate --reason ga)"; fi
+run V start ga
+wait_for 60 agent_connected
+run V shutdown ga --mode agent
+expect_eq "virsh shutdown --mode agent" "$(printf '%s\n' "$out" | head -1)" "Domain 'ga' is being shutdown"
+if wait_for 30 state_is "shut off (shutdown)"; then ok "... shut off"; else not_ok "shut off after --mode agent" "$(V domstate --reason ga)"; fi
+run V start ga
+wait_for 60 agent_connected
+run V shutdown ga
+expect_eq "virsh shutdown (no mode: the connected agent)" "$(printf '%s\n' "$out" | head -1)" "Domain 'ga' is being shutdown"
+if wait_for 30 state_is "shut off (shutdown)"; then ok "... shut off"; else not_ok "shut off after plain shutdown" "$(V domstate --reason ga)"; fi
+run V start ga
+run V destroy ga
+expect_eq "virsh destroy" "$(printf '%s\n' "$out" | head -1)" "Domain 'ga' destroyed"
+run V domstate --reason ga
+expect_eq "... shut off (destroyed)" "$out" "shut off (destroyed)"
 run V undefine ga --snapshots-metadata
 expect_eq "virsh undefine --snapshots-metadata" "$(printf '%s\n' "$out" | head -1)" "Domain 'ga' has been undefined"
 
@@ -248,6 +263,7 @@ expect_in "event: agent connected" "$ev" "event 'agent-lifecycle' for domain 'ga
 ev=$(cat "$dir/events2.txt")
 expect_in "event after the daemon's restart: reboot" "$ev" "event 'reboot' for domain 'ga'"
 expect_in "event: stopped after the agent shutdown" "$ev" "event 'lifecycle' for domain 'ga': Stopped Shutdown"
+expect_in "event: destroyed" "$ev" "event 'lifecycle' for domain 'ga': Stopped Destroyed"
 expect_in "event: undefined" "$ev" "event 'lifecycle' for domain 'ga': Undefined Removed"
 
 kill "$dpid"
