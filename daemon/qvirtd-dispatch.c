@@ -500,25 +500,35 @@ QVD_DOMAIN_HANDLER(qvdSnapshotCreateXML, remote_domain_snapshot_create_xml_args,
     }
 })
 
-QVD_DOMAIN_HANDLER(qvdListAllSnapshots, remote_domain_list_all_snapshots_args, {
-    remote_domain_list_all_snapshots_ret *ret = retv;
-    qvDomainSnapshotPtr *snaps = NULL;
-    int n = qvDomainListAllSnapshots(d, args->need_results ? &snaps : NULL, args->flags);
-    int i;
+/* A list of n snapshots (or only n) as the reply carries it; frees snaps. -1: too many. */
+static int qvdReturnSnapshots(int n, qvDomainSnapshotPtr *snaps, bool needResults, u_int *len,
+                              remote_nonnull_domain_snapshot **val, int *count)
+{
+    int i, rc = -1;
 
     if (n >= 0 && n <= REMOTE_DOMAIN_SNAPSHOT_LIST_MAX) {
-        if (args->need_results) {
-            ret->snapshots.snapshots_len = n;
-            ret->snapshots.snapshots_val = g_new0(remote_nonnull_domain_snapshot, n > 0 ? n : 1);
+        if (needResults) {
+            *len = n;
+            *val = g_new0(remote_nonnull_domain_snapshot, n > 0 ? n : 1);
             for (i = 0; i < n; i++)
-                qvdMakeSnapshot(&ret->snapshots.snapshots_val[i], snaps[i]);
+                qvdMakeSnapshot(&(*val)[i], snaps[i]);
         }
-        ret->ret = n;
+        *count = n;
         rc = 0;
     }
     for (i = 0; snaps && snaps[i]; i++)
         qvDomainSnapshotFree(snaps[i]);
     g_free(snaps);
+    return rc;
+}
+
+QVD_DOMAIN_HANDLER(qvdListAllSnapshots, remote_domain_list_all_snapshots_args, {
+    remote_domain_list_all_snapshots_ret *ret = retv;
+    qvDomainSnapshotPtr *snaps = NULL;
+    int n = qvDomainListAllSnapshots(d, args->need_results ? &snaps : NULL, args->flags);
+
+    rc = qvdReturnSnapshots(n, snaps, args->need_results, &ret->snapshots.snapshots_len,
+                            &ret->snapshots.snapshots_val, &ret->ret);
 })
 
 QVD_DOMAIN_HANDLER(qvdSnapshotLookupByName, remote_domain_snapshot_lookup_by_name_args, {
@@ -595,26 +605,15 @@ static int qvdSnapshotListAllChildren(qvdClient *c, void *argsv, void *retv)
     remote_domain_snapshot_list_all_children_ret *ret = retv;
     qvDomainSnapshotPtr s = qvdGetSnapshot(c, &args->snapshot);
     qvDomainSnapshotPtr *snaps = NULL;
-    int n, i, rc = -1;
+    int n, rc;
 
     if (!s)
         return -1;
     n = qvDomainSnapshotListAllChildren(s, args->need_results ? &snaps : NULL, args->flags);
     if (n < 0)
         qvdKeepError();
-    if (n >= 0 && n <= REMOTE_DOMAIN_SNAPSHOT_LIST_MAX) {
-        if (args->need_results) {
-            ret->snapshots.snapshots_len = n;
-            ret->snapshots.snapshots_val = g_new0(remote_nonnull_domain_snapshot, n > 0 ? n : 1);
-            for (i = 0; i < n; i++)
-                qvdMakeSnapshot(&ret->snapshots.snapshots_val[i], snaps[i]);
-        }
-        ret->ret = n;
-        rc = 0;
-    }
-    for (i = 0; snaps && snaps[i]; i++)
-        qvDomainSnapshotFree(snaps[i]);
-    g_free(snaps);
+    rc = qvdReturnSnapshots(n, snaps, args->need_results, &ret->snapshots.snapshots_len,
+                            &ret->snapshots.snapshots_val, &ret->ret);
     qvDomainSnapshotFree(s);
     return rc;
 }

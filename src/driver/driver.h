@@ -72,3 +72,8 @@ struct _qvDriver {
 int qvRegisterDriver(const qvDriver *driver);
 /* The i-th registered driver, or NULL past the last. */
 const qvDriver *qvDriverNth(size_t i);
+
+/* The parameters in a connection URI's query (an empty table when there is none), each
+ * one of known (NULL-terminated); NULL with an error naming the first unknown one, or
+ * saying why the query does not parse. */
+GHashTable *qvDriverURIParams(qvConnectPtr conn, GUri *uri, const char *const *known);

@@ -168,34 +168,18 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
 {
     g_autofree char *root = NULL;
     qemuDriver *driver;
-    const char *query = g_uri_get_query(uri);
 
     if (STRNEQ(g_uri_get_scheme(uri), "qvirt") || (g_uri_get_host(uri) && *g_uri_get_host(uri)) ||
         STRNEQ(g_uri_get_path(uri), "/embed"))
         return QV_DRV_OPEN_DECLINED;
 
-    if (query) {
-        g_autoptr(GHashTable) params = NULL;
-        g_autoptr(GError) err = NULL;
-        GHashTableIter iter;
-        gpointer key, value;
+    {
+        static const char *const known[] = { "root", NULL };
+        g_autoptr(GHashTable) params = qvDriverURIParams(conn, uri, known);
 
-        if (!(params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, &err))) {
-            qvReportError(QV_ERR_INVALID_ARG, _("invalid URI query '%s': %s"), query, err->message);
+        if (!params)
             return QV_DRV_OPEN_ERROR;
-        }
-        g_hash_table_iter_init(&iter, params);
-        while (g_hash_table_iter_next(&iter, &key, &value)) {
-            if (STREQ(key, "root")) {
-                g_free(root);
-                root = g_strdup(value);
-            } else {
-                qvReportError(QV_ERR_INVALID_ARG,
-                              _("unknown parameter '%s' in URI '%s' (known: 'root')"),
-                              (const char *)key, conn->uri);
-                return QV_DRV_OPEN_ERROR;
-            }
-        }
+        root = g_strdup(g_hash_table_lookup(params, "root"));
     }
     if (!root)
         root = qemuDriverDefaultRoot();

@@ -241,7 +241,6 @@ static char *remoteParseURI(qvConnectPtr conn, GUri *uri, unsigned int flags,
                             qvRemoteClientLimits *limits)
 {
     const char *path = g_uri_get_path(uri);
-    const char *query = g_uri_get_query(uri);
     g_autofree char *socket = NULL;
 
     if (g_uri_get_host(uri) && *g_uri_get_host(uri)) {
@@ -258,35 +257,22 @@ static char *remoteParseURI(qvConnectPtr conn, GUri *uri, unsigned int flags,
     }
     limits->keepaliveInterval = 5;
     limits->keepaliveCount = 5;
-    if (query) {
-        g_autoptr(GHashTable) params = NULL;
-        g_autoptr(GError) err = NULL;
-        GHashTableIter iter;
-        gpointer key, value;
+    {
+        static const char *const known[] = { "socket", "keepalive_interval", "keepalive_count",
+                                             NULL };
+        g_autoptr(GHashTable) params = qvDriverURIParams(conn, uri, known);
+        const char *value;
 
-        if (!(params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, &err))) {
-            qvReportError(QV_ERR_INVALID_ARG, _("invalid URI query '%s': %s"), query, err->message);
+        if (!params)
             return NULL;
-        }
-        g_hash_table_iter_init(&iter, params);
-        while (g_hash_table_iter_next(&iter, &key, &value)) {
-            if (STREQ(key, "socket") && *(const char *)value) {
-                g_free(socket);
-                socket = g_strdup(value);
-            } else if (STREQ(key, "keepalive_interval")) {
-                if (!remoteParseUInt(conn, key, value, 3600, &limits->keepaliveInterval))
-                    return NULL;
-            } else if (STREQ(key, "keepalive_count")) {
-                if (!remoteParseUInt(conn, key, value, 100, &limits->keepaliveCount))
-                    return NULL;
-            } else {
-                qvReportError(QV_ERR_INVALID_ARG,
-                              _("unknown parameter '%s' in URI '%s' (known: 'socket', "
-                                "'keepalive_interval', 'keepalive_count')"),
-                              (const char *)key, conn->uri);
-                return NULL;
-            }
-        }
+        if ((value = g_hash_table_lookup(params, "socket")) && *value)
+            socket = g_strdup(value);
+        if ((value = g_hash_table_lookup(params, "keepalive_interval")) &&
+            !remoteParseUInt(conn, "keepalive_interval", value, 3600, &limits->keepaliveInterval))
+            return NULL;
+        if ((value = g_hash_table_lookup(params, "keepalive_count")) &&
+            !remoteParseUInt(conn, "keepalive_count", value, 100, &limits->keepaliveCount))
+            return NULL;
     }
     if (!socket)
         socket = qvRPCDefaultSocket(STREQ(path, "/system"), flags & QV_CONNECT_RO);
