@@ -2,17 +2,10 @@
  * between the I/O thread (sockets, framing, keepalive, events) and the workers. */
 #pragma once
 
-#include <glib.h>
-#include <libintl.h>
-#include <stdbool.h>
 #include <sys/types.h>
 
-#include <qvirt/qvirt.h>
-
+#include "internal.h" /* GLib, gettext's _() and the public API */
 #include "qvrpcmessage.h"
-
-#define _(s) gettext(s)
-#define N_(s) s
 
 typedef struct {
     char *path; /* the configuration file read, or NULL */
