@@ -20,6 +20,7 @@ typedef enum {
     QVD_KEY_STRING,
     QVD_KEY_UINT,
     QVD_KEY_MODE,
+    QVD_KEY_FILTERS,
 } qvdKeyType;
 
 static const struct {
@@ -41,6 +42,7 @@ static const struct {
     { "keepalive_interval", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, keepaliveInterval), 0, 3600 },
     { "keepalive_count", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, keepaliveCount), 1, 100 },
     { "log_outputs", QVD_KEY_STRING, G_STRUCT_OFFSET(qvdConfig, logOutput), 0, 0 },
+    { "log_filters", QVD_KEY_FILTERS, G_STRUCT_OFFSET(qvdConfig, logFilters), 0, 0 },
 };
 
 static void qvdConfigDefaults(qvdConfig *cfg)
@@ -69,10 +71,46 @@ static void qvdConfigClear(qvdConfig *cfg)
     g_free(cfg->socket);
     g_free(cfg->socketRO);
     g_free(cfg->logOutput);
+    g_free(cfg->logFilters);
 }
 
 /* Read "key = value" lines (libvirt's daemon configuration syntax: numbers, "strings",
  * # comments). Every problem is reported as FILE:LINE: message; returns the count. */
+/* libvirt's log filters, "LEVEL:NAME ..." (LEVEL 1 debug to 4 error, NAME a category and
+ * its dotted sub-categories; a leading '+' of NAME, libvirt's stack-trace mark, is
+ * accepted and ignored): the first item that does not parse, or NULL. For the library
+ * they become QVIRT_LOG_FILTERS' "NAME:LEVEL ..." (out), the item named qvirtd gives the
+ * level of the daemon's own lines (daemonLevel). */
+static const char *qvdParseFilters(char **items, GString *out, int *daemonLevel)
+{
+    size_t i;
+
+    for (i = 0; items[i]; i++) {
+        const char *item = items[i];
+        const char *name = strchr(item, ':');
+        guint64 level;
+        g_autofree char *num = NULL;
+
+        if (!*item)
+            continue;
+        if (!name || !name[1])
+            return item;
+        num = g_strndup(item, name - item);
+        name++;
+        if (*name == '+')
+            name++;
+        if (!*name || !g_ascii_string_to_unsigned(num, 10, 1, 4, &level, NULL))
+            return item;
+        if (strcmp(name, "qvirtd") == 0) {
+            if (daemonLevel)
+                *daemonLevel = (int)level;
+        } else if (out) {
+            g_string_append_printf(out, "%s%s:%u", out->len ? " " : "", name, (unsigned)level);
+        }
+    }
+    return NULL;
+}
+
 static guint qvdConfigRead(qvdConfig *cfg, const char *path, GPtrArray *problems)
 {
     g_autofree char *text = NULL;
@@ -149,6 +187,27 @@ static guint qvdConfigRead(qvdConfig *cfg, const char *path, GPtrArray *problems
                 num = G_STRUCT_MEMBER_P(cfg, qvdKeys[k].offset);
                 *num = (guint)v;
                 break;
+            case QVD_KEY_FILTERS: {
+                g_auto(GStrv) items = NULL;
+                const char *bad;
+
+                if (len < 2 || value[0] != '"' || value[len - 1] != '"') {
+                    PROBLEM(_("'%s' takes a quoted string, found '%s'"), key, value);
+                    break;
+                }
+                value[len - 1] = '\0';
+                items = g_strsplit_set(value + 1, " \t", -1);
+                if ((bad = qvdParseFilters(items, NULL, NULL))) {
+                    PROBLEM(_("'%s' items are LEVEL:NAME with a LEVEL from 1 (debug) to 4 "
+                              "(error), found '%s'"),
+                            key, bad);
+                    break;
+                }
+                str = G_STRUCT_MEMBER_P(cfg, qvdKeys[k].offset);
+                g_free(*str);
+                *str = g_strdup(value + 1);
+                break;
+            }
             }
         }
         if (!found)
@@ -210,7 +269,8 @@ static gboolean qvdQuit(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-static bool qvdVerbose;
+/* the lowest level of the daemon's own lines that is written: 1 debug ... 4 error */
+static int qvdLogLevel = 2;
 
 /* One line per message on stderr, written at once: a mutating call logs its caller, so
  * this is on every such call's path (GLib's writer checks the terminal and re-reads the
@@ -249,7 +309,12 @@ static GLogWriterOutput qvdLogWriter(GLogLevelFlags level, const GLogField *fiel
 {
     const char *output = opaque;
 
-    if ((level & G_LOG_LEVEL_DEBUG) && !qvdVerbose)
+    int mine = (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) ? 4
+               : (level & G_LOG_LEVEL_WARNING)                      ? 3
+               : (level & G_LOG_LEVEL_DEBUG)                        ? 1
+                                                                    : 2;
+
+    if (mine < qvdLogLevel)
         return G_LOG_WRITER_HANDLED;
     if (g_strcmp0(output, "journal") == 0 &&
         g_log_writer_journald(level, fields, n, NULL) == G_LOG_WRITER_HANDLED)
@@ -343,7 +408,17 @@ int main(int argc, char **argv)
     if (noRO)
         g_clear_pointer(&cfg.socketRO, g_free);
     cfg.verbose = verbose;
-    qvdVerbose = verbose;
+    if (cfg.logFilters) {
+        g_auto(GStrv) items = g_strsplit_set(cfg.logFilters, " \t", -1);
+        g_autoptr(GString) lib = g_string_new(NULL);
+
+        qvdParseFilters(items, lib, &qvdLogLevel);
+        /* the library reads its filters when it starts; the environment wins, as libvirt's */
+        if (lib->len)
+            g_setenv("QVIRT_LOG_FILTERS", lib->str, FALSE);
+    }
+    if (verbose)
+        qvdLogLevel = 1;
     g_log_set_writer_func(qvdLogWriter, g_strdup(cfg.logOutput), g_free);
 
     if (qvInitialize() < 0 || qvEventRegisterDefaultImpl() < 0) {

@@ -21,6 +21,7 @@ typedef struct {
     guint keepaliveInterval; /* seconds of silence before a PING; 0: never ping */
     guint keepaliveCount; /* unanswered PINGs before the client is dropped */
     char *logOutput; /* "stderr" or "journal" */
+    char *logFilters; /* libvirt's "LEVEL:NAME ..."; NAME qvirtd: the daemon's own lines */
     bool verbose;
 } qvdConfig;
 

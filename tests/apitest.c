@@ -2,7 +2,10 @@
  * connections, define/lookup/list/undefine, typed errors, persistence under the root. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 
@@ -440,6 +443,94 @@ static void testSnapshotNames(qvDomainSnapshotPtr *snaps, int n, GString *out)
     g_free(snaps);
 }
 
+/* Lists domains (which reads the definitions from disk again) until told to stop. */
+static gpointer testReloader(gpointer opaque)
+{
+    gint *stop = opaque;
+    g_autofree char *uri = testURI();
+    qvConnectPtr conn = qvConnectOpen(uri);
+
+    g_assert_nonnull(conn);
+    while (!g_atomic_int_get(stop)) {
+        qvDomainPtr *doms = NULL;
+        int i, n = qvConnectListAllDomains(conn, &doms, 0);
+
+        for (i = 0; i < n; i++)
+            qvDomainFree(doms[i]);
+        g_free(doms);
+    }
+    qvConnectClose(conn);
+    return NULL;
+}
+
+/* A thread that reads the definitions from disk while another changes one (here: each
+ * external snapshot moves the disk to a new overlay) must never bring the old definition
+ * back into memory: once seen, the overlay is lost from every later change. */
+static void testReloadRace(void)
+{
+    g_autofree char *uri = testURI();
+    g_autofree char *dir = g_path_get_dirname(testRoot);
+    g_autofree char *disk = g_build_filename(dir, "race.qcow2", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='qemu'><name>race</name><memory unit='MiB'>64</memory>"
+        "<os><type>hvm</type></os><devices><disk type='file' device='disk'>"
+        "<driver name='qemu' type='qcow2'/><source file='%s'/><target dev='vda' bus='virtio'/>"
+        "</disk><memballoon model='none'/></devices></domain>",
+        disk);
+    const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "16M", NULL };
+    qvConnectPtr conn = qvConnectOpen(uri);
+    qvDomainPtr dom;
+    gint stop = 0;
+    GThread *reloader;
+    int i, status = 0;
+
+    g_assert_nonnull(conn);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                               NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    dom = qvDomainDefineXML(conn, xml);
+    g_assert_nonnull(dom);
+    reloader = g_thread_new("reloader", testReloader, &stop);
+    for (i = 0; i < 25; i++) {
+        g_autofree char *name =
+            g_strdup_printf("<domainsnapshot><name>o%d</name></domainsnapshot>", i);
+        g_autofree char *want = g_strdup_printf("<source file='%s/race.o%d'/>", dir, i);
+        g_autofree char *live = NULL;
+        qvDomainSnapshotPtr s =
+            qvDomainSnapshotCreateXML(dom, name, QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY);
+
+        g_assert_nonnull(s);
+        qvDomainSnapshotFree(s);
+        live = qvDomainGetXMLDesc(dom, 0);
+        g_assert_nonnull(strstr(live, want));
+    }
+    /* the same with definitions alone, many times (a definition is quick to change) */
+    for (i = 0; i < 400; i++) {
+        g_autofree char *def = g_strdup_printf(
+            "<domain "
+            "type='qemu'><name>race2</name><uuid>22222222-3333-4444-5555-666666666666</uuid>"
+            "<memory unit='MiB'>64</memory>"
+            "<description>round %d</description><os><type>hvm</type></os></domain>",
+            i);
+        g_autofree char *want = g_strdup_printf("<description>round %d</description>", i);
+        g_autofree char *live = NULL;
+        qvDomainPtr d = qvDomainDefineXML(conn, def);
+
+        if (!d)
+            g_error("round %d: %s", i, qvGetLastErrorMessage());
+        live = qvDomainGetXMLDesc(d, 0);
+        g_assert_nonnull(strstr(live, want));
+        if (i == 399)
+            g_assert_cmpint(qvDomainUndefine(d), ==, 0);
+        qvDomainFree(d);
+    }
+    g_atomic_int_set(&stop, 1);
+    g_thread_join(reloader);
+    g_assert_cmpint(qvDomainUndefineFlags(dom, QV_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA), ==, 0);
+    qvDomainFree(dom);
+    qvConnectClose(conn);
+}
+
 static void testSnapshots(void)
 {
     g_autofree char *uri = testURI();
@@ -572,6 +663,44 @@ static void testSnapshots(void)
     g_assert_null(qvDomainSnapshotLookupByName(dom, "s1", 0));
     g_assert_cmpint(qvGetLastErrorCode(), ==, QV_ERR_NO_DOMAIN_SNAPSHOT);
 
+    /* the metadata read for reading calls is kept while its directory is unchanged, and
+     * read again after any change to it, also one made by another process (by hand here) */
+    {
+        g_autofree char *sdir = g_build_filename(testRoot, "lib", "qemu", "snapshot", "snap", NULL);
+        g_autofree char *s2path = g_build_filename(sdir, "s2.xml", NULL);
+        g_autofree char *s3path = g_build_filename(sdir, "s3.xml", NULL);
+        g_autofree char *s2xml = NULL;
+        g_autofree char *s3xml = NULL;
+        struct timespec old[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
+        FILE *f;
+
+        g_assert_true(g_file_get_contents(s2path, &s2xml, NULL, NULL));
+        g_assert_true(g_file_get_contents(s3path, &s3xml, NULL, NULL));
+        /* a directory changed in the last seconds is never trusted: age it */
+        g_assert_cmpint(utimensat(AT_FDCWD, sdir, old, 0), ==, 0);
+        n = qvDomainListAllSnapshots(dom, &list, 0);
+        testSnapshotNames(list, n, names);
+        g_assert_cmpstr(names->str, ==, "s2,s3");
+        /* proof that it is kept: an edit in place (which qvirt never makes: it renames)
+         * leaves the directory as it was, and is not seen */
+        g_assert_nonnull(f = fopen(s2path, "w"));
+        fputs("<domainsnapshot><name>edited</name></domainsnapshot>\n", f);
+        fclose(f);
+        n = qvDomainListAllSnapshots(dom, &list, 0);
+        testSnapshotNames(list, n, names);
+        g_assert_cmpstr(names->str, ==, "s2,s3");
+        g_assert_true(g_file_set_contents(s2path, s2xml, -1, NULL));
+        /* another process removes one, then puts it back: both are seen at once */
+        g_assert_cmpint(g_unlink(s3path), ==, 0);
+        n = qvDomainListAllSnapshots(dom, &list, 0);
+        testSnapshotNames(list, n, names);
+        g_assert_cmpstr(names->str, ==, "s2");
+        g_assert_true(g_file_set_contents(s3path, s3xml, -1, NULL));
+        n = qvDomainListAllSnapshots(dom, &list, 0);
+        testSnapshotNames(list, n, names);
+        g_assert_cmpstr(names->str, ==, "s2,s3");
+    }
+
     /* external, shut off: an overlay, and the definition follows it */
     s = qvDomainSnapshotCreateXML(dom, "<domainsnapshot><name>e1</name></domainsnapshot>",
                                   QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY);
@@ -665,6 +794,7 @@ int main(int argc, char **argv)
     g_test_add_func("/api/xml-to-native", testXMLToNative);
     g_test_add_func("/api/lifecycle-paused", testLifecyclePaused);
     g_test_add_func("/api/snapshots", testSnapshots);
+    g_test_add_func("/api/reload-race", testReloadRace);
     ret = g_test_run();
     if (testRemoveTree(tmp) < 0)
         ret = 1;

@@ -43,15 +43,28 @@ agent_connected() { V dumpxml ga | grep -q "name='org.qemu.guest_agent.0' state=
 state_is() { [ "$(V domstate --reason ga 2>/dev/null)" = "$1" ]; }
 
 # ---- the configuration file, checked without starting ----
-printf 'max_clients = 10\nbogus = 1\nunix_sock_path = /no/quotes\nkeepalive_count = 0\n' >"$dir/bad.conf"
+printf 'max_clients = 10\nbogus = 1\nunix_sock_path = /no/quotes\nkeepalive_count = 0\nlog_filters = "1:qemu 9:remote"\n' >"$dir/bad.conf"
 run "$qvirtd" --config "$dir/bad.conf" --check-config
 expect_rc "--check-config on a bad file fails" 1
 expect_in "... naming the unknown setting with file:line" "$err" "$dir/bad.conf:2: unknown setting 'bogus'"
 expect_in "... an unquoted string" "$err" "$dir/bad.conf:3: 'unix_sock_path' takes a quoted string"
 expect_in "... a number out of range" "$err" "$dir/bad.conf:4: 'keepalive_count' takes a number from 1 to 100"
-printf '# qvirtd.conf\nmax_clients = 20\nunix_sock_rw_perms = "0770"\nlog_outputs = "stderr"\n' >"$dir/good.conf"
+expect_in "... a log filter with a level out of range" "$err" "$dir/bad.conf:5: 'log_filters' items are LEVEL:NAME with a LEVEL from 1 (debug) to 4 (error), found '9:remote'"
+printf '# qvirtd.conf\nmax_clients = 20\nunix_sock_rw_perms = "0770"\nlog_outputs = "stderr"\nlog_filters = "1:qemu.agent 3:qvirtd"\n' >"$dir/good.conf"
 run "$qvirtd" --config "$dir/good.conf" --check-config
 expect_eq "--check-config on a good file" "$out" "$dir/good.conf: OK"
+
+# ---- log filters: the daemon's own lines (qvirtd) and the library's categories ----
+printf 'log_filters = "3:qvirtd 1:libqvirt"\n' >"$dir/filters.conf"
+"$qvirtd" --config "$dir/filters.conf" --root "$dir/root-f" --socket "$dir/f.sock" --no-socket-ro \
+    >"$dir/filters.out" 2>&1 &
+fpid=$!
+wait_for 10 test -S "$dir/f.sock"
+"$qvsh" -c "qvirt+unix:///system?socket=$dir/f.sock" list --all >/dev/null 2>&1
+kill "$fpid"
+wait "$fpid"
+expect_not_in "log_filters 3:qvirtd: no info or debug line of the daemon's" "$(cat "$dir/filters.out")" " info: "
+expect_in "... and 1:libqvirt: the library's debug lines (here: a client's connection opened)" "$(cat "$dir/filters.out")" "opened by driver QEMU"
 
 # ---- logging to the journal, and the systemd unit ----
 printf 'log_outputs = "journal"\n' >"$dir/journal.conf"

@@ -24,6 +24,10 @@ typedef struct {
     bool watchStop;
     gint64 watchSince; /* wall clock µs: runs started after this are news */
     GHashTable *announced; /* "started|stopped:NAME:RUN" events already delivered */
+    GRWLock configLock; /* a writer changes definitions; readers reload them from disk */
+    GMutex reloadLock; /* one reader reloads at a time */
+    GMutex snapshotLock; /* snapshots */
+    GHashTable *snapshots; /* domain name -> its snapshot list as last read, for reading */
 } qemuDriver;
 
 /* Guarded by the domain object's lock; never held across a blocking call. */

@@ -46,6 +46,10 @@ static void qemuDriverFree(qemuDriver *driver)
     domainObjListFree(driver->domains);
     qvDomainEventStateFree(driver->events);
     g_clear_pointer(&driver->announced, g_hash_table_destroy);
+    g_clear_pointer(&driver->snapshots, g_hash_table_destroy);
+    g_mutex_clear(&driver->snapshotLock);
+    g_rw_lock_clear(&driver->configLock);
+    g_mutex_clear(&driver->reloadLock);
     g_mutex_clear(&driver->lock);
     qemuDriverConfigFree(driver->cfg);
     g_free(driver);
@@ -61,6 +65,11 @@ static qemuDriver *qemuDriverNew(qemuDriverConfig *cfg)
     driver->events = qvDomainEventStateNew();
     g_mutex_init(&driver->lock);
     driver->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_mutex_init(&driver->snapshotLock);
+    g_rw_lock_init(&driver->configLock);
+    g_mutex_init(&driver->reloadLock);
+    driver->snapshots = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)qemuSnapshotCacheFree);
     qemuAgentConfigInit(&driver->agentCfg);
     return driver;
 }
@@ -114,7 +123,7 @@ static void qemuDriverSyncList(qemuDriver *driver, domainObjList *fresh)
  * defined or undefined domains since this process last looked, so mutations reload
  * under the root lock before they check for conflicts.
  */
-static int qemuDriverLoadConfigs(qemuDriver *driver)
+static int qemuDriverLoadConfigsLocked(qemuDriver *driver)
 {
     g_autoptr(domainObjList) list = domainObjListNew();
     g_autoptr(GDir) dir = NULL;
@@ -162,6 +171,28 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
     }
     qemuDriverSyncList(driver, list);
     return 0;
+}
+
+/*
+ * The same, from a caller that changes nothing (a lookup, a listing, the watcher). A
+ * change in this process holds configLock as a writer from before it touches the
+ * objects until its files are written: a reading of the files between those two halves
+ * would bring the old definition back into memory (seen: a snapshot's new overlay lost
+ * from the definition while another thread listed domains). Meanwhile the objects are
+ * current for this process, so there is nothing to read again.
+ */
+static int qemuDriverLoadConfigs(qemuDriver *driver)
+{
+    int rc;
+
+    if (!g_rw_lock_reader_trylock(&driver->configLock))
+        return 0;
+    /* one reading at a time: two would sync the same objects into the list at once */
+    g_mutex_lock(&driver->reloadLock);
+    rc = qemuDriverLoadConfigsLocked(driver);
+    g_mutex_unlock(&driver->reloadLock);
+    g_rw_lock_reader_unlock(&driver->configLock);
+    return rc;
 }
 
 static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
@@ -241,14 +272,27 @@ static const char *qemuConnectGetType(qvConnectPtr conn)
     return "QEMU";
 }
 
-/* Exclusive lock on the root for a mutation, creating the directories it needs. */
+/* Exclusive lock on the root for a mutation, creating the directories it needs: against
+ * other processes (the file) and this process's readers of the definitions (configLock).
+ * Release with qemuDriverUnlockRoot. */
 static int qemuDriverLockRoot(qemuDriver *driver)
 {
     g_autofree char *lockfile = g_build_filename(driver->cfg->root, "lock", NULL);
+    int fd;
 
-    if (qvFileMakePath(driver->cfg->configDir, 0700) < 0)
+    g_rw_lock_writer_lock(&driver->configLock);
+    if (qvFileMakePath(driver->cfg->configDir, 0700) < 0 ||
+        (fd = qvFileLock(lockfile, true, true)) < 0) {
+        g_rw_lock_writer_unlock(&driver->configLock);
         return -1;
-    return qvFileLock(lockfile, true, true);
+    }
+    return fd;
+}
+
+static void qemuDriverUnlockRoot(qemuDriver *driver, int fd)
+{
+    qvFileUnlock(fd);
+    g_rw_lock_writer_unlock(&driver->configLock);
 }
 
 static domainObj *qemuDomObjFromDomain(qvDomainPtr dom)
@@ -296,7 +340,7 @@ static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, 
 
     if ((lockfd = qemuDriverLockRoot(driver)) < 0)
         return NULL;
-    if (qemuDriverLoadConfigs(driver) < 0)
+    if (qemuDriverLoadConfigsLocked(driver) < 0)
         goto cleanup;
     if (!(obj = domainObjListAdd(driver->domains, def, &oldDef)))
         goto cleanup;
@@ -326,7 +370,7 @@ static qvDomainPtr qemuDomainDefineXMLFlags(qvConnectPtr conn, const char *xml, 
 
 cleanup:
     domainDefFree(oldDef);
-    qvFileUnlock(lockfd);
+    qemuDriverUnlockRoot(driver, lockfd);
     return dom;
 }
 
@@ -349,7 +393,7 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
 
     if ((lockfd = qemuDriverLockRoot(driver)) < 0)
         return -1;
-    if (qemuDriverLoadConfigs(driver) < 0)
+    if (qemuDriverLoadConfigsLocked(driver) < 0)
         goto cleanup;
     if (!(obj = qemuDomObjFromDomain(dom)))
         goto cleanup;
@@ -392,7 +436,7 @@ static int qemuDomainUndefineFlags(qvDomainPtr dom, unsigned int flags)
     ret = 0;
 
 cleanup:
-    qvFileUnlock(lockfd);
+    qemuDriverUnlockRoot(driver, lockfd);
     return ret;
 }
 
@@ -641,7 +685,7 @@ static int qemuDomainCreateWithFlags(qvDomainPtr dom, unsigned int flags)
     ret = 0;
 
 cleanup:
-    qvFileUnlock(lockfd);
+    qemuDriverUnlockRoot(driver, lockfd);
     return ret;
 }
 
@@ -1356,7 +1400,7 @@ static qvDomainSnapshotPtr qemuDomainSnapshotCreateXML(qvDomainPtr dom, const ch
         return NULL;
     if ((obj = qemuDomObjFromDomain(dom)) && (name = qemuSnapshotCreate(driver, obj, xml, flags)))
         snap = qvDomainSnapshotNew(dom, name);
-    qvFileUnlock(lockfd);
+    qemuDriverUnlockRoot(driver, lockfd);
     return snap;
 }
 
@@ -1365,7 +1409,7 @@ static qemuSnapshotList *qemuDomainSnapshotList(qvDomainPtr dom)
 {
     qemuDriver *driver = dom->conn->privateData;
 
-    return qemuSnapshotListLoad(driver, dom->name);
+    return qemuSnapshotListGet(driver, dom->name);
 }
 
 static qvDomainSnapshotPtr *qemuSnapshotHandles(qvDomainPtr dom, GPtrArray *names)
@@ -1510,7 +1554,7 @@ static int qemuDomainRevertToSnapshot(qvDomainSnapshotPtr snap, unsigned int fla
         return -1;
     if ((obj = qemuDomObjFromDomain(snap->domain)))
         ret = qemuSnapshotRevert(driver, obj, snap->name, flags);
-    qvFileUnlock(lockfd);
+    qemuDriverUnlockRoot(driver, lockfd);
     return ret;
 }
 
@@ -1524,7 +1568,7 @@ static int qemuDomainSnapshotDelete(qvDomainSnapshotPtr snap, unsigned int flags
         return -1;
     if ((obj = qemuDomObjFromDomain(snap->domain)))
         ret = qemuSnapshotDelete(driver, obj, snap->name, flags);
-    qvFileUnlock(lockfd);
+    qemuDriverUnlockRoot(driver, lockfd);
     return ret;
 }
 

@@ -6,6 +6,8 @@
 #include <config.h>
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qemu_command.h"
@@ -124,7 +126,7 @@ static char *qemuSnapshotFile(qemuDriver *driver, const char *domname, const cha
 
 void qemuSnapshotListFree(qemuSnapshotList *list)
 {
-    if (!list)
+    if (!list || !g_atomic_int_dec_and_test(&list->refs))
         return;
     g_ptr_array_unref(list->defs);
     g_free(list->current);
@@ -149,6 +151,7 @@ qemuSnapshotList *qemuSnapshotListLoad(qemuDriver *driver, const char *domname)
     g_autoptr(GDir) d = NULL;
     const char *entry;
 
+    list->refs = 1;
     list->defs = g_ptr_array_new_with_free_func((GDestroyNotify)snapshotDefFree);
     if (!(d = g_dir_open(dir, 0, NULL)))
         return g_steal_pointer(&list); /* no snapshots yet */
@@ -181,6 +184,81 @@ qemuSnapshotList *qemuSnapshotListLoad(qemuDriver *driver, const char *domname)
             g_clear_pointer(&list->current, g_free);
     }
     return g_steal_pointer(&list);
+}
+
+/* What the metadata directory looked like when a list was read from it: every change
+ * (an atomic write, a removal) renames or unlinks in it, so a different stamp means read
+ * again. A directory changed within the last seconds may change again within the same
+ * timestamp tick: its lists are not kept ("racy" stamps, as git's index has them). */
+typedef struct {
+    qemuSnapshotList *list;
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
+    struct timespec ctime;
+} qemuSnapshotCache;
+
+#define QEMU_SNAPSHOT_RACY_SECONDS 2
+
+void qemuSnapshotCacheFree(gpointer data)
+{
+    qemuSnapshotCache *c = data;
+
+    qemuSnapshotListFree(c->list);
+    g_free(c);
+}
+
+static bool qemuSnapshotStampSame(const qemuSnapshotCache *c, const struct stat *st)
+{
+    return c->dev == st->st_dev && c->ino == st->st_ino && c->mtime.tv_sec == st->st_mtim.tv_sec &&
+           c->mtime.tv_nsec == st->st_mtim.tv_nsec && c->ctime.tv_sec == st->st_ctim.tv_sec &&
+           c->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+qemuSnapshotList *qemuSnapshotListGet(qemuDriver *driver, const char *domname)
+{
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    qemuSnapshotCache *c;
+    qemuSnapshotList *list;
+    struct stat before, after;
+
+    if (stat(dir, &before) < 0) {
+        g_mutex_lock(&driver->snapshotLock);
+        g_hash_table_remove(driver->snapshots, domname);
+        g_mutex_unlock(&driver->snapshotLock);
+        return qemuSnapshotListLoad(driver, domname); /* none yet, or unreadable: says why */
+    }
+    g_mutex_lock(&driver->snapshotLock);
+    if ((c = g_hash_table_lookup(driver->snapshots, domname)) &&
+        qemuSnapshotStampSame(c, &before)) {
+        g_atomic_int_inc(&c->list->refs);
+        list = c->list;
+        g_mutex_unlock(&driver->snapshotLock);
+        return list;
+    }
+    g_hash_table_remove(driver->snapshots, domname);
+    g_mutex_unlock(&driver->snapshotLock);
+
+    if (!(list = qemuSnapshotListLoad(driver, domname)))
+        return NULL;
+    /* kept only if nothing changed while reading, and not just now */
+    if (stat(dir, &after) == 0 &&
+        memcmp(&before.st_mtim, &after.st_mtim, sizeof(before.st_mtim)) == 0 &&
+        memcmp(&before.st_ctim, &after.st_ctim, sizeof(before.st_ctim)) == 0 &&
+        after.st_mtim.tv_sec + QEMU_SNAPSHOT_RACY_SECONDS <
+            (time_t)(g_get_real_time() / G_USEC_PER_SEC)) {
+        c = g_new0(qemuSnapshotCache, 1);
+        c->list = list;
+        g_atomic_int_inc(&list->refs);
+        c->dev = after.st_dev;
+        c->ino = after.st_ino;
+        c->mtime = after.st_mtim;
+        c->ctime = after.st_ctim;
+        g_mutex_lock(&driver->snapshotLock);
+        g_hash_table_replace(driver->snapshots, g_strdup(domname), c);
+        g_mutex_unlock(&driver->snapshotLock);
+    }
+    return list;
 }
 
 snapshotDef *qemuSnapshotFind(const qemuSnapshotList *list, const char *domname, const char *name)

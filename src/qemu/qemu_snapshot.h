@@ -26,13 +26,22 @@ void qemuDomainFSEvent(qemuDriver *driver, domainObj *obj, const char *state, co
 /* ---- metadata: lib/qemu/snapshot/DOMAIN/NAME.xml and .../current ---- */
 
 typedef struct {
+    gint refs;
     GPtrArray *defs; /* snapshotDef *, oldest first */
     char *current; /* name of the current snapshot, or NULL */
 } qemuSnapshotList;
 
-/* Every snapshot of a domain; a damaged file is reported, not skipped. */
+/* Every snapshot of a domain, read now; a damaged file is reported, not skipped. The
+ * list is the caller's to change. */
 qemuSnapshotList *qemuSnapshotListLoad(qemuDriver *driver, const char *domname);
+/* The same for reading only: shared, and read again from the files only when their
+ * directory changed (so that a client listing N snapshots and asking for each one's XML
+ * does not parse N * N files). */
+qemuSnapshotList *qemuSnapshotListGet(qemuDriver *driver, const char *domname);
+/* Drop a reference. */
 void qemuSnapshotListFree(qemuSnapshotList *list);
+/* For the driver's table of kept lists. */
+void qemuSnapshotCacheFree(gpointer data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuSnapshotList, qemuSnapshotListFree)
 /* The snapshot named name, or NULL with QV_ERR_NO_DOMAIN_SNAPSHOT. */
 snapshotDef *qemuSnapshotFind(const qemuSnapshotList *list, const char *domname, const char *name);
