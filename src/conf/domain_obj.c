@@ -71,6 +71,8 @@ void domainObjListFree(domainObjList *list)
     g_free(list);
 }
 
+/* list->lock held. An object's def is read under its own lock: another thread may swap
+ * it for a fresh one (lock order: the list, then an object). */
 static domainObj *domainObjListFindByUUIDLocked(domainObjList *list, const unsigned char *uuid)
 {
     GHashTableIter iter;
@@ -79,8 +81,12 @@ static domainObj *domainObjListFindByUUIDLocked(domainObjList *list, const unsig
     g_hash_table_iter_init(&iter, list->byName);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         domainObj *obj = value;
+        bool same;
 
-        if (memcmp(obj->def->uuid, uuid, QV_UUID_BUFLEN) == 0)
+        g_mutex_lock(&obj->lock);
+        same = memcmp(obj->def->uuid, uuid, QV_UUID_BUFLEN) == 0;
+        g_mutex_unlock(&obj->lock);
+        if (same)
             return obj;
     }
     return NULL;
@@ -120,8 +126,12 @@ domainObj *domainObjListFindByID(domainObjList *list, int id)
     g_hash_table_iter_init(&iter, list->byName);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         domainObj *obj = value;
+        bool same;
 
-        if (obj->def->id == id) {
+        g_mutex_lock(&obj->lock);
+        same = obj->def->id == id;
+        g_mutex_unlock(&obj->lock);
+        if (same) {
             found = domainObjRef(obj);
             break;
         }
@@ -176,9 +186,14 @@ domainObj *domainObjListAdd(domainObjList *list, domainDef *def, domainDef **old
 
 void domainObjListRemove(domainObjList *list, domainObj *obj)
 {
+    g_autofree char *name = NULL;
+
+    g_mutex_lock(&obj->lock);
+    name = g_strdup(obj->def->name);
+    g_mutex_unlock(&obj->lock);
     g_mutex_lock(&list->lock);
-    if (g_hash_table_lookup(list->byName, obj->def->name) == obj)
-        g_hash_table_remove(list->byName, obj->def->name);
+    if (g_hash_table_lookup(list->byName, name) == obj)
+        g_hash_table_remove(list->byName, name);
     g_mutex_unlock(&list->lock);
 }
 
@@ -211,9 +226,11 @@ void domainObjListSync(domainObjList *list, domainObjList *fresh, bool (*keep)(d
         domainObj *obj = value;
         domainObj *now = g_hash_table_lookup(fresh->byName, key);
 
-        if (now && memcmp(now->def->uuid, obj->def->uuid, QV_UUID_BUFLEN) == 0)
-            continue;
         g_mutex_lock(&obj->lock);
+        if (now && memcmp(now->def->uuid, obj->def->uuid, QV_UUID_BUFLEN) == 0) {
+            g_mutex_unlock(&obj->lock);
+            continue;
+        }
         if (!now && keep && keep(obj)) {
             /* still running, but nobody's definition any more */
             if (obj->newDef) {
@@ -263,25 +280,40 @@ void domainObjListSync(domainObjList *list, domainObjList *fresh, bool (*keep)(d
         *removed = g_steal_pointer(&gone);
 }
 
+typedef struct {
+    char *name;
+    domainObj *obj;
+} domainObjNamed;
+
 static gint domainObjCompareName(gconstpointer a, gconstpointer b)
 {
-    const domainObj *x = *(domainObj *const *)a;
-    const domainObj *y = *(domainObj *const *)b;
-
-    return g_strcmp0(x->def->name, y->def->name);
+    return g_strcmp0(((const domainObjNamed *)a)->name, ((const domainObjNamed *)b)->name);
 }
 
 GPtrArray *domainObjListCollect(domainObjList *list)
 {
     GPtrArray *objs = g_ptr_array_new_with_free_func((GDestroyNotify)domainObjUnref);
+    g_autoptr(GArray) named = g_array_new(FALSE, FALSE, sizeof(domainObjNamed));
     GHashTableIter iter;
-    gpointer value;
+    gpointer key, value;
+    guint i;
 
+    /* sorted by the list's own keys, copied under its lock: an object's def may be
+     * swapped for a fresh one (and the old one freed) by another thread meanwhile */
     g_mutex_lock(&list->lock);
     g_hash_table_iter_init(&iter, list->byName);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(objs, domainObjRef(value));
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        domainObjNamed n = { g_strdup(key), domainObjRef(value) };
+
+        g_array_append_val(named, n);
+    }
     g_mutex_unlock(&list->lock);
-    g_ptr_array_sort(objs, domainObjCompareName);
+    g_array_sort(named, domainObjCompareName);
+    for (i = 0; i < named->len; i++) {
+        domainObjNamed *n = &g_array_index(named, domainObjNamed, i);
+
+        g_ptr_array_add(objs, n->obj);
+        g_free(n->name);
+    }
     return objs;
 }

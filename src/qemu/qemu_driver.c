@@ -546,8 +546,12 @@ static int qemuConnectListAllDomains(qvConnectPtr conn, qvDomainPtr **domains, u
     objs = domainObjListCollect(driver->domains);
     for (i = 0; i < objs->len; i++) {
         domainObj *obj = objs->pdata[i];
+        bool match;
 
-        if (qemuDomainMatchesListFlags(obj, flags))
+        g_mutex_lock(&obj->lock); /* its def may be swapped meanwhile */
+        match = qemuDomainMatchesListFlags(obj, flags);
+        g_mutex_unlock(&obj->lock);
+        if (match)
             g_ptr_array_add(doms, qemuDomainHandle(conn, obj));
     }
     if (domains) {
