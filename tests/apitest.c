@@ -765,7 +765,8 @@ static void testSnapshots(void)
     g_assert_nonnull(strstr(text, runOverlay));
     g_free(text);
     qvDomainSnapshotFree(s);
-    g_assert_cmpint(qvDomainDestroy(dom), ==, 0);
+    if (qvDomainDestroy(dom) != 0)
+        g_error("destroy: %s", qvGetLastErrorMessage());
     /* the persistent definition runs on the overlay next time */
     text = qvDomainGetXMLDesc(dom, 0);
     g_assert_nonnull(strstr(text, runOverlay));

@@ -1611,6 +1611,7 @@ static void qemuDriverWatchOnce(qemuDriver *driver)
         g_autoptr(GArray) history = NULL;
         unsigned char uuid[QV_UUID_BUFLEN];
         qemuDomainStatus st;
+        bool active;
 
         g_mutex_lock(&obj->lock);
         name = g_strdup(obj->def->name);
@@ -1618,14 +1619,6 @@ static void qemuDriverWatchOnce(qemuDriver *driver)
         g_mutex_unlock(&obj->lock);
         if (qvDomainEventStateCount(driver->events, uuid) == 0)
             continue;
-        if (domainObjIsActive(obj)) {
-            /* connect: from now on its supervisor sends this process its events */
-            qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
-
-            if (mon)
-                qemuMonitorUnref(mon);
-            qvResetLastError();
-        }
         /* runs that ended, oldest first, then the current one */
         history = qemuProcessReadHistory(driver, name);
         for (j = 0; j < history->len; j++) {
@@ -1639,6 +1632,20 @@ static void qemuDriverWatchOnce(qemuDriver *driver)
                                st.state == QV_DOMAIN_SHUTOFF ? st.stoppedAt : 0, st.reason);
         qvResetLastError();
         qemuDomainStatusClear(&st);
+        /* connect only now: from then on the current run's supervisor sends this process its
+         * events, on the monitor's thread, and they must not overtake the announcements of
+         * the runs before it made just above (seen: a run that started and was destroyed
+         * while this loop was connecting came out before the crashed run ahead of it) */
+        g_mutex_lock(&obj->lock);
+        active = domainObjIsActive(obj);
+        g_mutex_unlock(&obj->lock);
+        if (active) {
+            qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
+
+            if (mon)
+                qemuMonitorUnref(mon);
+            qvResetLastError();
+        }
     }
 }
 

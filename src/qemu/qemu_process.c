@@ -881,6 +881,7 @@ bool qemuProcessWaitStopped(qemuDriver *driver, domainObj *obj, int timeoutMs)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeoutMs * 1000;
     g_autofree char *lockPath = NULL;
+    bool stopped;
 
     g_mutex_lock(&obj->lock);
     lockPath = qemuDomainStateFile(driver->cfg, obj->def->name, "lock");
@@ -890,8 +891,18 @@ bool qemuProcessWaitStopped(qemuDriver *driver, domainObj *obj, int timeoutMs)
             return false;
         g_usleep(2000);
     }
+    /* the lock is free: the supervisor is gone, even if its monitor's last event is still
+     * on its way through the event thread (a busy machine): read the files, not the
+     * connection (seen: a destroy that worked reported "still running") */
+    g_mutex_lock(&obj->lock);
+    if (obj->privateData && ((qemuDomainObjPrivate *)obj->privateData)->mon)
+        ((qemuDomainObjPrivate *)obj->privateData)->monDead = true;
+    g_mutex_unlock(&obj->lock);
     qemuProcessRefresh(driver, obj);
-    return !domainObjIsActive(obj);
+    g_mutex_lock(&obj->lock);
+    stopped = !domainObjIsActive(obj);
+    g_mutex_unlock(&obj->lock);
+    return stopped;
 }
 
 /* ---- definitions on disk ---- */
