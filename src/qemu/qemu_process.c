@@ -197,29 +197,6 @@ static void qemuProcessMarkStoppedLocked(domainObj *obj, int reason)
     }
 }
 
-/* X-QVIRT-FS-FREEZE's words, as qvDomainEventFSFreezeState/Reason; -1 if unknown. */
-static int qemuProcessFSFreezeStateFromString(const char *s)
-{
-    if (STREQ_NULLABLE(s, "frozen"))
-        return QV_DOMAIN_EVENT_FS_FREEZE_FROZEN;
-    if (STREQ_NULLABLE(s, "thawed"))
-        return QV_DOMAIN_EVENT_FS_FREEZE_THAWED;
-    if (STREQ_NULLABLE(s, "thaw-failed"))
-        return QV_DOMAIN_EVENT_FS_FREEZE_THAW_FAILED;
-    return -1;
-}
-
-static int qemuProcessFSFreezeReasonFromString(const char *s)
-{
-    if (STREQ_NULLABLE(s, "request"))
-        return QV_DOMAIN_EVENT_FS_FREEZE_REASON_REQUEST;
-    if (STREQ_NULLABLE(s, "snapshot"))
-        return QV_DOMAIN_EVENT_FS_FREEZE_REASON_SNAPSHOT;
-    if (STREQ_NULLABLE(s, "guard"))
-        return QV_DOMAIN_EVENT_FS_FREEZE_REASON_GUARD;
-    return -1;
-}
-
 static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev, void *opaque)
 {
     domainObj *obj = opaque;
@@ -331,8 +308,8 @@ static void qemuProcessMonitorEvent(qemuMonitor *mon, const qemuMonitorEvent *ev
         qemuProcessMarkStoppedLocked(obj, stopReason);
         break;
     case QEMU_MONITOR_EVENT_QVIRT_FS_FREEZE:
-        fsState = qemuProcessFSFreezeStateFromString(ev->status);
-        fsReason = qemuProcessFSFreezeReasonFromString(ev->reason);
+        fsState = qemuFSFreezeStateTypeFromString(ev->status);
+        fsReason = qemuFSFreezeReasonTypeFromString(ev->reason);
         break;
     case QEMU_MONITOR_EVENT_OTHER:
     case QEMU_MONITOR_EVENT_POWERDOWN:

@@ -11,6 +11,10 @@
 #define QEMU_STATUS_MAX_BYTES (1024 * 1024)
 
 QV_ENUM_IMPL(qemuAgentChannelState, QEMU_AGENT_CHANNEL_LAST, "none", "disconnected", "connected");
+QV_ENUM_IMPL(qemuFSFreezeState, QV_DOMAIN_EVENT_FS_FREEZE_THAW_FAILED + 1, NULL, "frozen", "thawed",
+             "thaw-failed");
+QV_ENUM_IMPL(qemuFSFreezeReason, QV_DOMAIN_EVENT_FS_FREEZE_REASON_GUARD + 1, NULL, "request",
+             "snapshot", "guard");
 
 void qemuLaunchSpecFree(qemuLaunchSpec *spec)
 {

@@ -38,6 +38,11 @@ typedef enum {
 } qemuAgentChannelState;
 QV_ENUM_DECL(qemuAgentChannelState);
 
+/* The words of the supervisor's X-QVIRT-FS-FREEZE event, by qvDomainEventFSFreezeState and
+ * qvDomainEventFSFreezeReason (0 is no word). */
+QV_ENUM_DECL(qemuFSFreezeState);
+QV_ENUM_DECL(qemuFSFreezeReason);
+
 /* A running (or just stopped) domain, as its supervisor last wrote it. */
 typedef struct {
     int state; /* qvDomainState */

@@ -636,11 +636,13 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         /* a client froze or thawed the guest: every client hears it */
         const char *state = qvJSONGetString(qvJSONObjectGet(args, "state"));
         const char *reason = qvJSONGetString(qvJSONObjectGet(args, "reason"));
+        int why = qemuFSFreezeReasonTypeFromString(reason);
         qvJSONValue *ev;
 
-        if (!state || !reason ||
-            !(STREQ(state, "frozen") || STREQ(state, "thawed") || STREQ(state, "thaw-failed")) ||
-            !(STREQ(reason, "request") || STREQ(reason, "snapshot"))) {
+        /* the guard's events are the supervisor's own */
+        if (qemuFSFreezeStateTypeFromString(state) <= 0 ||
+            (why != QV_DOMAIN_EVENT_FS_FREEZE_REASON_REQUEST &&
+             why != QV_DOMAIN_EVENT_FS_FREEZE_REASON_SNAPSHOT)) {
             svClientError(c, g_steal_pointer(&id), "GenericError",
                           "Parameters 'state' (frozen, thawed, thaw-failed) and 'reason' "
                           "(request, snapshot) are required");

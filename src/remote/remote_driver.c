@@ -24,7 +24,6 @@ typedef struct {
 typedef struct {
     qvRemoteClient *client;
     qvDomainEventState *events;
-    qvConnectPtr conn; /* no reference: the connection owns this */
     GMutex lock; /* the tables below */
     GHashTable *byEventID; /* eventID -> remoteEventReg * */
     GHashTable *localEventID; /* local callback id -> eventID */
@@ -295,7 +294,6 @@ static int remoteConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
 
     priv = g_new0(remotePrivate, 1);
     g_mutex_init(&priv->lock);
-    priv->conn = conn;
     priv->events = qvDomainEventStateNew();
     priv->byEventID = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     priv->localEventID = g_hash_table_new(g_direct_hash, g_direct_equal);
