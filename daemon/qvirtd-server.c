@@ -326,8 +326,17 @@ static void qvdWorker(gpointer data, gpointer opaque)
      * client's input (too many calls in flight) */
     if (reply)
         qvdClientSend(client, reply);
-    if (job->linger)
-        qvdWorkerLinger(client);
+    if (job->linger) {
+        bool mine;
+
+        g_mutex_lock(&client->lock);
+        client->directSince = 0;
+        mine = client->workerInput;
+        g_mutex_unlock(&client->lock);
+        if (mine)
+            qvdWorkerLinger(client);
+        /* else a slow call: the I/O thread took the input back meanwhile */
+    }
     if (wasFull)
         g_main_context_invoke(NULL, qvdResumeInput, client); /* the job's reference */
     else
@@ -419,9 +428,14 @@ static bool qvdClientProcessInput(qvdClient *client)
         linger = client->in->len == 0 && !client->closing && max > 1 &&
                  g_atomic_int_get(&client->inFlight) == 1;
         if (linger) {
+            /* the input is the worker's from now, even while the job waits for a worker:
+             * a call that takes longer than QVD_DIRECT_MAX_US gives it back, so that the
+             * client's next calls are not held up behind it */
             g_mutex_lock(&client->lock);
             client->workerInput = job->linger = true;
+            client->directSince = g_get_monotonic_time();
             g_mutex_unlock(&client->lock);
+            qvdArmReclaim(client->server);
         }
         g_thread_pool_push(client->server->workers, job, NULL); /* the job is the worker's */
         if (linger)

@@ -65,7 +65,7 @@ struct _qvdClient {
      * when a call the worker runs itself is slow (keepalive and the client's other calls
      * must not wait behind it). */
     bool workerInput;
-    gint64 directSince; /* monotonic µs: the worker runs a call it read itself; else 0 */
+    gint64 directSince; /* monotonic µs: a worker runs a call with the input; else 0 */
     bool closeLater; /* dropped while a worker read it: closed once the worker hands back */
 };
 
