@@ -4,6 +4,11 @@
 # process: start, the agent channel state, agent commands, shutdown and reboot through
 # the agent and through ACPI, a guest without an agent, a renamed channel, a stopped
 # agent, kill -9 of QEMU, events.
+#
+# Nothing here waits a fixed time for something to happen: it waits for the thing itself
+# (a line on the guest's console, a state, an event), with a bound only against a hang.
+# Where a check is about time, its bound is ~10x what it measures on an idle machine and
+# still far from what a broken feature would take (the exact figures are in make bench).
 
 . "$abs_top_srcdir/tests/tap.sh"
 
@@ -11,8 +16,7 @@ qvsh=$abs_top_builddir/tools/qvsh
 unset QVIRT_DEFAULT_URI
 
 test_guest
-ok "the test guest builds ($guest)"
-ok "accelerator: $virt"
+echo "# the test guest: $guest; accelerator: $virt"
 
 # a short root: UNIX socket paths are at most 107 bytes
 root=$(mktemp -d /tmp/qvlive.XXXXXX)
@@ -20,119 +24,106 @@ uri="qvirt:///embed?root=$root"
 q() { "$qvsh" -c "$uri" "$@"; }
 cleanup() {
     for d in ga noga other; do q destroy "$d" >/dev/null 2>&1; done
+    [ -n "${events_pid:-}" ] && kill "$events_pid" 2>/dev/null
     # QVIRT_TEST_KEEP_LOGS=DIR: keep the domains' logs (QEMU and supervisor) for a post-mortem
-    [ -n "$QVIRT_TEST_KEEP_LOGS" ] && cp "$root"/log/qemu/*.log "$QVIRT_TEST_KEEP_LOGS"/
+    [ -n "${QVIRT_TEST_KEEP_LOGS:-}" ] && cp "$root"/log/qemu/*.log "$root"/*.console "$QVIRT_TEST_KEEP_LOGS"/
     rm -rf "$root" "$TAP_TMP"
 }
 trap cleanup EXIT
 
-
 # domain NAME CMDLINE-EXTRA CHANNEL-NAME: define the test guest as NAME
 domain() {
     guest_domain "$root" "$@"
-    q define "$root/$1.xml" >/dev/null
+    run 0 q define "$root/$1.xml"
 }
 
 agent_connected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='connected'"; }
-agent_disconnected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='disconnected'"; }
 state_is() { [ "$(q domstate --reason "$1")" = "$2" ]; }
-
-# timed CMD...: run, with the time it took in $took_ms
-timed() {
-    t0=$(now_ms)
-    run "$@"
-    took_ms=$(($(now_ms) - t0))
-}
 
 domain ga "qgaargs=-F" org.qemu.guest_agent.0
 domain noga "qga=off" org.qemu.guest_agent.0
 domain other "" org.qemu.guest_agent.1
 
 # ---- start, the channel, agent commands from other processes ----
-q event --all --loop --timeout 600 >"$root/events.txt" 2>&1 &
+"$qvsh" -c "$uri" event --all --loop --timeout 3600 >"$root/events.txt" 2>&1 &
 events_pid=$!
-sleep 0.5
-run q start ga
-expect_rc "start" 0
+expect_wait "qvsh event: every callback registered" 120 in_main_loop "$events_pid"
+run 0 q start ga
 expect_eq "start says so" "$out" "Domain 'ga' started"
-run q domstate --reason ga
+run 0 q domstate --reason ga
 expect_eq "running (booted)" "$out" "running (booted)"
-run q dumpxml ga
+run 0 q dumpxml ga
 expect_in "the live XML has the path qvirt chose" "$out" "path='$root/lib/qemu/channel/target/domain-1-ga/org.qemu.guest_agent.0'"
-if wait_for 30 agent_connected ga; then
-    ok "the agent connects within 30 s ($waited_ms ms)"
+if wait_for 120 agent_connected ga; then
+    ok "the agent connects ($waited_ms ms)"
 else
-    not_ok "the agent connects within 30 s" "$(q dumpxml ga | grep -A2 '<channel')" "$(tail -5 "$root/ga.console")"
+    not_ok "the agent connects within 120 s" "$(q dumpxml ga | grep -A2 '<channel')" "$(tail -5 "$root/ga.console")"
 fi
-run q list
+run 0 q list
 expect_match "list shows it running" "$out" '^ 1 +ga +running$'
-timed q qemu-agent-command ga '{"execute":"guest-info"}'
-expect_rc "qemu-agent-command guest-info" 0
+run 0 q qemu-agent-command ga '{"execute":"guest-info"}'
 expect_in "guest-info comes from qemu-ga 7.2" "$out" '"version":"7.2'
 expect_in "reply ids are qvirt's business" "$out" '{"return":{"version"'
-run q qemu-agent-command ga '{"execute":"guest-get-host-name"}' --pretty
+run 0 q qemu-agent-command ga '{"execute":"guest-get-host-name"}' --pretty
 expect_in "--pretty" "$out" '"host-name": "qvirt-guest"'
-run q qemu-agent-command ga '{"execute":"guest-ping","id":"mine"}' --timeout 5
+run 0 q qemu-agent-command ga '{"execute":"guest-ping","id":"mine"}' --timeout 5
 expect_eq "a caller's id does not confuse matching" "$out" '{"return":{}}'
-run q qemu-agent-command ga '{"execute":"guest-ping"}' --async
-expect_rc "--async: written, not waited for" 0
+run 0 q qemu-agent-command ga '{"execute":"guest-ping"}' --async
 expect_eq "--async prints nothing" "$out" ""
-run q qemu-agent-command ga '{"execute":"guest-ping"}'
+run 0 q qemu-agent-command ga '{"execute":"guest-ping"}'
 expect_eq "the late reply to --async is not taken for the next command's" "$out" '{"return":{}}'
-run q qemu-agent-command ga 'not json'
-expect_rc "bad JSON fails" 1
+run 1 q qemu-agent-command ga 'not json'
 expect_in "bad JSON is named" "$err" "must be a JSON object with 'execute'"
-run q domtime ga
-expect_in "domtime" "$out" "Time: "
+run 0 q domtime ga
+expect_match "domtime" "$out" '^Time: [0-9]+$'
 guest_time=$(printf '%s' "$out" | sed 's/Time: //')
 host_time=$(date +%s)
-if [ $((host_time - guest_time)) -le 5 ] && [ $((guest_time - host_time)) -le 5 ]; then
-    ok "the guest's clock is within 5 s of the host's"
+if [ $((host_time - guest_time)) -le 30 ] && [ $((guest_time - host_time)) -le 30 ]; then
+    ok "the guest's clock is within 30 s of the host's ($((guest_time - host_time)) s)"
 else
-    not_ok "the guest's clock is within 5 s of the host's" "guest $guest_time host $host_time"
+    not_ok "the guest's clock is within 30 s of the host's" "guest $guest_time host $host_time"
 fi
-run q domtime ga --sync
-expect_rc "domtime --sync (guest runs hwclock)" 0
-run q guestinfo ga --os --hostname
+run 0 q domtime ga --sync
+run 0 q guestinfo ga --os --hostname
 expect_in "guestinfo os.id" "$out" "os.id               : qvirttest"
 expect_in "guestinfo hostname" "$out" "hostname            : qvirt-guest"
-run q guestinfo ga
+run 0 q guestinfo ga
 expect_in "guestinfo (all) has the data disk" "$out" ": /mnt"
-run q domifaddr ga --source agent
+run 0 q domifaddr ga --source agent
 expect_in "domifaddr --source agent" "$out" "127.0.0.1/8"
-run q domifaddr ga
-expect_rc "domifaddr from leases is refused" 1
-expect_in "... saying why" "$err" "not supported"
-run q dominfo ga
+run 1 q domifaddr ga
+expect_in "domifaddr from leases is refused, saying why" "$err" "not supported"
+run 0 q dominfo ga
 expect_in "dominfo state" "$out" "State:          running"
 expect_in "dominfo memory" "$out" "Max memory:     262144 KiB"
 
 # ---- freezing the guest's filesystems; the supervisor's freeze guard ----
 fsstatus() { q qemu-agent-command ga '{"execute":"guest-fsfreeze-status"}'; }
-run q domfsinfo ga
+fs_is() { [ "$(fsstatus)" = "{\"return\":\"$1\"}" ]; }
+run 0 q domfsinfo ga
 expect_match "domfsinfo: the data disk on /mnt, as the domain's vda" "$out" '^ /mnt +vda +ext4 +vda$'
-run q domfsfreeze ga
+run 0 q domfsfreeze ga
 expect_eq "domfsfreeze" "$out" "Froze 1 filesystem(s)"
 expect_eq "... the guest says frozen" "$(fsstatus)" '{"return":"frozen"}'
 expect_match "... and the freeze is recorded with the supervisor" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=[1-9]'
-run q domtime ga
+run 1 q domtime ga
 expect_in "a frozen guest refuses other commands, typed" "$err" "guest filesystems are frozen"
-run q domfsfreeze ga
+run 1 q domfsfreeze ga
 expect_in "a second freeze is refused before it reaches the guest" "$err" "already frozen"
 expect_eq "... and leaves the first in place" "$(fsstatus)" '{"return":"frozen"}'
-run q domfsthaw ga
+run 0 q domfsthaw ga
 expect_eq "domfsthaw" "$out" "Thawed 1 filesystem(s)"
 expect_eq "... thawed" "$(fsstatus)" '{"return":"thawed"}'
 expect_match "... and the guard is disarmed" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=0$'
-run q domfsfreeze ga --mountpoint /mnt
+run 0 q domfsfreeze ga --mountpoint /mnt
 expect_eq "domfsfreeze --mountpoint" "$out" "Froze 1 filesystem(s)"
-run q domfsthaw ga --mountpoint /mnt
+run 1 q domfsthaw ga --mountpoint /mnt
 expect_in "domfsthaw --mountpoint is refused (qemu-ga thaws all)" "$err" "mountpoints is not supported"
-run q domfsthaw ga
+run 0 q domfsthaw ga
 expect_eq "domfsthaw after --mountpoint" "$out" "Thawed 1 filesystem(s)"
-run env QVIRT_FREEZE_GUARD_SECONDS=2 "$qvsh" -c "$uri" domfsfreeze ga
+run 0 env QVIRT_FREEZE_GUARD_SECONDS=2 "$qvsh" -c "$uri" domfsfreeze ga
 expect_eq "a freeze with a 2 s guard" "$out" "Froze 1 filesystem(s)"
-if wait_for 10 sh -c "\"$qvsh\" -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-fsfreeze-status\"}' | grep -q thawed"; then
+if wait_for 60 fs_is thawed; then
     ok "the supervisor thawed the forgotten freeze itself ($waited_ms ms later)"
 else
     not_ok "the freeze guard thaws the guest" "$(fsstatus)" "$(tail -5 "$root/log/qemu/ga.log")"
@@ -140,23 +131,27 @@ fi
 expect_in "... and says so in the log" "$(cat "$root/log/qemu/ga.log")" "auto-thaw: the guest's filesystems are thawed"
 
 # ---- snapshots: quiesced, disk-only, through the real agent and its fsfreeze hook ----
-# gsh CMD: run CMD (no double quotes or backslashes) with the guest's /bin/sh, through
-# the agent; its output in $gout
+# gsh CMD: a test that CMD (no double quotes or backslashes) runs with the guest's /bin/sh,
+# through the agent, and exits 0 within 120 s; its output in $gout
 gsh() {
+    gout=
     gpid=$(q qemu-agent-command ga "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$1\"],\"capture-output\":true}}" 2>"$root/gsh.err" |
         sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
-    [ -n "$gpid" ] || not_ok "in the guest: $1" "$(cat "$root/gsh.err")"
-    gout=
-    i=0
-    while [ -n "$gpid" ] && [ $i -lt 100 ]; do
+    if [ -z "$gpid" ]; then
+        not_ok "in the guest: $1" "$(cat "$root/gsh.err")"
+        return 1
+    fi
+    gdeadline=$(($(now_ms) + 120000))
+    while [ "$(now_ms)" -lt "$gdeadline" ]; do
         gst=$(q qemu-agent-command ga "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$gpid}}")
         case $gst in *'"exited":true'*)
             gout=$(printf '%s' "$gst" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d)
-            return 0 ;;
+            expect_in "in the guest: $1" "$gst" '"exitcode":0'
+            return ;;
         esac
         sleep 0.1
-        i=$((i + 1))
     done
+    not_ok "in the guest: $1" "not done within 120 s: $gst"
     return 1
 }
 debugfs=$(command -v debugfs || echo /sbin/debugfs)
@@ -167,8 +162,7 @@ incat() {
 }
 
 gsh 'echo before > /mnt/before; sync; rm -f /run/fsfreeze-hook.log'
-timed q snapshot-create-as ga s1 --disk-only --quiesce --atomic
-expect_rc "snapshot-create-as --disk-only --quiesce --atomic" 0
+timed 0 q snapshot-create-as ga s1 --disk-only --quiesce --atomic
 expect_eq "... as virsh says" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot s1 created"
 expect_match "... then how it was taken" "$(printf '%s\n' "$out" | tail -1)" '^\(quiesced: 1 filesystem\(s\) frozen for [0-9]+ ms\)$'
 gsh 'cat /run/fsfreeze-hook.log'
@@ -176,235 +170,239 @@ expect_eq "... the guest's fsfreeze hook ran freeze, then thaw" "$(printf '%s\n'
 expect_eq "... the guest is thawed" "$(fsstatus)" '{"return":"thawed"}'
 expect_match "... and the freeze guard disarmed" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=0$'
 expect_eq "... the overlay next to the disk" "$(ls "$root/ga.s1" 2>&1)" "$root/ga.s1"
-run q dumpxml ga
+run 0 q dumpxml ga
 expect_in "... the domain runs on it" "$out" "<source file='$root/ga.s1'/>"
-run q snapshot-dumpxml ga s1
+run 0 q snapshot-dumpxml ga s1
 expect_match "... the snapshot says quiesced, with its frozen window" "$out" "<quiesce status='quiesced' filesystems='1' window-us='[0-9]+'/>"
 window_us=$(printf '%s' "$out" | sed -n "s/.*window-us='\([0-9]*\)'.*/\1/p")
-ok "... frozen for $((window_us / 1000)) ms; the call took $took_ms ms"
+echo "# frozen for $((window_us / 1000)) ms; the call took $took_ms ms"
 expect_in "... state disk-snapshot" "$out" "<state>disk-snapshot</state>"
 gsh 'echo after > /mnt/after; sync'
-q domfsfreeze ga >/dev/null # a consistent view of the overlay
+run 0 q domfsfreeze ga # a consistent view of the overlay
 incat "$root/ga.s1" after >"$root/after.txt"
-q domfsthaw ga >/dev/null
+run 0 q domfsthaw ga
 expect_eq "data written before the snapshot is in the backing file" "$(incat "$root/ga.qcow2" before)" "before"
 expect_eq "... data written after it is not" "$(incat "$root/ga.qcow2" after)" ""
 expect_eq "... but is in the overlay" "$(cat "$root/after.txt")" "after"
 
-run q snapshot-create-as ga s2 --quiesce
-expect_rc "--quiesce without --disk-only is refused" 1
-expect_in "... naming both flags" "$err" "Flag 'QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag 'QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE'"
-run q snapshot-list ga --name
+run 1 q snapshot-create-as ga s2 --quiesce
+expect_in "--quiesce without --disk-only is refused, naming both flags" "$err" "Flag 'QV_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag 'QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE'"
+run 0 q snapshot-list ga --name
 expect_eq "... and nothing was created" "$out" "s1"
 
-# the freezing process killed inside the frozen window: the supervisor's guard thaws
+# the freezing process killed inside the frozen window: the supervisor's guard thaws.
+# The guest's hook says on the console when it starts a freeze, then sleeps 3 s before
+# qemu-ga freezes: the process is killed in that window, the freeze goes on without it.
 gsh 'echo 3 > /run/fsfreeze-hook.freeze-sleep'
-QVIRT_FREEZE_GUARD_SECONDS=8 "$qvsh" -c "$uri" snapshot-create-as ga k1 --disk-only --quiesce >/dev/null 2>&1 &
+hooks_before=$(grep -c 'fsfreeze-hook: freeze' "$root/ga.console")
+QVIRT_FREEZE_GUARD_SECONDS=15 "$qvsh" -c "$uri" snapshot-create-as ga k1 --disk-only --quiesce >/dev/null 2>&1 &
 kpid=$!
-if wait_for 20 grep -q '^freeze-deadline=[1-9]' "$root/run/qemu/ga.status"; then
-    sleep 1 # the freeze is with qemu-ga, in its hook
+hook_started() { [ "$(grep -c 'fsfreeze-hook: freeze' "$root/ga.console")" -gt "$hooks_before" ]; }
+if wait_for 120 hook_started; then
+    expect_match "the killed snapshot armed the freeze guard first" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=[1-9]'
     kill -9 "$kpid"
     wait "$kpid" 2>/dev/null
     killed_ms=$(now_ms)
-    if wait_for 20 sh -c "\"$qvsh\" -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-fsfreeze-status\"}' | grep -q frozen"; then
+    if wait_for 60 fs_is frozen; then
         ok "the guest froze after the snapshot's process was killed (SIGKILL)"
     else
         not_ok "the guest froze after its freezer died" "$(fsstatus)"
     fi
-    if wait_for 30 sh -c "\"$qvsh\" -c '$uri' qemu-agent-command ga '{\"execute\":\"guest-fsfreeze-status\"}' | grep -q thawed"; then
-        ok "... and the supervisor's guard thawed it, $(($(now_ms) - killed_ms)) ms after the kill (guard 8 s)"
+    if wait_for 150 fs_is thawed; then
+        ok "... and the supervisor's guard thawed it, $(($(now_ms) - killed_ms)) ms after the kill (guard 15 s)"
     else
         not_ok "the guard thaws a guest whose freezer was killed" "$(fsstatus)"
     fi
 else
-    not_ok "the killed snapshot armed the freeze guard" "$(cat "$root/run/qemu/ga.status")"
+    not_ok "the guest's fsfreeze hook started for the killed snapshot" "$(tail -5 "$root/ga.console")"
 fi
 gsh 'rm -f /run/fsfreeze-hook.freeze-sleep'
-run q snapshot-list ga --name
+run 0 q snapshot-list ga --name
 expect_eq "... no snapshot metadata from the killed call" "$out" "s1"
 rm -f "$root/ga.k1"
 
-# a thaw that does not answer after the switch: the snapshot stays, with a warning
-gsh 'echo 15 > /run/fsfreeze-hook.thaw-sleep'
-q guest-agent-timeout ga --timeout 1 >/dev/null
-run env QVIRT_FREEZE_GUARD_SECONDS=10 "$qvsh" -c "$uri" snapshot-create-as ga t1 --disk-only --quiesce
-expect_rc "a thaw that fails after the switch: the snapshot is kept" 0
-expect_eq "... created" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot t1 created"
+# a thaw that does not answer after the switch: the snapshot stays, with a warning. The
+# hook sleeps 25 s after a thaw; agent calls wait 5 s (the freeze before it answers in
+# well under that); the guard fires 15 s after the freeze and waits out the hook.
+gsh 'echo 25 > /run/fsfreeze-hook.thaw-sleep'
+run 0 q guest-agent-timeout ga --timeout 5
+run 0 env QVIRT_FREEZE_GUARD_SECONDS=15 "$qvsh" -c "$uri" snapshot-create-as ga t1 --disk-only --quiesce
+expect_eq "a thaw that fails after the switch: the snapshot is created" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot t1 created"
 expect_in "... with a warning" "$err" "warning:"
-run q snapshot-dumpxml ga t1
+run 0 q snapshot-dumpxml ga t1
 expect_in "... and its XML says so" "$out" "<quiesce status='thaw-failed'"
 expect_match "... the guard stays armed" "$(cat "$root/run/qemu/ga.status")" '^freeze-deadline=[1-9]'
-if wait_for 40 grep -q '^freeze-deadline=0$' "$root/run/qemu/ga.status"; then
+if wait_for 300 grep -q '^freeze-deadline=0$' "$root/run/qemu/ga.status"; then
     ok "... until the supervisor has thawed the guest and verified it ($waited_ms ms)"
 else
     not_ok "the guard thaws after a failed thaw" "$(tail -3 "$root/log/qemu/ga.log")"
 fi
-q guest-agent-timeout ga --timeout -1 >/dev/null
+run 0 q guest-agent-timeout ga --timeout -1
 gsh 'rm -f /run/fsfreeze-hook.thaw-sleep'
 expect_eq "... thawed" "$(fsstatus)" '{"return":"thawed"}'
 
 # internal snapshots of the running guest (memory and qcow2 disks)
-run q snapshot-create-as ga i1
+run 0 q snapshot-create-as ga i1
 expect_eq "internal snapshot of a running guest" "$out" "Domain snapshot i1 created"
 gsh 'echo later > /mnt/later; sync'
-run q snapshot-revert ga i1
-expect_rc "snapshot-revert to it" 0
-run q domstate ga
+run 0 q snapshot-revert ga i1
+run 0 q domstate ga
 expect_eq "... running again" "$out" "running"
-if wait_for 10 agent_connected ga; then
+if wait_for 120 agent_connected ga; then
     ok "... with the agent channel open"
 else
     not_ok "the agent channel is open after the revert" "$(q dumpxml ga | grep guest_agent)" "$(grep 'qvirt supervisor' "$root/log/qemu/ga.log" | tail -15)"
 fi
 gsh 'ls /mnt'
 expect_not_in "... and the file written after the snapshot is gone" "$gout" "later"
-run q snapshot-current ga --name
+expect_in "... while the one written before it is there" "$gout" "before"
+run 0 q snapshot-current ga --name
 expect_eq "... it is current" "$out" "i1"
-run q snapshot-list ga --parent
+run 0 q snapshot-list ga --parent
 expect_match "snapshot-list --parent: i1 under t1" "$out" ' i1 +.* running +t1'
-run q snapshot-delete ga i1
+run 0 q snapshot-delete ga i1
 expect_eq "snapshot-delete" "$out" "Domain snapshot i1 deleted"
-run q snapshot-revert ga s1
+run 1 q snapshot-revert ga s1
 expect_in "revert to an external snapshot is refused, clearly" "$err" "reverting to external snapshot 's1' is not supported"
 
 # ---- reboot and shutdown through the agent ----
-timed q reboot ga --mode agent
-expect_rc "reboot --mode agent" 0
+n=$(boots "$root/ga.console")
+# the request ends on QEMU's RESET, not on the power class's 60 s bound
+timed 0 q reboot ga --mode agent
 expect_in "reboot says which way" "$out" "through the guest agent"
-if [ "$took_ms" -lt 5000 ]; then ok "the reboot request completes on RESET ($took_ms ms)"; else not_ok "reboot --mode agent returns within 5 s" "$took_ms ms"; fi
-run q domstate ga
+within "the reboot request completes on RESET" "$took_ms" 30000
+run 0 q domstate ga
 expect_eq "running after the reboot" "$out" "running"
-run q dumpxml ga
+run 0 q dumpxml ga
 expect_in "the agent is disconnected as soon as the guest resets" "$out" "name='org.qemu.guest_agent.0' state='disconnected'"
-if wait_for 30 agent_connected ga; then ok "the agent is back after the reboot ($waited_ms ms)"; else not_ok "the agent is back after the reboot"; fi
-run q qemu-agent-command ga '{"execute":"guest-ping"}'
+expect_wait "the guest boots again" 120 booted_more "$root/ga.console" "$n"
+expect_wait "the agent is back after the reboot" 120 agent_connected ga
+run 0 q qemu-agent-command ga '{"execute":"guest-ping"}'
 expect_eq "and answers" "$out" '{"return":{}}'
 
-run q reboot ga --mode acpi
+n=$(boots "$root/ga.console")
+run 0 q reboot ga --mode acpi
 expect_in "reboot --mode acpi" "$out" "through the ACPI power button"
-if wait_for 30 agent_disconnected ga && wait_for 40 agent_connected ga; then
-    ok "ACPI reboot: the guest went down and came back"
-else
-    not_ok "ACPI reboot: the guest went down and came back" "$(q domstate --reason ga)"
-fi
-run q domstate --reason ga
+expect_wait "ACPI reboot: the guest went down and booted again" 120 booted_more "$root/ga.console" "$n"
+expect_wait "... with its agent" 120 agent_connected ga
+run 0 q domstate --reason ga
 expect_eq "ACPI reboot leaves it running (booted)" "$out" "running (booted)"
 
-timed q shutdown ga --mode agent
-expect_rc "shutdown --mode agent" 0
+timed 0 q shutdown ga --mode agent
 expect_in "shutdown says which way" "$out" "Domain 'ga' is being shutdown"
-if wait_for 10 state_is ga "shut off (shutdown)"; then
+if wait_for 60 state_is ga "shut off (shutdown)"; then
     ok "shut off (shutdown) ${waited_ms} ms after the call returned ($took_ms ms)"
 else
     not_ok "shut off (shutdown) after shutdown --mode agent" "$(q domstate --reason ga)"
 fi
-run q list --all
+expect_match "... by the guest's own shutdown, as the agent asked" "$(cat "$root/ga.console")" '^shutdown: poweroff .*hypervisor initiated shutdown'
+run 0 q list --all
 expect_match "list shows it shut off" "$out" '^ - +ga +shut off$'
-run q qemu-agent-command ga '{"execute":"guest-ping"}'
+run 1 q qemu-agent-command ga '{"execute":"guest-ping"}'
 expect_in "the agent of a shut off domain" "$err" "is not running"
 
 # ---- ACPI shutdown ----
-q start ga >/dev/null
-wait_for 30 agent_connected ga
-run q shutdown ga --mode acpi
+run 0 q start ga
+expect_wait "started again, the agent connects" 120 agent_connected ga
+run 0 q shutdown ga --mode acpi
 expect_in "shutdown --mode acpi" "$out" "through the ACPI power button"
-if wait_for 20 state_is ga "shut off (shutdown)"; then ok "ACPI: shut off (shutdown) in $waited_ms ms"; else not_ok "ACPI shutdown shuts off" "$(q domstate --reason ga)"; fi
+expect_wait "ACPI: shut off (shutdown)" 120 state_is ga "shut off (shutdown)"
 
 # ---- default mode: the agent when it is connected ----
-q start ga >/dev/null
-wait_for 30 agent_connected ga
-run q shutdown ga
+run 0 q start ga
+expect_wait "started again, the agent connects" 120 agent_connected ga
+run 0 q shutdown ga
 expect_in "shutdown without --mode uses the connected agent" "$out" "through the guest agent"
-wait_for 10 state_is ga "shut off (shutdown)"
+expect_wait "... and the guest shuts off (shutdown)" 60 state_is ga "shut off (shutdown)"
+expect_match "... by the guest's own shutdown" "$(cat "$root/ga.console")" '^shutdown: poweroff .*hypervisor initiated shutdown'
 
 # ---- a stopped agent: every call bounded, typed; agent,acpi falls back ----
-q start ga >/dev/null
-wait_for 30 agent_connected ga
-run q qemu-agent-command ga \
-    '{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","sleep 0.3; kill -STOP $(pidof qemu-ga)"]}}'
+run 0 q start ga
+expect_wait "started again, the agent connects" 120 agent_connected ga
+# qemu-ga stops itself inside the guest (once its reply to guest-exec is out), and says so
+run 0 q qemu-agent-command ga \
+    '{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","sleep 0.3; kill -STOP $(pidof qemu-ga); echo qvirt-test: qemu-ga stopped > /dev/console"]}}'
 expect_in "guest-exec stops qemu-ga inside the guest" "$out" '"pid"'
-sleep 1
-timed q qemu-agent-command ga '{"execute":"guest-ping"}'
-expect_rc "a stopped agent: qemu-agent-command fails" 1
-expect_in "... with the sync timeout" "$err" "no answer to guest-sync-delimited within 2000 ms"
-if [ "$took_ms" -ge 1900 ] && [ "$took_ms" -lt 3500 ]; then ok "... within its bound ($took_ms ms, bound 2000)"; else not_ok "a stopped agent fails within its bound" "$took_ms ms"; fi
-timed q domtime ga
+expect_wait "... which the guest confirms on its console" 120 on_console "$root/ga.console" "qvirt-test: qemu-ga stopped"
+timed 1 q qemu-agent-command ga '{"execute":"guest-ping"}'
+expect_in "a stopped agent: qemu-agent-command fails with the sync timeout" "$err" "no answer to guest-sync-delimited within 2000 ms"
+if [ "$took_ms" -ge 1900 ]; then ok "... after waiting its bound ($took_ms ms, bound 2000)"; else not_ok "a stopped agent fails after its bound" "$took_ms ms"; fi
+within "... and not much longer" "$took_ms" 20000
+timed 1 q domtime ga
 expect_in "domtime: typed timeout too" "$err" "qemu-ga is not responding"
-if [ "$took_ms" -lt 3500 ]; then ok "... bounded ($took_ms ms)"; else not_ok "domtime bounded" "$took_ms ms"; fi
-timed q shutdown ga --mode agent
-expect_rc "shutdown --mode agent with a stopped agent fails" 1
-expect_in "... as virsh would say" "$err" "error: Failed to shutdown domain 'ga'"
+within "... bounded" "$took_ms" 20000
+timed 1 q shutdown ga --mode agent
+expect_in "shutdown --mode agent with a stopped agent fails, as virsh would say" "$err" "error: Failed to shutdown domain 'ga'"
 expect_in "... with the liveness check's reason" "$err" "not responding"
-if [ "$took_ms" -lt 3500 ]; then ok "... fast ($took_ms ms)"; else not_ok "shutdown --mode agent fails fast" "$took_ms ms"; fi
-run q domstate ga
+# (without the liveness check it would wait for the power class's 60 s)
+within "... fast" "$took_ms" 20000
+run 0 q domstate ga
 expect_eq "and the guest still runs" "$out" "running"
-timed q shutdown ga --mode agent,acpi
-expect_rc "shutdown --mode agent,acpi" 0
-expect_in "... falls back to ACPI" "$out" "through the ACPI power button"
-if wait_for 20 state_is ga "shut off (shutdown)"; then ok "... and the guest shuts off"; else not_ok "agent,acpi fallback shuts off" "$(q domstate --reason ga)"; fi
+timed 0 q shutdown ga --mode agent,acpi
+expect_in "shutdown --mode agent,acpi falls back to ACPI" "$out" "through the ACPI power button"
+expect_wait "... and the guest shuts off" 120 state_is ga "shut off (shutdown)"
 
 # ---- kill -9 of QEMU ----
-q start ga >/dev/null
+run 0 q start ga
 qemu_pid=$(sed -n 's/^qemu-pid=//p' "$root/run/qemu/ga.status")
 kill -9 "$qemu_pid"
-if wait_for 5 state_is ga "shut off (crashed)"; then ok "kill -9 of QEMU: shut off (crashed) in $waited_ms ms"; else not_ok "kill -9: shut off (crashed)" "$(q domstate --reason ga)"; fi
-run q start ga
-expect_rc "it starts again after the crash" 0
-wait_for 30 agent_connected ga
-run q destroy ga
+expect_wait "kill -9 of QEMU: shut off (crashed)" 60 state_is ga "shut off (crashed)"
+run 0 q start ga
+expect_wait "it starts again after the crash, with its agent" 120 agent_connected ga
+run 0 q destroy ga
 expect_eq "destroy" "$out" "Domain 'ga' destroyed"
-run q domstate --reason ga
+run 0 q domstate --reason ga
 expect_eq "shut off (destroyed)" "$out" "shut off (destroyed)"
 
 # ---- a guest whose agent does not run ----
-q start noga >/dev/null
-sleep 4
-timed q shutdown noga --mode agent
-expect_rc "no agent: shutdown --mode agent fails" 1
-expect_in "... with 'not connected'" "$err" "QEMU guest agent is not connected"
-if [ "$took_ms" -lt 1000 ]; then ok "... at once ($took_ms ms)"; else not_ok "no agent fails at once" "$took_ms ms"; fi
-run q snapshot-create-as noga n1 --disk-only --quiesce
-expect_rc "no agent: a quiesced snapshot is refused" 1
-expect_in "... with 'not connected'" "$err" "not connected"
+run 0 q start noga
+expect_wait "a guest without qemu-ga boots" 120 booted_more "$root/noga.console" 0
+# the liveness sync would now wait 60 s: "at once" below means it was never tried
+run 0 q guest-agent-timeout noga --timeout 60
+timed 1 q shutdown noga --mode agent
+expect_in "no agent: shutdown --mode agent fails with 'not connected'" "$err" "QEMU guest agent is not connected"
+within "... at once" "$took_ms" 20000
+run 1 q snapshot-create-as noga n1 --disk-only --quiesce
+expect_in "no agent: a quiesced snapshot is refused with 'not connected'" "$err" "not connected"
 expect_eq "... before anything changed" "$(ls "$root" | grep -c '^noga\.n1$')" "0"
-run q snapshot-create-as noga n2 --disk-only --quiesce-best-effort
+run 0 q snapshot-create-as noga n2 --disk-only --quiesce-best-effort
 expect_eq "... best effort takes a crash-consistent one" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot n2 created"
 expect_in "... and says why" "$out" "(crash-consistent, not quiesced: QEMU guest agent is not connected"
-run q snapshot-dumpxml noga n2
+run 0 q snapshot-dumpxml noga n2
 expect_in "... and says which" "$out" "<quiesce status='crash-consistent'"
-q destroy noga >/dev/null
+run 0 q destroy noga
 
 # ---- a renamed channel is an ordinary channel ----
-q start other >/dev/null
-sleep 4
-run q qemu-agent-command other '{"execute":"guest-ping"}'
-expect_rc "renamed channel: agent commands fail" 1
-expect_in "... with 'not configured'" "$err" "has no guest agent channel"
-run q shutdown other --mode agent
+run 0 q start other
+expect_wait "a guest whose channel is renamed boots" 120 booted_more "$root/other.console" 0
+run 1 q qemu-agent-command other '{"execute":"guest-ping"}'
+expect_in "renamed channel: agent commands fail with 'not configured'" "$err" "has no guest agent channel"
+run 1 q shutdown other --mode agent
 expect_in "... shutdown --mode agent too" "$err" "has no guest agent channel"
-sock="$root/lib/qemu/channel/target/domain-"*"-other/org.qemu.guest_agent.1"
+set -- "$root/lib/qemu/channel/target/domain-"*"-other/org.qemu.guest_agent.1"
+sock=$1
+expect_eq "the renamed channel's socket is there" "$(ls "$sock" 2>&1)" "$sock"
 # a listening socket appears once in /proc/net/unix; each accepted connection once more
-n=$(grep -c "org.qemu.guest_agent.1" /proc/net/unix)
-expect_eq "nobody ever connected to org.qemu.guest_agent.1 ($sock)" "$n" "1"
-q destroy other >/dev/null
+expect_eq "nobody ever connected to org.qemu.guest_agent.1" "$(grep -cF "$sock" /proc/net/unix)" "1"
+run 0 q destroy other
 
 # ---- QEMU refuses to start: its own words, nothing left behind ----
 sed -e "s|<name>noga</name>|<name>broken</name>|" -e "s|$root/noga.qcow2|$root/missing.qcow2|" \
     "$root/noga.xml" >"$root/broken.xml"
-q define "$root/broken.xml" >/dev/null
-run q start broken
-expect_rc "a domain whose disk is missing does not start" 1
-expect_in "... as virsh would say" "$err" "error: Failed to start domain 'broken'"
+run 0 q define "$root/broken.xml"
+run 1 q start broken
+expect_in "a domain whose disk is missing does not start, as virsh would say" "$err" "error: Failed to start domain 'broken'"
 expect_in "... with QEMU's own reason" "$err" "Could not open '$root/missing.qcow2'"
-run q domstate broken
+run 0 q domstate broken
 expect_eq "... and it is shut off" "$out" "shut off"
-run sh -c "ls '$root/run/qemu' | grep -c '^broken\.\(xml\|launch\)$'"
-expect_eq "... with no live files left" "$out" "0"
+expect_eq "... with no live files left" "$(ls "$root/run/qemu" | grep -c '^broken\.\(xml\|launch\)$')" "0"
 
 # ---- events seen by another process ----
-sleep 0.5
+# the last event of the test is the renamed guest's destroy
+expect_wait "the watcher saw the last event" 60 grep -q "for domain 'other': Stopped Destroyed" "$root/events.txt"
 kill "$events_pid" 2>/dev/null
 wait "$events_pid" 2>/dev/null
+events_pid=
 ev=$(cat "$root/events.txt")
 expect_in "event: started" "$ev" "event 'lifecycle' for domain 'ga': Started Booted"
 expect_in "event: agent connected" "$ev" "event 'agent-lifecycle' for domain 'ga': state: 'connected' reason: 'channel event'"
@@ -431,8 +429,7 @@ for f in /proc/[0-9]*/cmdline; do
     if tr '\0' ' ' <"$f" 2>/dev/null | grep -q "qvirt_qemu_supervisor.*$root"; then left=$((left + 1)); fi
 done
 expect_eq "no supervisor is left behind" "$left" "0"
-# the supervisors' own stderr goes to the domain logs: sanitizer reports land there
-run sh -c "grep -l -E 'Sanitizer|runtime error' '$root'/log/qemu/*.log"
-expect_eq "no sanitizer report from any supervisor" "$out" ""
+# a supervisor's stderr goes to its domain's log
+expect_eq "no sanitizer report in any domain's log" "$(grep -l -E 'Sanitizer|runtime error' "$root"/log/qemu/*.log)" ""
 
 done_testing

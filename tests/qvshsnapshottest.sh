@@ -19,8 +19,7 @@ end3=$(printf '\n%8s' '')
 sed "s|/var/lib/qvirt/images/agent-guest.qcow2|$disk|" "$abs_top_srcdir/examples/agent-guest.xml" \
     > "$TAP_TMP/guest.xml"
 if qemu-img create -q -f qcow2 "$disk" 16M; then ok "qemu-img creates the disk"; else not_ok "qemu-img creates the disk"; fi
-run "$qvsh" -c "$uri" define "$TAP_TMP/guest.xml"
-expect_rc "define the guest" 0
+run 0 "$qvsh" -c "$uri" define "$TAP_TMP/guest.xml"
 
 # images: the internal snapshots qemu-img sees in the disk, sorted
 images() {
@@ -28,51 +27,50 @@ images() {
 }
 
 # ---- help ----
-run "$qvsh" help snapshot
+run 0 "$qvsh" help snapshot
 expect_in "help lists the snapshot group" "$out" " Snapshot (help keyword 'snapshot'):"
 expect_in "help lists snapshot-create-as" "$out" "    snapshot-create-as             "
-run "$qvsh" help snapshot-create-as
+run 0 "$qvsh" help snapshot-create-as
 expect_in "snapshot-create-as takes name, description and diskspecs by position" "$out" \
     "snapshot-create-as <domain> [<name>] [<description>] [--print-xml]"
 expect_in "... and --memspec only by name" "$out" "[--memspec <string>] [<diskspec>]..."
-run "$qvsh" help snapshot-list
+run 0 "$qvsh" help snapshot-list
 expect_in "snapshot-list takes --from by position" "$out" "[--tree] [<from>] [--current]"
 
 # ---- argument errors: nothing reaches the root ----
 before=$(tree "$root")
-run "$qvsh" -c "$uri" snapshot-dumpxml agent-guest
+run 1 "$qvsh" -c "$uri" snapshot-dumpxml agent-guest
 expect_eq "snapshot-dumpxml needs a snapshot" "$rc:$err" "1:error: command 'snapshot-dumpxml' requires <snapshotname> option"
-run "$qvsh" -c "$uri" snapshot-info agent-guest
+run 1 "$qvsh" -c "$uri" snapshot-info agent-guest
 expect_eq "snapshot-info needs a snapshot or --current" "$rc:$err" "1:error: --snapshotname or --current is required"
-run "$qvsh" -c "$uri" snapshot-revert agent-guest s1 --current
+run 1 "$qvsh" -c "$uri" snapshot-revert agent-guest s1 --current
 expect_eq "a snapshot and --current conflict" "$rc:$err" "1:error: --snapshotname and --current are mutually exclusive"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --tree --name
+run 1 "$qvsh" -c "$uri" snapshot-list agent-guest --tree --name
 expect_eq "snapshot-list --tree --name" "$rc:$err" "1:error: Options --tree and --name are mutually exclusive"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --roots --from s1
+run 1 "$qvsh" -c "$uri" snapshot-list agent-guest --roots --from s1
 expect_eq "snapshot-list --roots --from" "$rc:$err" "1:error: Options --roots and --from are mutually exclusive"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --tree --leaves
+run 1 "$qvsh" -c "$uri" snapshot-list agent-guest --tree --leaves
 expect_eq "a filter with --tree" "$rc:$err" "1:error: --leaves and --tree are mutually exclusive"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --descendants
+run 1 "$qvsh" -c "$uri" snapshot-list agent-guest --descendants
 expect_eq "--descendants alone" "$rc:$err" "1:error: --descendants requires either --from or --current"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --from s1 --current
+run 1 "$qvsh" -c "$uri" snapshot-list agent-guest --from s1 --current
 expect_eq "--from and --current" "$rc:$err" "1:error: --from and --current are mutually exclusive"
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest --memspec snapshot=no,bogus
+run 1 "$qvsh" -c "$uri" snapshot-create-as agent-guest --memspec snapshot=no,bogus
 expect_eq "a bad memspec" "$rc:$err" "1:error: unable to parse memspec: snapshot=no,bogus"
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest s1 --diskspec vda,bogus=1
+run 1 "$qvsh" -c "$uri" snapshot-create-as agent-guest s1 --diskspec vda,bogus=1
 expect_eq "a bad diskspec" "$rc:$err" "1:error: unable to parse diskspec: vda,bogus=1"
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest s1 --diskspec vda,stype=tape
+run 1 "$qvsh" -c "$uri" snapshot-create-as agent-guest s1 --diskspec vda,stype=tape
 expect_eq "a bad storage type" "$rc:$err" "1:error: Unknown storage type: 'tape'
 error: unable to parse diskspec: vda,stype=tape"
-run "$qvsh" -c "$uri" snapshot-create-as nosuch s1
+run 1 "$qvsh" -c "$uri" snapshot-create-as nosuch s1
 expect_eq "an unknown domain" "$rc:$err" "1:error: failed to get domain 'nosuch'"
-run "$qvsh" -c "$uri" snapshot-create agent-guest "$TAP_TMP/nosuch.xml"
+run 1 "$qvsh" -c "$uri" snapshot-create agent-guest "$TAP_TMP/nosuch.xml"
 expect_eq "a missing XML file" "$rc:$err" "1:error: Failed to open file '$TAP_TMP/nosuch.xml': No such file or directory"
 
 # ---- --print-xml: virsh's document, values escaped, ",," a comma ----
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest "a<b&'c" 'say "hi"' --print-xml \
+run 0 "$qvsh" -c "$uri" snapshot-create-as agent-guest "a<b&'c" 'say "hi"' --print-xml \
     --memspec snapshot=no vda,snapshot=internal \
     --diskspec 'vdb,snapshot=external,driver=qcow2,file=/img/b,,1'
-expect_rc "--print-xml" 0
 expect_eq "--print-xml prints the document" "$out" "<domainsnapshot>
   <name>a&lt;b&amp;&apos;c</name>
   <description>say &quot;hi&quot;</description>
@@ -85,63 +83,59 @@ expect_eq "--print-xml prints the document" "$out" "<domainsnapshot>
     </disk>
   </disks>
 </domainsnapshot>"
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest --print-xml
+run 0 "$qvsh" -c "$uri" snapshot-create-as agent-guest --print-xml
 expect_eq "--print-xml without options" "$out" "<domainsnapshot>
 </domainsnapshot>"
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest --print-xml --memspec /m,,1
+run 0 "$qvsh" -c "$uri" snapshot-create-as agent-guest --print-xml --memspec /m,,1
 expect_in "a memspec may be a bare path" "$out" "  <memory file='/m,1'/>"
 expect_eq "the root is unchanged by all of that" "$(tree "$root")" "$before"
 
 # ---- no snapshots yet ----
-run "$qvsh" -c "$uri" snapshot-list agent-guest
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest
 expect_eq "an empty list is virsh's header" "$rc:$out" "0: Name   Creation Time   State
 -------------------------------"
-run "$qvsh" -c "$uri" snapshot-current agent-guest
+run 1 "$qvsh" -c "$uri" snapshot-current agent-guest
 expect_eq "no current snapshot" "$rc:$err" "1:error: domain 'agent-guest' has no current snapshot"
-run "$qvsh" -c "$uri" snapshot-dumpxml agent-guest s1
-expect_rc "snapshot-dumpxml of an unknown snapshot fails" 1
+run 1 "$qvsh" -c "$uri" snapshot-dumpxml agent-guest s1
 expect_match "... with the library's reason" "$err" "^error: Domain snapshot not found: .*'s1'"
 
 printf '<domainsnapshot>\n  <name>x</name>\n  <disks><disk/></disks>\n</domainsnapshot>\n' \
     > "$TAP_TMP/bad.xml"
-run "$qvsh" -c "$uri" snapshot-create agent-guest "$TAP_TMP/bad.xml"
+run 1 "$qvsh" -c "$uri" snapshot-create agent-guest "$TAP_TMP/bad.xml"
 expect_eq "an error in the XML names the file and line" "$rc:$err" \
     "1:error: XML error: $TAP_TMP/bad.xml:3: missing attribute 'name' of <disk>"
 
 # ---- create: s1 <- s2 <- AUTO, and s1 <- f1 after a revert ----
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest s1 "the first"
+run 0 "$qvsh" -c "$uri" snapshot-create-as agent-guest s1 "the first"
 expect_eq "snapshot-create-as" "$rc:$out" "0:Domain snapshot s1 created"
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest --name s2 --description "the second"
+run 0 "$qvsh" -c "$uri" snapshot-create-as agent-guest --name s2 --description "the second"
 expect_eq "snapshot-create-as --name" "$rc:$out" "0:Domain snapshot s2 created"
-run "$qvsh" -c "$uri" snapshot-create agent-guest
-expect_rc "snapshot-create without a file" 0
+run 0 "$qvsh" -c "$uri" snapshot-create agent-guest
 expect_match "takes a name from the time" "$out" "^Domain snapshot [0-9]+ created$"
 auto=$(printf '%s\n' "$out" | sed -n 's/^Domain snapshot \([0-9]*\) created$/\1/p')
-run "$qvsh" -c "$uri" snapshot-create-as agent-guest s1
-expect_rc "a name that exists fails" 1
+run 1 "$qvsh" -c "$uri" snapshot-create-as agent-guest s1
 expect_match "... and says so" "$err" "^error: .*'s1' already exists"
 expect_eq "qemu-img sees the internal snapshots" "$(images)" "$(printf '%s\n' "$auto" s1 s2 | sort | tr '\n' ' ')"
 
-run "$qvsh" -c "$uri" snapshot-list agent-guest
-expect_rc "snapshot-list" 0
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest
 expect_match "a row: name, creation time, state" "$out" "^ s1 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \+0000   shutoff$"
 expect_eq "sorted by name" "$(printf '%s\n' "$out" | awk 'NR > 2 && NF { print $1 }' | tr '\n' ' ')" \
     "$auto s1 s2 "
-run "$qvsh" -c "$uri" snapshot-list agent-guest --parent
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --parent
 expect_match "--parent adds the column" "$out" "^ Name +Creation Time +State +Parent$"
 expect_match "s2's parent is s1" "$out" "^ s2 .* shutoff   s1$"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --name --topological
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --name --topological
 expect_eq "--name --topological: parents first" "$out" "s1
 s2
 $auto"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --tree
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --tree
 expect_eq "--tree draws virsh's tree" "$out" "s1
   |
   +- s2
       |
       +- $auto$end3"
 
-run "$qvsh" -c "$uri" snapshot-info agent-guest s1
+run 0 "$qvsh" -c "$uri" snapshot-info agent-guest s1
 expect_eq "snapshot-info" "$out" "Name:           s1
 Domain:         agent-guest
 Current:        no
@@ -151,15 +145,15 @@ Parent:         -
 Children:       1
 Descendants:    2
 Metadata:       yes"
-run "$qvsh" -c "$uri" snapshot-info agent-guest --current
+run 0 "$qvsh" -c "$uri" snapshot-info agent-guest --current
 expect_in "snapshot-info --current" "$out" "Name:           $auto
 Domain:         agent-guest
 Current:        yes"
-run "$qvsh" -c "$uri" snapshot-current agent-guest --name
+run 0 "$qvsh" -c "$uri" snapshot-current agent-guest --name
 expect_eq "snapshot-current --name" "$out" "$auto"
-run "$qvsh" -c "$uri" snapshot-current agent-guest
+run 0 "$qvsh" -c "$uri" snapshot-current agent-guest
 expect_in "snapshot-current prints the XML" "$out" "<name>$auto</name>"
-run "$qvsh" -c "$uri" snapshot-dumpxml agent-guest s2
+run 0 "$qvsh" -c "$uri" snapshot-dumpxml agent-guest s2
 expect_in "snapshot-dumpxml" "$out" "  <name>s2</name>
   <description>the second</description>
   <state>shutoff</state>
@@ -167,84 +161,81 @@ expect_in "snapshot-dumpxml" "$out" "  <name>s2</name>
     <name>s1</name>
   </parent>"
 expect_in "... with the domain as it was" "$out" "<name>agent-guest</name>"
-run "$qvsh" -c "$uri" snapshot-parent agent-guest s2
+run 0 "$qvsh" -c "$uri" snapshot-parent agent-guest s2
 expect_eq "snapshot-parent" "$rc:$out" "0:s1"
-run "$qvsh" -c "$uri" snapshot-parent agent-guest s1
+run 1 "$qvsh" -c "$uri" snapshot-parent agent-guest s1
 expect_eq "a root has no parent" "$rc:$err" "1:error: snapshot 's1' has no parent"
 
 # ---- revert, then a sibling from a file ----
-run "$qvsh" -c "$uri" snapshot-revert agent-guest s1
+run 0 "$qvsh" -c "$uri" snapshot-revert agent-guest s1
 expect_eq "snapshot-revert prints nothing" "$rc:$out:$err" "0::"
-run "$qvsh" -c "$uri" snapshot-current agent-guest --name
+run 0 "$qvsh" -c "$uri" snapshot-current agent-guest --name
 expect_eq "the snapshot reverted to is current" "$out" "s1"
-run "$qvsh" -c "$uri" snapshot-revert agent-guest s1 --running --paused
-expect_rc "--running and --paused fail" 1
+run 1 "$qvsh" -c "$uri" snapshot-revert agent-guest s1 --running --paused
 printf '<domainsnapshot>\n  <name>f1</name>\n  <description>from a file</description>\n</domainsnapshot>\n' \
     > "$TAP_TMP/f1.xml"
-run "$qvsh" -c "$uri" snapshot-create agent-guest "$TAP_TMP/f1.xml"
+run 0 "$qvsh" -c "$uri" snapshot-create agent-guest "$TAP_TMP/f1.xml"
 expect_eq "snapshot-create FILE" "$rc:$out" "0:Domain snapshot f1 created from '$TAP_TMP/f1.xml'"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --tree
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --tree
 expect_eq "the tree has siblings" "$out" "s1
   |
   +- f1
   +- s2
       |
       +- $auto$end3"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --roots --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --roots --name
 expect_eq "--roots" "$out" "s1"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --leaves --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --leaves --name
 expect_eq "--leaves" "$out" "$auto
 f1"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --no-leaves --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --no-leaves --name
 expect_eq "--no-leaves" "$out" "s1
 s2"
-run "$qvsh" -c "$uri" snapshot-list agent-guest s1 --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest s1 --name
 expect_eq "--from by position: the children" "$out" "f1
 s2"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --from s1 --descendants --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --from s1 --descendants --name
 expect_eq "--from --descendants" "$out" "$auto
 f1
 s2"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --from s2 --tree
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --from s2 --tree
 expect_eq "--from --tree starts at the snapshot" "$out" "s2
   |
   +- $auto$end2"
 
 # ---- bash completion of snapshot names ----
-run "$qvsh" complete -- -c "$uri" snapshot-info agent-guest ""
+run 0 "$qvsh" complete -- -c "$uri" snapshot-info agent-guest ""
 expect_eq "complete: the domain's snapshots" "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" "$auto f1 s1 s2 "
-run "$qvsh" complete -- -c "$uri" snapshot-list --domain agent-guest --from f
+run 0 "$qvsh" complete -- -c "$uri" snapshot-list --domain agent-guest --from f
 expect_eq "complete: --from by prefix" "$out" "f1"
-run "$qvsh" complete -- -c "$uri" snapshot-revert agent-guest --snapshotname=s
+run 0 "$qvsh" complete -- -c "$uri" snapshot-revert agent-guest --snapshotname=s
 expect_eq "complete: --snapshotname=" "$(printf '%s\n' "$out" | tr '\n' ' ')" "--snapshotname=s1 --snapshotname=s2 "
-run "$qvsh" complete -- -c "$uri" snapshot-create-as agent-guest ""
+run 0 "$qvsh" complete -- -c "$uri" snapshot-create-as agent-guest ""
 expect_eq "complete: nothing for a new name" "$rc:$out" "0:"
-run "$qvsh" complete -- -c "$uri" snapshot-info nosuch ""
+run 0 "$qvsh" complete -- -c "$uri" snapshot-info nosuch ""
 expect_eq "complete: nothing for an unknown domain" "$rc:$out:$err" "0::"
 
 # ---- delete ----
-run "$qvsh" -c "$uri" snapshot-delete agent-guest s2 --children --children-only
-expect_rc "--children and --children-only fail" 1
+run 1 "$qvsh" -c "$uri" snapshot-delete agent-guest s2 --children --children-only
 expect_in "... after virsh's line" "$err" "error: Failed to delete snapshot s2"
-run "$qvsh" -c "$uri" snapshot-delete agent-guest nosuch
+run 1 "$qvsh" -c "$uri" snapshot-delete agent-guest nosuch
 expect_match "deleting an unknown snapshot" "$rc:$err" "^1:error: Domain snapshot not found: "
-run "$qvsh" -c "$uri" snapshot-delete agent-guest s2 --children-only
+run 0 "$qvsh" -c "$uri" snapshot-delete agent-guest s2 --children-only
 expect_eq "--children-only" "$rc:$out" "0:Domain snapshot s2 children deleted"
 expect_eq "the child's image snapshot is gone" "$(images)" "f1 s1 s2 "
-run "$qvsh" -c "$uri" snapshot-delete agent-guest s2
+run 0 "$qvsh" -c "$uri" snapshot-delete agent-guest s2
 expect_eq "snapshot-delete" "$rc:$out" "0:Domain snapshot s2 deleted"
-run "$qvsh" -c "$uri" snapshot-delete agent-guest f1 --metadata
+run 0 "$qvsh" -c "$uri" snapshot-delete agent-guest f1 --metadata
 expect_eq "snapshot-delete --metadata" "$rc:$out" "0:Domain snapshot f1 deleted"
 expect_eq "--metadata leaves the image snapshot" "$(images)" "f1 s1 "
-run "$qvsh" -c "$uri" snapshot-list agent-guest --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --name
 expect_eq "one snapshot is left" "$out" "s1"
-run "$qvsh" -c "$uri" snapshot-current agent-guest --name
+run 0 "$qvsh" -c "$uri" snapshot-current agent-guest --name
 expect_eq "the parent of a deleted current snapshot becomes current" "$out" "s1"
-run "$qvsh" -c "$uri" snapshot-delete agent-guest --current --children
+run 0 "$qvsh" -c "$uri" snapshot-delete agent-guest --current --children
 expect_eq "--current --children" "$rc:$out" "0:Domain snapshot s1 deleted"
-run "$qvsh" -c "$uri" snapshot-list agent-guest --name
+run 0 "$qvsh" -c "$uri" snapshot-list agent-guest --name
 expect_eq "none is left" "$rc:$out" "0:"
-run "$qvsh" -c "$uri" snapshot-delete agent-guest --current
-expect_rc "--current without a current snapshot fails" 1
+run 1 "$qvsh" -c "$uri" snapshot-delete agent-guest --current
 
 done_testing

@@ -21,16 +21,65 @@ not_ok() {
     done
 }
 
-# run CMD...: run, keeping stdout in $out, stderr in $err and the status in $rc.
+# run N CMD...: run CMD, keeping stdout in $out, stderr in $err and the status in $rc; a
+# test that it ended with status N and that no sanitizer report appeared meanwhile (in its
+# output, or from any process the test started: see tap_sanitizer_reports).
 run() {
+    want=$1
+    shift
     out=$("$@" 2>"$TAP_TMP/stderr")
     rc=$?
     err=$(cat "$TAP_TMP/stderr")
+    what="$(tap_describe "$@"): status $want"
+    reports=$(tap_sanitizer_reports)
+    case "$out$err" in
+    *"Sanitizer"* | *"runtime error:"*) reports="$reports$out$err" ;;
+    esac
+    if [ -n "$reports" ]; then
+        not_ok "$what, no sanitizer report" "status $rc" "$reports"
+    elif [ "$rc" -ne "$want" ]; then
+        not_ok "$what" "status $rc, expected $want" "stdout: $out" "stderr: $err"
+    else
+        ok "$what"
+    fi
 }
 
-# expect_rc DESC N: the last run ended with status N.
-expect_rc() {
-    if [ "$rc" -eq "$2" ]; then ok "$1"; else not_ok "$1" "status $rc, expected $2" "stdout: $out" "stderr: $err"; fi
+# tap_describe CMD...: CMD as a short line for a test's name (the program's base name,
+# no connection URI, long arguments cut)
+tap_describe() {
+    line=${1##*/}
+    shift
+    skip=
+    for a in "$@"; do
+        if [ -n "$skip" ]; then
+            skip=
+            continue
+        fi
+        case $a in
+        -c)
+            skip=1
+            continue
+            ;;
+        ?????????????????????????????????????????????*) a="$(printf '%.40s' "$a")..." ;;
+        esac
+        line="$line $a"
+    done
+    printf '%s' "$line"
+}
+
+# Every process a test starts (qvsh, qvirtd, the supervisors they spawn, C helpers)
+# writes its AddressSanitizer and LeakSanitizer reports to files under $TAP_SAN instead of
+# its stderr, where a redirection could lose them. (GCC's UndefinedBehaviorSanitizer
+# ignores log_path beside ASan: it reports on stderr, and -fno-sanitize-recover ends the
+# process with a failure status that run sees.) tap_sanitizer_reports prints the reports
+# that appeared since it last looked, and moves them aside.
+tap_sanitizer_reports() {
+    for f in "$TAP_SAN"/report.*; do
+        [ -f "$f" ] || continue
+        printf '%s:\n' "$f"
+        head -60 "$f"
+        mv "$f" "$TAP_SAN/seen/"
+    done
 }
 
 # expect_in DESC HAYSTACK NEEDLE: NEEDLE occurs in HAYSTACK (fixed string).
@@ -83,6 +132,37 @@ wait_for() {
     waited_ms=$(($(now_ms) - start))
     return 0
 }
+
+# in_main_loop PID: the process PID (a `qvsh event` watcher) has reached its main loop,
+# so every callback is registered: its main thread blocks in poll(2) only there (x86-64's
+# poll and ppoll; /proc/PID/syscall says "running" while it runs)
+in_main_loop() {
+    read -r nr_ _ <"/proc/$1/syscall" && { [ "$nr_" = 7 ] || [ "$nr_" = 271 ]; }
+}
+
+# timed N CMD...: run N CMD..., with the time it took in $took_ms
+timed() {
+    t0=$(now_ms)
+    run "$@"
+    took_ms=$(($(now_ms) - t0))
+}
+
+# within DESC MS MAX: a test that MS is below MAX: a bound against a hang or a wrong wait,
+# ~10x what it measures on an idle machine (the exact figures belong in make bench)
+within() {
+    if [ "$2" -lt "$3" ]; then ok "$1 ($2 ms)"; else not_ok "$1" "$2 ms, bound $3 ms"; fi
+}
+
+# The test guest's serial console (a file) tells what happens inside it:
+# boots CONSOLE: how many times it finished booting in this QEMU run (its init says so)
+boots() { grep -c '^guest-init-done' "$1" 2>/dev/null; }
+booted_more() { [ "$(boots "$1")" -gt "$2" ]; }
+# on_console CONSOLE TEXT: TEXT is on the console
+on_console() { grep -qF "$2" "$1"; }
+
+# calls_logged LOG NAME N: qvirtd's LOG shows more than N calls of NAME (a mutating call
+# is logged with its caller before it runs)
+calls_logged() { [ "$(grep -c ": $2\$" "$1")" -gt "$3" ]; }
 
 # test_guest: build (or reuse) the test guest; its directory in $guest and the
 # accelerator in $virt: KVM only where it can boot this guest (not under a nested PVM
@@ -146,10 +226,31 @@ EOF
     fi
 }
 
+# expect_wait DESC SECONDS CMD...: a test that CMD succeeds within SECONDS (see wait_for)
+expect_wait() {
+    desc_=$1
+    shift
+    if wait_for "$@"; then ok "$desc_ ($waited_ms ms)"; else not_ok "$desc_" "not within $1 s: $*"; fi
+}
+
+# done_testing: the last test (no sanitizer report from any process the test started, even
+# those whose output it never read), then the plan
 done_testing() {
+    reports=$(tap_sanitizer_reports)
+    if [ -n "$reports" ]; then
+        not_ok "no sanitizer report from any process of this test" "$reports"
+    else
+        ok "no sanitizer report from any process of this test"
+    fi
     echo "1..$tap_n"
     [ "$tap_fail" -eq 0 ]
 }
 
 TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/qvtest.XXXXXX")
 trap 'rm -rf "$TAP_TMP"' EXIT
+TAP_SAN=$TAP_TMP/sanitizer
+mkdir -p "$TAP_SAN/seen"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TAP_SAN/report"
+UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TAP_SAN/report"
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}log_path=$TAP_SAN/report"
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS

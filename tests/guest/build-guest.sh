@@ -381,13 +381,15 @@ printf '#!/bin/sh\nexec /sbin/shutdown -H +0 halt\n' > "$root/sbin/halt"
 # 7e'. The fsfreeze hook qemu-ga runs with -F (qgaargs=-F): it logs every call to
 #      /run/fsfreeze-hook.log ("freeze|thaw UPTIME"), and sleeps the seconds in
 #      /run/fsfreeze-hook.freeze-sleep before a freeze, or in .thaw-sleep after a thaw,
-#      if that file exists (a wide window, a slow thaw: for tests).
+#      if that file exists (a wide window, a slow thaw: for tests). It also says
+#      "fsfreeze-hook: freeze|thaw" on the console, where a test can wait for it.
 mkdir -p "$root/etc/qemu"
 cat > "$root/etc/qemu/fsfreeze-hook" <<'EOF'
 #!/bin/sh
 # fsfreeze hook of the qvirt test guest (see tests/guest/build-guest.sh).
 read -r up _ < /proc/uptime
 echo "$1 $up" >> /run/fsfreeze-hook.log
+echo "fsfreeze-hook: $1" > /dev/console
 if [ -r "/run/fsfreeze-hook.$1-sleep" ]; then
     sleep "$(cat "/run/fsfreeze-hook.$1-sleep")"
 fi

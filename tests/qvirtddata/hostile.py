@@ -112,6 +112,7 @@ def main():
         s = connect(path)
         import time
 
+        print("holding", flush=True)
         time.sleep(float(sys.argv[3]))
         print("held")
     else:
