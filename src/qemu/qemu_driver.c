@@ -676,16 +676,6 @@ static int qemuDomainCreateWithFlags(qvDomainPtr dom, unsigned int flags)
     if (qemuProcessStart(driver, obj, flags) < 0)
         goto cleanup;
     dom->id = obj->def->id;
-    /* this process announced the start itself: the watcher must not repeat it */
-    {
-        long long run = 0;
-
-        g_mutex_lock(&obj->lock);
-        if (obj->privateData)
-            run = ((qemuDomainObjPrivate *)obj->privateData)->supervisorPid;
-        g_mutex_unlock(&obj->lock);
-        qemuDriverAnnounce(driver, "started", dom->name, run);
-    }
     ret = 0;
 
 cleanup:

@@ -1223,8 +1223,11 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
         g_mutex_unlock(&obj->lock);
     }
     qemuMonitorUnref(mon);
-    qvDomainEventLifecycle(driver->events, obj->def->name, obj->def->uuid, id,
-                           QV_DOMAIN_EVENT_STARTED, QV_DOMAIN_EVENT_STARTED_BOOTED);
+    /* one STARTED per run: this process's event watcher may have announced it already,
+     * from the status the supervisor wrote before it said it was ready */
+    if (qemuDriverAnnounce(driver, "started", obj->def->name, runPid))
+        qvDomainEventLifecycle(driver->events, obj->def->name, obj->def->uuid, id,
+                               QV_DOMAIN_EVENT_STARTED, QV_DOMAIN_EVENT_STARTED_BOOTED);
     if (flags & QV_DOMAIN_START_PAUSED)
         qvDomainEventLifecycle(driver->events, obj->def->name, obj->def->uuid, id,
                                QV_DOMAIN_EVENT_SUSPENDED, QV_DOMAIN_EVENT_SUSPENDED_PAUSED);
