@@ -394,8 +394,13 @@ static void testScenario(gconstpointer data)
             result = testResult(rc, NULL);
         } else if (STREQ(w[0], "channel")) {
             qemuAgentNotifyChannelState(t.agent, STREQ(w[1], "open"));
-        } else if (STREQ(w[0], "sleep")) {
-            g_usleep((gulong)atoi(w[1]) * 1000);
+        } else if (STREQ(w[0], "signal")) {
+            testFakePeerSignal(&t.peer, w[1]);
+        } else if (STREQ(w[0], "wait")) {
+            if (!testFakePeerWait(&t.peer, w[1])) {
+                g_test_message("%s: step %zu: the fake agent never signalled '%s'", name, i, w[1]);
+                g_test_fail();
+            }
         } else if (STREQ(w[0], "quarantined")) {
             g_assert_cmpint(qemuAgentIsQuarantined(t.agent), ==, STREQ(w[1], "yes"));
         } else if (STRNEQ(w[0], "config")) {
@@ -425,12 +430,29 @@ static gpointer testCallerThread(gpointer data)
     return NULL;
 }
 
+/* Wait until the agent has n calls queued behind the one in flight. */
+static void testWaitQueued(qemuAgent *agent, unsigned long long n)
+{
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    qemuAgentStats st;
+
+    for (;;) {
+        qemuAgentGetStats(agent, &st);
+        if (st.queued >= n || g_get_monotonic_time() > deadline)
+            break;
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(st.queued, ==, n);
+}
+
 /* A queued thaw with priority goes ahead of queued commands; everyone is answered in
- * turn, each matched to its own reply. */
+ * turn, each matched to its own reply. The order of arrival is made, not hoped for:
+ * the ping is in flight (its sync is on the wire), then the time call is queued, then
+ * the thaw; the fake agent answers nothing until all three are in place. */
 static void testQueueAndPriority(void)
 {
     static const char *const script[] = {
-        "sync",
+        "send-sync",
         "recv guest-ping",
         "reply {\"return\": {}}",
         "recv guest-fsfreeze-thaw",
@@ -448,13 +470,20 @@ static void testQueueAndPriority(void)
     size_t i;
 
     qemuAgentConfigInit(&cfg);
+    /* nothing here may time out, however slowly the callers get going */
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_SYNC] = 60000;
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_QUERY] = 60000;
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_THAW] = 60000;
     testSetupOpen(&t, "queue", &cfg, 0);
     for (i = 0; i < 3; i++) {
         callers[i].agent = t.agent;
         threads[i] = g_thread_new("caller", testCallerThread, &callers[i]);
-        /* the first is in flight before the others queue up */
-        g_usleep(i == 0 ? 100000 : 20000);
+        if (i == 0)
+            testFakePeerDirective(&t.peer, "recv-sync");
+        else
+            testWaitQueued(t.agent, i);
     }
+    testSetupCheckPeer(&t, "queue");
     testScript(&t, script);
     testFakePeerRun(&t.peer);
     for (i = 0; i < 3; i++)
@@ -484,8 +513,9 @@ static void testAbandonedWriteIsFlushed(void)
     char *ff;
 
     qemuAgentConfigInit(&cfg);
-    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_QUERY] = 300;
-    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_SYNC] = 300;
+    /* only the raw command's own 1 s may run out */
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_QUERY] = 60000;
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_SYNC] = 60000;
     while (big->len < 4 * 1024 * 1024)
         g_string_append(big, "xxxxxxxxxxxxxxxx");
     g_string_append(big, "\"}}");
@@ -510,7 +540,7 @@ static void testAbandonedWriteIsFlushed(void)
     g_string_truncate(t.peer.in, 0);
     thread = g_thread_new("caller", testCallerThread, &c);
     while (!(ff = memchr(t.peer.in->str, '\xff', t.peer.in->len)) &&
-           g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
+           g_get_monotonic_time() - t0 < 60 * G_USEC_PER_SEC)
         testFakePeerFill(&t.peer, 100);
     g_assert_nonnull(ff);
     g_assert_cmpuint(ff - t.peer.in->str, >, 0);

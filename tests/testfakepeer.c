@@ -11,7 +11,9 @@
 #include "qvjson.h"
 #include "testfakepeer.h"
 
-#define PEER_WAIT_MS 5000
+/* How long the peer waits for the client's next line, or for a mark: only a broken
+ * client ever reaches it, so it is far above any step's duration on a loaded machine. */
+#define PEER_WAIT_MS 60000
 
 void testFakePeerInit(testFakePeer *peer, int fd, testFakePeerHook hook, void *opaque)
 {
@@ -21,6 +23,9 @@ void testFakePeerInit(testFakePeer *peer, int fd, testFakePeerHook hook, void *o
     peer->in = g_string_new(NULL);
     peer->hook = hook;
     peer->opaque = opaque;
+    g_mutex_init(&peer->lock);
+    g_cond_init(&peer->cond);
+    peer->marks = g_ptr_array_new_with_free_func(g_free);
 }
 
 void testFakePeerClear(testFakePeer *peer)
@@ -29,6 +34,9 @@ void testFakePeerClear(testFakePeer *peer)
     g_string_free(peer->in, TRUE);
     g_free(peer->lastId);
     g_free(peer->error);
+    g_ptr_array_free(peer->marks, TRUE);
+    g_cond_clear(&peer->cond);
+    g_mutex_clear(&peer->lock);
 }
 
 void testFakePeerFail(testFakePeer *peer, const char *fmt, ...)
@@ -40,6 +48,39 @@ void testFakePeerFail(testFakePeer *peer, const char *fmt, ...)
     va_start(ap, fmt);
     peer->error = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+}
+
+void testFakePeerSignal(testFakePeer *peer, const char *name)
+{
+    g_mutex_lock(&peer->lock);
+    g_ptr_array_add(peer->marks, g_strdup(name));
+    g_cond_broadcast(&peer->cond);
+    g_mutex_unlock(&peer->lock);
+}
+
+static bool testFakePeerHasMark(testFakePeer *peer, const char *name)
+{
+    guint i;
+
+    for (i = 0; i < peer->marks->len; i++) {
+        if (STREQ(peer->marks->pdata[i], name))
+            return true;
+    }
+    return false;
+}
+
+bool testFakePeerWait(testFakePeer *peer, const char *name)
+{
+    gint64 deadline = g_get_monotonic_time() + PEER_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+    bool found;
+
+    g_mutex_lock(&peer->lock);
+    while (!testFakePeerHasMark(peer, name) && !peer->finished &&
+           g_cond_wait_until(&peer->cond, &peer->lock, deadline))
+        ;
+    found = testFakePeerHasMark(peer, name);
+    g_mutex_unlock(&peer->lock);
+    return found;
 }
 
 bool testFakePeerFill(testFakePeer *peer, int timeoutMs)
@@ -197,8 +238,11 @@ void testFakePeerDirective(testFakePeer *peer, const char *directive)
             testFakePeerWrite(peer, b, n);
             if (a[1] && STREQ(a[1], "nl"))
                 testFakePeerWrite(peer, "\"\n", 2);
-        } else if (STREQ(cmd, "sleep")) {
-            g_usleep((gulong)atoi(arg) * 1000);
+        } else if (STREQ(cmd, "signal")) {
+            testFakePeerSignal(peer, arg);
+        } else if (STREQ(cmd, "wait")) {
+            if (!testFakePeerWait(peer, arg))
+                testFakePeerFail(peer, "the client never signalled '%s'", arg);
         } else if (STREQ(cmd, "silence")) {
             if (testFakePeerFill(peer, atoi(arg)))
                 testFakePeerFail(peer, "expected silence, got '%s'", peer->in->str);
@@ -220,7 +264,14 @@ void testFakePeerRun(testFakePeer *peer)
 
 static gpointer testFakePeerThread(gpointer data)
 {
-    testFakePeerRun(data);
+    testFakePeer *peer = data;
+
+    testFakePeerRun(peer);
+    /* whoever waits for a mark this script never gave stops waiting now */
+    g_mutex_lock(&peer->lock);
+    peer->finished = true;
+    g_cond_broadcast(&peer->cond);
+    g_mutex_unlock(&peer->lock);
     return NULL;
 }
 

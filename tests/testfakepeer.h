@@ -19,6 +19,11 @@ struct _testFakePeer {
     char *error; /* the first failure */
     testFakePeerHook hook;
     void *opaque;
+    /* marks: how the script and the test order their steps (never by sleeping) */
+    GMutex lock;
+    GCond cond;
+    GPtrArray *marks; /* names signalled so far, by either side */
+    bool finished; /* the script has run (or failed): nothing more will be signalled */
 };
 
 void testFakePeerInit(testFakePeer *peer, int fd, testFakePeerHook hook, void *opaque);
@@ -27,6 +32,15 @@ void testFakePeerRun(testFakePeer *peer);
 /* Run one directive now (hooks use it to compose directives). */
 void testFakePeerDirective(testFakePeer *peer, const char *directive);
 GThread *testFakePeerStart(testFakePeer *peer);
+
+/*
+ * Explicit ordering between the test's client steps and the peer's script, in both
+ * directions: "signal NAME" records that NAME has happened, "wait NAME" blocks until it
+ * has. Waiting gives up (false) when the script has finished without signalling it, or
+ * after a bound far above any step's duration; the script's "wait" then fails the peer.
+ */
+void testFakePeerSignal(testFakePeer *peer, const char *name);
+bool testFakePeerWait(testFakePeer *peer, const char *name);
 
 void testFakePeerFail(testFakePeer *peer, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 bool testFakePeerFill(testFakePeer *peer, int timeoutMs);

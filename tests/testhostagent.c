@@ -3,6 +3,8 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,40 @@ static const char *const safeRPCs[] = {
     "guest-get-cpustats",
     NULL,
 };
+
+/* A slow start is not a failure: only one that never comes is. */
+#define TEST_HOST_AGENT_START_SECONDS 60
+
+/*
+ * The socket file appears at bind(), a moment before listen(): only a connection that
+ * succeeds says qemu-ga is ready (it serves one client at a time, and takes the next
+ * once this probe hangs up).
+ */
+static bool testHostAgentWaitListening(testHostAgent *ha)
+{
+    gint64 deadline = g_get_monotonic_time() + TEST_HOST_AGENT_START_SECONDS * G_USEC_PER_SEC;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+    g_strlcpy(addr.sun_path, ha->socket, sizeof(addr.sun_path));
+    for (;;) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int rc;
+
+        if (fd < 0)
+            return false;
+        rc = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+        close(fd);
+        if (rc == 0)
+            return true;
+        if (waitpid(ha->pid, NULL, WNOHANG) == ha->pid) {
+            ha->pid = 0; /* it exited: nothing left to stop */
+            return false;
+        }
+        if (g_get_monotonic_time() > deadline)
+            return false;
+        g_usleep(10000);
+    }
+}
 
 /* qemu-ga dies with the test, even when a failed assertion aborts it mid-SIGSTOP */
 static void testHostAgentChildSetup(gpointer data)
@@ -100,10 +136,9 @@ bool testHostAgentStart(testHostAgent *ha, const char *const *extraBlocked, char
             return false;
         }
     }
-    for (i = 0; i < 500 && !g_file_test(ha->socket, G_FILE_TEST_EXISTS); i++)
-        g_usleep(10000);
-    if (!g_file_test(ha->socket, G_FILE_TEST_EXISTS)) {
-        *error = g_strdup("qemu-ga did not create its socket within 5 s");
+    if (!testHostAgentWaitListening(ha)) {
+        *error = g_strdup_printf("qemu-ga exited, or did not listen on %s within %d s", ha->socket,
+                                 TEST_HOST_AGENT_START_SECONDS);
         testHostAgentStop(ha);
         return false;
     }

@@ -396,10 +396,11 @@ static void relaySpin(void)
         g_main_context_iteration(NULL, FALSE);
 }
 
-/* Read what is there within 1 s (at most len bytes). */
+/* Read what the relay passes on (at most len bytes), spinning its loop until it has;
+ * only a relay that never does reaches the (long) bound. */
 static gssize relayRead(int fd, char *buf, size_t len)
 {
-    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
     gssize n;
 
     g_unix_set_fd_nonblocking(fd, TRUE, NULL);

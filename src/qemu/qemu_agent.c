@@ -755,6 +755,7 @@ void qemuAgentGetStats(qemuAgent *agent, qemuAgentStats *stats)
 {
     g_mutex_lock(&agent->lock);
     *stats = agent->stats;
+    stats->queued = agent->queue.length;
     g_mutex_unlock(&agent->lock);
 }
 

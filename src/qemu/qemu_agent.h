@@ -85,6 +85,7 @@ typedef struct {
     unsigned long long strikes; /* hostile or garbled input events */
     unsigned long long stale; /* late replies to abandoned commands, dropped */
     unsigned long long timeouts;
+    unsigned long long queued; /* now: calls waiting behind the one in flight */
 } qemuAgentStats;
 void qemuAgentGetStats(qemuAgent *agent, qemuAgentStats *stats);
 
