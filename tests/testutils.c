@@ -149,8 +149,18 @@ bool testScriptExpect(const char *name, size_t step, char **w, const char *rest,
                       gint64 elapsedMs)
 {
     if (STREQ(w[0], "expect")) {
-        if (!strstr(result, rest)) {
-            g_test_message("%s: step %zu: expected '%s' in '%s'", name, step, rest, result);
+        /* "ok ..." and "error ..." say how the result begins, up to a word's end ("expect
+         * ok" is not met by an error whose message has "ok" in it); other words are a part
+         * of the result to find */
+        bool whole = w[1] && (STREQ(w[1], "ok") || STREQ(w[1], "error"));
+        size_t n = strlen(rest);
+        bool met = whole ? g_str_has_prefix(result, rest) && !g_ascii_isalnum(result[n]) &&
+                               result[n] != '_'
+                         : strstr(result, rest) != NULL;
+
+        if (!met) {
+            g_test_message("%s: step %zu: expected %s'%s' in '%s'", name, step,
+                           whole ? "a result beginning with " : "", rest, result);
             g_test_fail();
         }
         return true;

@@ -28,9 +28,10 @@ const char *testErrorCodeName(int code);
 /* The text of the last error, with a placeholder for a missing one. */
 const char *testLastError(void);
 
-/* The checks shared by the scripted conversation tests: "expect TEXT" (TEXT is
- * in the last result) and "expect-ms <=|>= N" (the last call took at most or
- * at least N ms).  Returns false when w[0] is neither, true when handled; a
+/* The checks shared by the scripted conversation tests: "expect ok|error ..."
+ * (the last result begins so, up to a word's end), "expect TEXT" (TEXT is in the
+ * last result) and "expect-ms <=|>= N" (the last call took at most or at least
+ * N ms).  Returns false when w[0] is neither, true when handled; a
  * failed check fails the test with the scenario's name and step. */
 bool testScriptExpect(const char *name, size_t step, char **w, const char *rest, const char *result,
                       gint64 elapsedMs);
