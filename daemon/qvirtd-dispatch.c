@@ -182,6 +182,10 @@ static int qvdConnectOpen(qvdClient *c, void *argsv, void *retv)
     conn = c->readonly ? qvConnectOpenReadOnly(c->server->uri) : qvConnectOpen(c->server->uri);
     if (!conn)
         return -1;
+    /* an open again: the client's event callbacks belong to the connection that goes, and
+     * deregister through c->conn; once it is the new one they would stay registered in the
+     * library and later events would reach them freed */
+    qvdDispatchClientGone(c);
     g_mutex_lock(&c->lock);
     if (c->conn)
         qvConnectClose(c->conn);

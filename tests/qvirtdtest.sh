@@ -199,6 +199,12 @@ run 0 "$py" "$data/hostile.py" "$sock" undecodable
 expect_eq "arguments that do not decode" "$out" "reply ERROR code=39 domain=7 msg=Unable to decode message payload"
 run 0 "$py" "$data/hostile.py" "$sock" ping
 expect_eq "keepalive: PING gets PONG" "$out" "pong"
+run 0 "$py" "$data/hostile.py" "$sock" reopen-events
+expect_eq "a client opens its connection again after registering for events" "$out" "reopened: reply OK serial=3"
+sed -e "s|<name>ga</name>|<name>reopen</name>|" -e "/<uuid>/d" "$dir/ga.xml" >"$dir/reopen.xml"
+run 0 V define "$dir/reopen.xml"
+run 0 V undefine reopen
+expect_eq "... and the events that follow do not reach its old callback (qvirtd runs on)" "$(kill -0 "$dpid" && echo alive)" "alive"
 run 0 V domstate ga
 expect_eq "... and virsh is still served, beside a silent client" "$out" "running"
 kill "$hold_pid" 2>/dev/null

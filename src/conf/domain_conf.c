@@ -192,7 +192,8 @@ int domainMacParse(const char *str, unsigned char *mac)
 
     for (i = 0; i < 6; i++) {
         int hi = g_ascii_xdigit_value(str[0]);
-        int lo = g_ascii_xdigit_value(str[1]);
+        /* not past the end: "52:54:00:12:34:" and "" end where a digit should be */
+        int lo = hi < 0 ? -1 : g_ascii_xdigit_value(str[1]);
 
         if (hi < 0 || lo < 0)
             return -1;

@@ -107,6 +107,15 @@ def main():
         s = connect(path)
         s.sendall(frame(header(KEEPALIVE, 1, typ=2, serial=0)))
         print(read_reply(s))
+    elif case == "reopen-events":
+        # register for lifecycle events, then open the connection again: the callback
+        # must go with the old connection (the next event once reached it freed)
+        s = opened(path)
+        s.sendall(frame(header(REMOTE, 316, serial=2) + struct.pack(">iI", 0, 0)))
+        r = read_reply(s)
+        assert r.startswith("reply OK"), "event registration failed: " + r
+        s.sendall(frame(header(REMOTE, 1, serial=3) + struct.pack(">I", 1) + xdr_string("qemu:///system") + struct.pack(">I", 0)))
+        print("reopened: " + read_reply(s))
     elif case == "hold":
         # a client that connects and says nothing: others must not wait for it
         s = connect(path)
