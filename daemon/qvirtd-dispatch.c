@@ -1072,20 +1072,6 @@ static bool qvdDecodeArgs(const qvdProc *p, const char *payload, gsize len, void
     return !p->argsFilter || qvRPCDecodeBody(payload, len, p->argsFilter, args);
 }
 
-bool qvdDispatchDecodeOnly(const remote_message_header *hdr, const char *payload, gsize len)
-{
-    const qvdProc *p = qvdFindProc(hdr->prog, hdr->proc);
-    g_autofree void *args = NULL;
-
-    if (!p || !p->argsFilter)
-        return true;
-    args = g_malloc0(p->argsSize);
-    if (!qvdDecodeArgs(p, payload, len, args))
-        return false;
-    xdr_free(p->argsFilter, args);
-    return true;
-}
-
 bool qvdDispatchInline(const remote_message_header *hdr)
 {
     const qvdProc *p = qvdFindProc(hdr->prog, hdr->proc);

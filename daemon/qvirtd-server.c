@@ -424,6 +424,11 @@ static bool qvdClientProcessInput(qvdClient *client)
         g_byte_array_remove_range(client->in, 0, total);
         if (!job)
             continue;
+        if (!client->server->workers) {
+            /* a server without workers (the fuzz target's): the call runs here, now */
+            qvdWorker(job, NULL);
+            continue;
+        }
         /* the client's only call, nothing behind it: the worker reads what follows */
         linger = client->in->len == 0 && !client->closing && max > 1 &&
                  g_atomic_int_get(&client->inFlight) == 1;
@@ -468,6 +473,18 @@ static gboolean qvdClientReadable(gint fd, GIOCondition cond, gpointer opaque)
         return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
+}
+
+bool qvdClientTestInput(qvdClient *client, const char *data, gsize len)
+{
+    if (client->dead)
+        return false;
+    if (!len) {
+        qvdClientDrop(client, "end of file");
+        return false;
+    }
+    g_byte_array_append(client->in, (const guint8 *)data, len);
+    return qvdClientProcessInput(client);
 }
 
 /* I/O thread: a worker gave the client's input back (opaque holds a reference). */

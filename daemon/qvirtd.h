@@ -86,9 +86,6 @@ struct _qvdServer {
  * a worker, or in the I/O thread for the calls that must not wait behind slow ones. */
 GBytes *qvdDispatch(qvdClient *client, const remote_message_header *hdr, const char *payload,
                     gsize len);
-/* Decode (then free) a call's arguments with its procedure's codec, and nothing else:
- * false if they do not decode. For the fuzz target. */
-bool qvdDispatchDecodeOnly(const remote_message_header *hdr, const char *payload, gsize len);
 /* Whether a call is answered in the I/O thread (fast, ordered with events). */
 bool qvdDispatchInline(const remote_message_header *hdr);
 /* Drop a client's event callbacks (it is going away). */
@@ -104,4 +101,9 @@ void qvdClientSend(qvdClient *client, GBytes *msg);
 qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly);
 qvdClient *qvdClientRef(qvdClient *client);
 void qvdClientUnref(qvdClient *client);
+/* For the fuzz target: bytes as if read from the client's socket (len 0: its end), framed
+ * and dispatched as the I/O thread does; a server without workers (workers NULL, no
+ * sockets) runs each call at once in the caller's thread. false: the client reads no more
+ * for now (dropped, or too many calls in flight). */
+bool qvdClientTestInput(qvdClient *client, const char *data, gsize len);
 void qvdLog(const char *level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -555,34 +555,6 @@ static gboolean qemuAgentOnReadable(gint fd, GIOCondition cond, gpointer opaque)
     return eof ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
-void qemuAgentTestFeed(qemuAgent *agent, int phase, const char *data, size_t len)
-{
-    qemuAgentMessage *msg = NULL;
-
-    g_mutex_lock(&agent->lock);
-    if (!agent->current && phase) {
-        /* pretend a command is in flight, so that replies have something to match */
-        msg = g_new0(qemuAgentMessage, 1);
-        msg->name = g_strdup("guest-ping");
-        msg->id = g_strdup("qv-fuzz");
-        msg->text = g_strdup("{}");
-        msg->maxReply = agent->cfg.maxReplyBytes;
-        msg->deadline = G_MAXINT64;
-        msg->written = true;
-        agent->current = msg;
-        agent->phase = phase == 1 ? PHASE_SYNC : PHASE_CMD;
-        agent->syncId = 42;
-    }
-    qvLineBufferAppend(&agent->in, data, len);
-    qemuAgentProcessInput(agent);
-    if (msg && agent->current == msg) {
-        agent->current = NULL;
-        agent->phase = PHASE_IDLE;
-    }
-    g_mutex_unlock(&agent->lock);
-    qemuAgentMessageFree(msg);
-}
-
 /* ---- open and close ---- */
 
 qemuAgent *qemuAgentRef(qemuAgent *agent)

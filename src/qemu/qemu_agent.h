@@ -209,7 +209,3 @@ typedef enum {
     QEMU_AGENT_SUSPEND_HYBRID,
 } qemuAgentSuspendMode;
 int qemuAgentSuspend(qemuAgent *agent, qemuAgentSuspendMode mode);
-
-/* For fuzzing and tests: feed bytes as if read from the socket, with (phase 1) a sync
- * for id 42 or (phase 2) a command with id "qv-fuzz" in flight, or (0) nothing. */
-void qemuAgentTestFeed(qemuAgent *agent, int phase, const char *data, size_t len);

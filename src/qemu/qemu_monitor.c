@@ -327,21 +327,6 @@ static gboolean qemuMonitorOnReadable(gint fd, GIOCondition cond, gpointer opaqu
     return eof ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
-void qemuMonitorTestFeed(qemuMonitor *mon, const char *data, size_t len)
-{
-    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func((GDestroyNotify)qvJSONFree);
-    qemuMonitorEvent ev;
-    guint i;
-
-    g_mutex_lock(&mon->lock);
-    mon->greeted = true;
-    qvLineBufferAppend(&mon->in, data, len);
-    qemuMonitorProcessInput(mon, events);
-    g_mutex_unlock(&mon->lock);
-    for (i = 0; i < events->len; i++)
-        qemuMonitorParseEvent(events->pdata[i], &ev);
-}
-
 static int qemuMonitorWaitGreeting(qemuMonitor *mon, gint64 deadline)
 {
     g_autofree char *err = NULL;
@@ -389,29 +374,51 @@ static qemuMonitor *qemuMonitorNew(int fd, const char *name, GMainContext *ctx,
     return mon;
 }
 
-qemuMonitor *qemuMonitorTestNew(int fd, GMainContext *ctx)
+qemuMonitor *qemuMonitorTestNew(int fd, GMainContext *ctx, const qemuMonitorCallbacks *cb,
+                                void *opaque)
 {
-    return qemuMonitorNew(fd, "test", ctx, NULL, NULL);
+    return qemuMonitorNew(fd, "test", ctx, cb, opaque);
+}
+
+/* The greeting, then qmp_capabilities, both before deadline. */
+static int qemuMonitorHandshake(qemuMonitor *mon, gint64 deadline)
+{
+    gint64 left;
+
+    if (qemuMonitorWaitGreeting(mon, deadline) < 0)
+        return -1;
+    left = (deadline - g_get_monotonic_time()) / 1000;
+    return qemuMonitorCommand(mon, "qmp_capabilities", NULL, (int)MAX(left, 1), NULL);
+}
+
+int qemuMonitorTestHandshake(qemuMonitor *mon, int timeoutMs)
+{
+    return qemuMonitorHandshake(mon, g_get_monotonic_time() + (gint64)timeoutMs * 1000);
+}
+
+unsigned int qemuMonitorTestOwed(qemuMonitor *mon)
+{
+    unsigned int owed;
+
+    g_mutex_lock(&mon->lock);
+    owed = mon->eof ? 0 : g_hash_table_size(mon->pending);
+    if (!mon->eof && !mon->greeted && !mon->greetingError)
+        owed++;
+    g_mutex_unlock(&mon->lock);
+    return owed;
 }
 
 qemuMonitor *qemuMonitorOpenFD(int fd, const char *name, GMainContext *ctx, int timeoutMs,
                                const qemuMonitorCallbacks *cb, void *opaque)
 {
     qemuMonitor *mon = qemuMonitorNew(fd, name, ctx, cb, opaque);
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeoutMs * 1000;
-    gint64 left;
 
-    if (qemuMonitorWaitGreeting(mon, deadline) < 0)
-        goto error;
-    left = (deadline - g_get_monotonic_time()) / 1000;
-    if (qemuMonitorCommand(mon, "qmp_capabilities", NULL, (int)MAX(left, 1), NULL) < 0)
-        goto error;
+    if (qemuMonitorHandshake(mon, g_get_monotonic_time() + (gint64)timeoutMs * 1000) < 0) {
+        qemuMonitorClose(mon);
+        return NULL;
+    }
     QV_DEBUG("monitor %s: ready", name);
     return mon;
-
-error:
-    qemuMonitorClose(mon);
-    return NULL;
 }
 
 qemuMonitor *qemuMonitorOpen(const char *path, GMainContext *ctx, int timeoutMs,

@@ -90,7 +90,15 @@ int qemuMonitorSimple(qemuMonitor *mon, const char *cmd); /* cont, stop, system_
 /* Which chardevs have their frontend (e.g. a virtio-serial port) open: label -> "1"/"0". */
 int qemuMonitorGetChardevFrontends(qemuMonitor *mon, GHashTable **open);
 
-/* For fuzzing: a monitor without the handshake, and bytes fed as if read from the
- * socket (after the greeting). */
-qemuMonitor *qemuMonitorTestNew(int fd, GMainContext *ctx);
-void qemuMonitorTestFeed(qemuMonitor *mon, const char *data, size_t len);
+/*
+ * For fuzzing: a monitor whose handshake is still to come, which the fuzzer holds while
+ * another thread runs qemuMonitorTestHandshake (qemuMonitorOpenFD's: the greeting, then
+ * qmp_capabilities) and commands, and the fuzzer plays QEMU on the socket and drives ctx.
+ * qemuMonitorTestOwed: how many answers callers wait for from QEMU now (the greeting until
+ * it came or was refused, a reply per command in flight; 0 after EOF), so that the fuzzer
+ * knows when to send more without any timing.
+ */
+qemuMonitor *qemuMonitorTestNew(int fd, GMainContext *ctx, const qemuMonitorCallbacks *cb,
+                                void *opaque);
+int qemuMonitorTestHandshake(qemuMonitor *mon, int timeoutMs);
+unsigned int qemuMonitorTestOwed(qemuMonitor *mon);
