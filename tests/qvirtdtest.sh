@@ -43,14 +43,16 @@ trap cleanup EXIT
 agent_connected() { V dumpxml ga | grep -q "name='org.qemu.guest_agent.0' state='connected'"; }
 state_is() { [ "$(V domstate --reason ga 2>/dev/null)" = "$1" ]; }
 # watch FILE: start `virsh event --loop --all` into FILE ($watch_pid), and return once it
-# receives events: a probe domain is defined until the watcher reports it, then undefined
+# receives events: a probe domain is defined (again: the same UUID, "Updated") until the
+# watcher reports it, then undefined
 probe=0
 watch() {
     virsh -c "$uri" event --loop --all --timeout 3600 >"$1" 2>&1 &
     watch_pid=$!
     probe=$((probe + 1))
-    sed -e "s|<name>ga</name>|<name>probe$probe</name>|" -e "/<uuid>/d" "$dir/ga.xml" >"$dir/probe.xml"
-    if wait_for 120 sh -c "virsh -c '$uri' define '$dir/probe.xml' && grep -q \"for domain 'probe$probe'\" '$1'"; then
+    sed -e "s|<name>ga</name>|<name>probe$probe</name><uuid>0f4e2b1c-7d3a-4c5e-9b8a-00000000000$probe</uuid>|" \
+        "$dir/ga.xml" >"$dir/probe.xml"
+    if wait_for 120 sh -c "virsh -c '$uri' define '$dir/probe.xml'; grep -q \"for domain 'probe$probe'\" '$1'"; then
         ok "virsh event receives events ($waited_ms ms)"
     else
         not_ok "virsh event receives events" "$(cat "$1")"
