@@ -430,13 +430,15 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     loop = g_main_loop_new(NULL, FALSE);
+    /* before the sockets exist: a client (or systemd) that sees them may stop us at once,
+     * and that must be a clean stop, after the line that says we served */
+    g_unix_signal_add(SIGTERM, qvdQuit, loop);
+    g_unix_signal_add(SIGINT, qvdQuit, loop);
     if (!(srv = qvdServerNew(&cfg, &err))) {
         fprintf(stderr, "qvirtd: %s\n", err->message);
         goto cleanup;
     }
     srv->loop = loop;
-    g_unix_signal_add(SIGTERM, qvdQuit, loop);
-    g_unix_signal_add(SIGINT, qvdQuit, loop);
     g_message(_("qvirtd %s serving '%s' on '%s'%s%s"), PACKAGE_VERSION, cfg.root, cfg.socket,
               cfg.socketRO ? _(" and read-only on ") : "", cfg.socketRO ? cfg.socketRO : "");
     g_main_loop_run(loop);

@@ -80,6 +80,7 @@ wait_for 60 test -S "$dir/f.sock"
 run 0 "$qvsh" -c "qvirt+unix:///system?socket=$dir/f.sock" list --all
 kill "$fpid"
 wait "$fpid"
+expect_eq "qvirtd stopped by SIGTERM: exit status" "$?" "0"
 expect_not_in "log_filters 3:qvirtd: no info or debug line of the daemon's" "$(cat "$dir/filters.out")" " info: "
 expect_in "... and 1:libqvirt: the library's debug lines (here: a client's connection opened)" "$(cat "$dir/filters.out")" "opened by driver QEMU"
 
@@ -89,9 +90,14 @@ since=$(date '+%Y-%m-%d %H:%M:%S')
 "$qvirtd" --config "$dir/journal.conf" --root "$dir/root-j" --socket "$dir/j.sock" --no-socket-ro \
     >"$dir/journal.out" 2>&1 &
 jpid=$!
-wait_for 60 test -S "$dir/j.sock"
+# stopped the moment its socket exists (polled without sleeping, so the signal lands in
+# what was once a window: killed before it had its handlers, it died without a word)
+i=0
+while [ ! -S "$dir/j.sock" ] && [ "$i" -lt 2000000 ]; do i=$((i + 1)); done
+[ -S "$dir/j.sock" ] || wait_for 60 test -S "$dir/j.sock"
 kill "$jpid"
 wait "$jpid"
+expect_eq "qvirtd stopped by SIGTERM as soon as its socket appears: exit status" "$?" "0"
 if [ -S /run/systemd/journal/socket ]; then
     if wait_for 60 sh -c "journalctl --since '$since' -o cat | grep -q \"serving '$dir/root-j'\""; then
         ok "log_outputs = \"journal\": the daemon's messages are in the journal"

@@ -1267,6 +1267,10 @@ int main(int argc, char **argv)
     }
 
     sv.loop = g_main_loop_new(NULL, FALSE);
+    /* before QEMU exists: a stop asked for at any point from here on stops it too */
+    g_unix_signal_add(SIGTERM, svSignal, &sv);
+    g_unix_signal_add(SIGINT, svSignal, &sv);
+    g_unix_signal_add(SIGHUP, svSignal, &sv);
     sv.clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, svClientFree);
     sv.pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, svPendingFree);
     if (svListen(&sv) < 0) {
@@ -1282,9 +1286,6 @@ int main(int argc, char **argv)
     sv.startDeadline = g_get_monotonic_time() + (gint64)sv.spec->startTimeoutMs * 1000;
     sv.connectTimer = g_timeout_add(10, svTryConnect, &sv);
     g_timeout_add(sv.spec->startTimeoutMs, svStartTimeout, &sv);
-    g_unix_signal_add(SIGTERM, svSignal, &sv);
-    g_unix_signal_add(SIGINT, svSignal, &sv);
-    g_unix_signal_add(SIGHUP, svSignal, &sv);
 
     g_main_loop_run(sv.loop);
     ret = sv.ready ? 0 : 1;
