@@ -120,9 +120,16 @@ static void qemuMonitorHandleEOF(qemuMonitor *mon)
     g_cond_broadcast(&mon->cond);
 }
 
+/* A write that fails means QEMU is gone, but the EOF is the reader's to report: it
+ * finishes the pending commands and calls the owner's eof callback outside the lock. Ending
+ * the monitor here instead (as before) removed the reader, so the owner never heard of the
+ * EOF at all: seen when QEMU ran 'quit' and closed the socket before the command's newline
+ * was written. Shutting the socket down wakes the reader at once. */
 static void qemuMonitorOnWriteError(gpointer opaque)
 {
-    qemuMonitorHandleEOF(opaque);
+    qemuMonitor *mon = opaque;
+
+    shutdown(mon->writer.fd, SHUT_RDWR);
 }
 
 static void qemuMonitorHandleReply(qemuMonitor *mon, qvJSONValue *val)
@@ -476,9 +483,11 @@ int qemuMonitorCommand(qemuMonitor *mon, const char *cmd, qvJSONValue *arguments
         code = QV_ERR_OPERATION_FAILED;
         msg.errMsg = g_strdup_printf(_("QEMU monitor is closed, cannot run '%s'"), cmd);
     } else {
+        /* one write: QEMU acts on the command's last brace, not on the newline */
+        g_autofree char *line = g_strconcat(text, "\n", NULL);
+
         g_hash_table_insert(mon->pending, g_strdup(id), &msg);
-        qvSocketWriterQueue(&mon->writer, text, strlen(text));
-        qvSocketWriterQueue(&mon->writer, "\n", 1);
+        qvSocketWriterQueue(&mon->writer, line, strlen(line));
         while (!msg.done) {
             if (!g_cond_wait_until(&mon->cond, &mon->lock, deadline) && !msg.done) {
                 g_hash_table_remove(mon->pending, id);
