@@ -248,6 +248,9 @@ void testFakePeerDirective(testFakePeer *peer, const char *directive)
                 testFakePeerFail(peer, "expected silence, got '%s'", peer->in->str);
         } else if (STREQ(cmd, "close")) {
             shutdown(peer->fd, SHUT_RDWR);
+        } else if (STREQ(cmd, "shut-read")) {
+            /* gone as a reader only: the client's next write fails, its reads do not */
+            shutdown(peer->fd, SHUT_RD);
         } else if (!peer->hook || !peer->hook(peer, cmd, arg, peer->opaque)) {
             testFakePeerFail(peer, "unknown directive '%s'", cmd);
         }
