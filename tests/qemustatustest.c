@@ -34,6 +34,7 @@ static void testLaunchRoundTrip(void)
     spec->onPoweroff = DOMAIN_LIFECYCLE_DESTROY;
     spec->onReboot = DOMAIN_LIFECYCLE_RESTART;
     spec->startTimeoutMs = 30000;
+    spec->startPaused = true;
 
     text = qemuLaunchSpecFormat(spec);
     back = qemuLaunchSpecParse(text, "launch");
@@ -44,6 +45,7 @@ static void testLaunchRoundTrip(void)
     g_assert_cmpstrv(back->removeOnExit, rm);
     g_assert_cmpstr(back->agentRelayPath, ==, "/run/agent.sock");
     g_assert_cmpint(back->onReboot, ==, DOMAIN_LIFECYCLE_RESTART);
+    g_assert_true(back->startPaused);
     again = qemuLaunchSpecFormat(back);
     g_assert_cmpstr(again, ==, text);
 }
@@ -142,6 +144,12 @@ static void testLaunchDamaged(void)
                                       "on-reboot=restart\nstart-timeout-ms=0\n",
                                       "/run/a.launch"));
     g_assert_nonnull(strstr(testLastError(), "out of range"));
+    g_assert_null(qemuLaunchSpecParse("[launch]\nname=a\nlog=l\nmonitor=m\nproxy=p\n"
+                                      "status=s\nlock=k\nargv=q;\non-poweroff=destroy\n"
+                                      "on-reboot=restart\nstart-timeout-ms=1000\n"
+                                      "start-paused=maybe\n",
+                                      "/run/a.launch"));
+    g_assert_nonnull(strstr(testLastError(), "'start-paused'"));
 }
 
 int main(int argc, char **argv)

@@ -1267,7 +1267,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
         }
     }
     /* recorded before it is sent: a guest never stays frozen past the guard */
-    if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds()) < 0) {
+    if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds(), false) < 0) {
         qemuAgentUnref(agent);
         return -1;
     }

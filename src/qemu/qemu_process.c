@@ -21,6 +21,7 @@
 #include "qemu_command.h"
 #include "qemu_process.h"
 #include "qverror.h"
+#include "qvfault.h"
 #include "qvfile.h"
 #include "qvlog.h"
 
@@ -1113,6 +1114,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     spec->onPoweroff = def->onPoweroff;
     spec->onReboot = def->onReboot;
     spec->startTimeoutMs = QEMU_PROCESS_START_TIMEOUT_MS;
+    spec->startPaused = flags & QV_DOMAIN_START_PAUSED;
     /* the live definition goes first: a reader that sees the lock held finds it */
     g_ptr_array_add(remove, g_strdup(livePath));
     g_ptr_array_add(remove, g_strdup(launchPath));
@@ -1158,6 +1160,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     }
     close(pipefd[1]);
     pipefd[1] = -1;
+    qvFaultPoint("start-spawned");
     answer = qemuProcessReadReady(pipefd[0], QEMU_PROCESS_START_TIMEOUT_MS + 5000);
     if (!answer || !*answer) {
         qvReportError(QV_ERR_INTERNAL_ERROR,
@@ -1194,8 +1197,14 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
         domainDefFree(obj->def);
     }
     obj->def = g_steal_pointer(&def);
-    obj->state = QV_DOMAIN_PAUSED;
-    obj->reason = QV_DOMAIN_PAUSED_STARTING_UP;
+    /* the supervisor resumed the CPUs (unless asked not to) before it said "ok" */
+    if (flags & QV_DOMAIN_START_PAUSED) {
+        obj->state = QV_DOMAIN_PAUSED;
+        obj->reason = QV_DOMAIN_PAUSED_USER;
+    } else {
+        obj->state = QV_DOMAIN_RUNNING;
+        obj->reason = QV_DOMAIN_RUNNING_BOOTED;
+    }
     g_free(priv->agentPort);
     priv->agentPort = g_strdup(agentPort);
     priv->agentChannel = agentPort ? QEMU_AGENT_CHANNEL_DISCONNECTED : QEMU_AGENT_CHANNEL_NONE;
@@ -1207,21 +1216,9 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     priv->lastReset = 0;
     g_mutex_unlock(&obj->lock);
 
+    /* connected now, so that this process hears the run's events from its start */
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         goto kill;
-    if (!(flags & QV_DOMAIN_START_PAUSED)) {
-        if (qemuMonitorSimple(mon, "cont") < 0)
-            goto kill;
-        g_mutex_lock(&obj->lock);
-        obj->state = QV_DOMAIN_RUNNING;
-        obj->reason = QV_DOMAIN_RUNNING_BOOTED;
-        g_mutex_unlock(&obj->lock);
-    } else {
-        g_mutex_lock(&obj->lock);
-        obj->state = QV_DOMAIN_PAUSED;
-        obj->reason = QV_DOMAIN_PAUSED_USER;
-        g_mutex_unlock(&obj->lock);
-    }
     qemuMonitorUnref(mon);
     /* one STARTED per run: this process's event watcher may have announced it already,
      * from the status the supervisor wrote before it said it was ready */

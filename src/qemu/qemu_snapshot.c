@@ -14,6 +14,7 @@
 #include "qemu_process.h"
 #include "qemu_snapshot.h"
 #include "qverror.h"
+#include "qvfault.h"
 #include "qvfile.h"
 #include "qvlog.h"
 #include "qvxml.h"
@@ -45,7 +46,7 @@ int qemuFreezeGuardSeconds(void)
     return QEMU_FREEZE_GUARD_DEFAULT;
 }
 
-int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
+int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied)
 {
     g_autoptr(qvJSONValue) args = qvJSONNewObject();
     qemuMonitor *mon;
@@ -53,7 +54,7 @@ int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
 
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    qvJSONObjectAdd(args, "I:seconds", seconds, NULL);
+    qvJSONObjectAdd(args, "I:seconds", seconds, "b:tied", tied, NULL);
     rc = qemuMonitorCommand(mon, "x-qvirt-freeze-guard", g_steal_pointer(&args), 0, NULL);
     qemuMonitorUnref(mon);
     return rc;
@@ -76,7 +77,7 @@ int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
             if (status == QEMU_AGENT_FSFREEZE_THAWED) {
                 /* thawed (even if the thaw call itself failed: someone thawed it) */
                 qvResetLastError();
-                if (qemuDomainFreezeGuard(driver, obj, 0) < 0)
+                if (qemuDomainFreezeGuard(driver, obj, 0, false) < 0)
                     return -1;
                 return thawed < 0 ? 0 : thawed;
             }
@@ -991,7 +992,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
 
     if (agent) {
         /* recorded before it is sent: the supervisor thaws a guest left frozen */
-        if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds()) < 0) {
+        if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds(), true) < 0) {
             if (strict)
                 goto cleanup;
             c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
@@ -1027,6 +1028,8 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         }
     }
 
+    if (frozenTried)
+        qvFaultPoint("snapshot-frozen");
     /* nothing but the switch inside the frozen window */
     txRc = qemuSnapshotTransaction(mon, c->plan);
 

@@ -11,8 +11,10 @@
  * ($QVIRT_FREEZE_GUARD_SECONDS, default 300). */
 int qemuFreezeGuardSeconds(void);
 /* Arm (seconds > 0) or disarm (0) the supervisor's auto-thaw for obj. Recorded in the
- * supervisor's status before a freeze is sent, so that it survives the caller. */
-int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds);
+ * supervisor's status before a freeze is sent, so that it survives the caller. tied: the
+ * freeze is a step of this process's operation; if its connection to the supervisor
+ * closes before the thaw (the process died), the supervisor thaws at once. */
+int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied);
 /* Thaw ahead of any queued agent work, verify with fsfreeze-status, retry, and disarm the
  * guard once the guest is thawed. Returns the number thawed, or -1 (the guard stays
  * armed: the supervisor keeps trying). */

@@ -66,6 +66,7 @@ char *qemuLaunchSpecFormat(const qemuLaunchSpec *spec)
                           domainLifecycleActionTypeToString(spec->onPoweroff));
     g_key_file_set_string(kf, g, "on-reboot", domainLifecycleActionTypeToString(spec->onReboot));
     g_key_file_set_integer(kf, g, "start-timeout-ms", spec->startTimeoutMs);
+    g_key_file_set_boolean(kf, g, "start-paused", spec->startPaused);
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
@@ -172,6 +173,14 @@ qemuLaunchSpec *qemuLaunchSpecParse(const char *text, const char *path)
         return NULL;
     }
     spec->startTimeoutMs = (int)timeout;
+    if (g_key_file_has_key(kf, g, "start-paused", NULL)) {
+        spec->startPaused = g_key_file_get_boolean(kf, g, "start-paused", &err);
+        if (err) {
+            qvReportError(QV_ERR_PARSE_FAILED, _("'%s': key '%s': %s"), path, "start-paused",
+                          err->message);
+            return NULL;
+        }
+    }
     return g_steal_pointer(&spec);
 }
 

@@ -22,6 +22,9 @@ typedef struct {
     int onPoweroff; /* domainLifecycleAction */
     int onReboot;
     int startTimeoutMs; /* QEMU's monitor must answer within this */
+    bool startPaused; /* leave the CPUs stopped; otherwise the supervisor resumes them
+                       * before it reports ready, so that no client's death can leave
+                       * the domain "paused (starting up)" */
 } qemuLaunchSpec;
 
 void qemuLaunchSpecFree(qemuLaunchSpec *spec);

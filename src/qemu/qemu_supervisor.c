@@ -11,7 +11,10 @@
  *
  * Usage: qvirt_qemu_supervisor --launch FILE --ready-fd N
  * It writes "ok <qemu pid>\n" or "error <message>\n" to the ready fd once QEMU's
- * monitor has answered (or failed to), then serves until QEMU exits.
+ * monitor has answered and (unless the launch asks for a paused start) QEMU has
+ * resumed the guest's CPUs, or once either failed; then it serves until QEMU exits.
+ * The resume is the supervisor's own step: whoever asked for the start may die at any
+ * moment without leaving the domain "paused (starting up)".
  */
 #include <config.h>
 
@@ -87,6 +90,7 @@ struct _svState {
     svConn *mon; /* QEMU's monitor; NULL until connected */
     char *greeting;
     bool ready; /* capabilities negotiated with QEMU, clients served */
+    bool resuming; /* startup: our own "cont" is on its way; "ok" waits for its reply */
     gint64 startDeadline;
     guint connectTimer;
 
@@ -94,6 +98,7 @@ struct _svState {
     guint listenWatch;
     qvRelay *relay; /* the agent socket, kept connected, relayed to one client at a time */
     guint freezeTimer; /* fires at st.freezeDeadline */
+    guint freezeOwner; /* the client whose freeze is guarded by its connection: 0 if none */
     GThread *thawThread; /* the auto-thaw at work (the relay is paused meanwhile) */
     GHashTable *clients; /* id -> svConn */
     guint nextClient;
@@ -285,11 +290,15 @@ static void svClientFree(gpointer data)
     svConnFree(data);
 }
 
+static void svFreezeOwnerGone(svState *sv);
+
 static void svConnClose(svConn *c)
 {
     svState *sv = c->sv;
 
     if (c->id) {
+        if (c->id == sv->freezeOwner)
+            svFreezeOwnerGone(sv);
         g_hash_table_remove(sv->clients, GUINT_TO_POINTER(c->id));
         return;
     }
@@ -368,6 +377,7 @@ static void svBroadcast(svState *sv, const qvJSONValue *ev)
 }
 
 static void svStopRequested(svState *sv, bool graceful);
+static void svKill(svState *sv, int sig);
 static void svStartRelay(svState *sv);
 static void svArmFreezeGuard(svState *sv, long long seconds);
 static gboolean svFreezeGuardFired(gpointer opaque);
@@ -472,6 +482,21 @@ static void svReplyFromQemu(svState *sv, qvJSONValue *msg)
             } else {
                 sv->ready = true;
             }
+        } else if (sv->resuming && STREQ(p->what, "cont")) {
+            sv->resuming = false;
+            if (err) {
+                g_autofree char *why =
+                    g_strdup_printf(_("QEMU did not resume the guest's CPUs: %s"),
+                                    NULLSTR(qvJSONGetString(qvJSONObjectGet(err, "desc"))));
+
+                /* a start that failed: QEMU goes, and nobody is told it ran */
+                sv->ready = false;
+                svReady(sv, why);
+                svKill(sv, SIGKILL);
+            } else {
+                svReady(sv, NULL);
+                svLog(sv, "the guest's CPUs run");
+            }
         }
     } else if ((c = g_hash_table_lookup(sv->clients, GUINT_TO_POINTER(p->client)))) {
         if (p->origId)
@@ -512,9 +537,18 @@ static void svQemuLine(svState *sv, const char *line, size_t len)
         svReplyFromQemu(sv, msg);
         if (!wasReady && sv->ready) {
             svStartRelay(sv);
-            svWriteStatus(sv);
-            svReady(sv, NULL);
             svLog(sv, "QEMU's monitor is ready; serving QMP on '%s'", sv->spec->proxyPath);
+            if (sv->spec->startPaused) {
+                sv->st.state = QV_DOMAIN_PAUSED;
+                sv->st.reason = QV_DOMAIN_PAUSED_USER;
+                svWriteStatus(sv);
+                svReady(sv, NULL);
+            } else {
+                /* "ok" once the CPUs run: RESUME (and the status saying so) comes first */
+                svWriteStatus(sv);
+                sv->resuming = true;
+                svQemuCommand(sv, "cont");
+            }
         }
         return;
     }
@@ -621,6 +655,7 @@ static void svClientLine(svConn *c, const char *line, size_t len)
     }
     if (STREQ(cmd, "x-qvirt-freeze-guard")) {
         long long seconds;
+        bool tied = false;
 
         if (qvJSONGetLLong(qvJSONObjectGet(args, "seconds"), &seconds) < 0 || seconds < 0 ||
             seconds > 24 * 3600) {
@@ -628,7 +663,17 @@ static void svClientLine(svConn *c, const char *line, size_t len)
                           "Parameter 'seconds' is missing or out of range (0 disarms)");
             return;
         }
+        if (qvJSONObjectGet(args, "tied") &&
+            qvJSONGetBoolean(qvJSONObjectGet(args, "tied"), &tied) < 0) {
+            svClientError(c, g_steal_pointer(&id), "GenericError",
+                          "Parameter 'tied' is not a boolean");
+            return;
+        }
         svArmFreezeGuard(sv, seconds);
+        /* tied: the freeze is one step of this client's operation (a quiesced snapshot),
+         * so its connection closing means the freezer is gone: thaw at once. A freeze a
+         * user asked for (domfsfreeze) outlives the command that asked, as libvirt's. */
+        sv->freezeOwner = seconds && tied ? c->id : 0;
         svClientReturn(c, g_steal_pointer(&id), NULL);
         return;
     }
@@ -907,8 +952,9 @@ static gboolean svFreezeGuardFired(gpointer opaque)
     sv->freezeTimer = 0;
     if (!sv->st.freezeDeadline || sv->thawThread)
         return G_SOURCE_REMOVE;
-    svLog(sv, "auto-thaw: the guest is still frozen %lld s after its deadline; thawing it",
-          (long long)((g_get_real_time() - sv->st.freezeDeadline) / G_USEC_PER_SEC));
+    if (g_get_real_time() >= sv->st.freezeDeadline)
+        svLog(sv, "auto-thaw: the guest is still frozen %lld s after its deadline; thawing it",
+              (long long)((g_get_real_time() - sv->st.freezeDeadline) / G_USEC_PER_SEC));
     if (!sv->relay || (up = qvRelayPause(sv->relay)) < 0) {
         svLog(sv, "auto-thaw: no connection to the agent socket");
         sv->freezeTimer = g_timeout_add_seconds(10, svFreezeGuardFired, sv);
@@ -920,6 +966,19 @@ static gboolean svFreezeGuardFired(gpointer opaque)
     job->frozenLeft = -1;
     sv->thawThread = g_thread_new("auto-thaw", svThawThreadMain, job);
     return G_SOURCE_REMOVE;
+}
+
+/* The client that froze the guest for one of its operations is gone (it died, or
+ * closed its connection without thawing): thaw now, not at the deadline. */
+static void svFreezeOwnerGone(svState *sv)
+{
+    sv->freezeOwner = 0;
+    if (!sv->st.freezeDeadline)
+        return;
+    svLog(sv, "the client that froze the guest's filesystems is gone; thawing them now");
+    if (sv->freezeTimer)
+        g_source_remove(sv->freezeTimer);
+    sv->freezeTimer = g_idle_add(svFreezeGuardFired, sv);
 }
 
 static void svArmFreezeGuard(svState *sv, long long seconds)
