@@ -238,7 +238,7 @@ static int qvdLockRoot(const char *root, GError **err)
     int fd;
 
     if (g_mkdir_with_parents(root, 0700) < 0 ||
-        (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot open '%s': %s"),
                     path, g_strerror(errno));
         return -1;

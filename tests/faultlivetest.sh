@@ -40,7 +40,7 @@ state_is() { [ "$(q domstate --reason "$1")" = "$2" ]; }
 agent_connected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='connected'"; }
 fsstatus() { q qemu-agent-command f '{"execute":"guest-fsfreeze-status"}'; }
 fs_is() { [ "$(fsstatus)" = "{\"return\":\"$1\"}" ]; }
-supervisor_log() { cat "$root/log/qemu/f.log"; }
+domain_log() { cat "$root/log/qemu/f.log"; }
 
 guest_domain "$root" f "qgaargs=-F" org.qemu.guest_agent.0
 run 0 q define "$root/f.xml"
@@ -50,6 +50,8 @@ run 0 q define "$root/f.xml"
 # completes without the process that asked for it.
 die start-spawned start f
 expect_wait "a start whose starter died ends running" 120 state_is f "running (booted)"
+expect_eq "the serial console file QEMU created is its owner's only" "$(stat -c %a "$root/f.console")" "600"
+expect_eq "... so is the domain's log" "$(stat -c %a "$root/log/qemu/f.log")" "600"
 if wait_for 120 agent_connected f; then
     ok "... and the guest boots (its agent connects, $waited_ms ms)"
 else
@@ -61,22 +63,98 @@ fi
 # with the guest frozen, the supervisor thaws at once, not at the guard's deadline (300 s).
 die snapshot-frozen snapshot-create-as f k1 --disk-only --quiesce
 killed_ms=$(now_ms)
-expect_in "the snapshot froze the guest before it died" "$(supervisor_log)" "freeze guard armed"
+expect_in "the snapshot froze the guest before it died" "$(domain_log)" "freeze guard armed"
 if wait_for 60 fs_is thawed; then
     ok "the supervisor thawed the guest at once when its freezer died ($(($(now_ms) - killed_ms)) ms after the kill; guard 300 s)"
 else
-    not_ok "the guest is thawed when its freezer dies" "$(fsstatus)" "$(supervisor_log | tail -5)"
+    not_ok "the guest is thawed when its freezer dies" "$(fsstatus)" "$(domain_log | tail -5)"
 fi
-expect_in "... and says why" "$(supervisor_log)" "the client that froze the guest's filesystems is gone; thawing them now"
+expect_in "... and says why" "$(domain_log)" "the client that froze the guest's filesystems is gone; thawing them now"
 expect_match "... the guard is disarmed" "$(cat "$root/run/qemu/f.status")" '^freeze-deadline=0$'
+
+# ---- external snapshots: intent before action, QEMU's block graph the truth after ----
+gsh_dom=f
+nojournal() { [ -z "$(ls "$root/lib/qemu/journal" 2>/dev/null)" ]; }
+# k1's process died after it created the overlay, before the switch: the next qvsh (any
+# command, here a read-only one) undoes it, so the same name can be taken again
+run 0 q snapshot-list f --name
+expect_eq "a snapshot that died before the switch is not recorded" "$out" ""
+expect_eq "... its overlay is removed" "$(ls "$root/f.k1" 2>&1 >/dev/null | wc -l)" "1"
+expect_in "... and the domain's log says it was undone" "$(domain_log)" "snapshot 'k1' of a process that died: undone"
+expect_wait "... the journal is gone" 1 nojournal
+run 0 q snapshot-create-as f k1 --disk-only --quiesce
+expect_eq "... and k1 can be taken again" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot k1 created"
+
+# k2's process died after QEMU switched the disk, before any record was written: the
+# records are completed from QEMU's block graph, and what the guest writes afterwards
+# survives a shutdown and a cold start (without the journal the guest booted from k1)
+die snapshot-switched snapshot-create-as f k2 --disk-only --quiesce
+expect_eq "the guest is thawed by its supervisor" "$(fsstatus)" '{"return":"thawed"}'
+run 0 q snapshot-list f --name
+expect_eq "a snapshot that died after the switch is recorded" "$out" "k1
+k2"
+expect_in "... the domain's log says it was completed" "$(domain_log)" "snapshot 'k2' of a process that died: QEMU runs on its overlays: records completed"
+run 0 q snapshot-dumpxml f k2
+expect_in "... its metadata says it is not known to be quiesced" "$out" "<quiesce status='crash-consistent'"
+expect_in "... its parent is k1" "$out" "<name>k1</name>"
+run 0 q dumpxml f
+expect_in "... the live definition names the overlay QEMU writes" "$out" "<source file='$root/f.k2'/>"
+run 0 q dumpxml --inactive f
+expect_in "... so does the persistent one" "$out" "<source file='$root/f.k2'/>"
+run 0 q snapshot-current f --name
+expect_eq "... and it is current" "$out" "k2"
+expect_wait "... the journal is gone" 1 nojournal
+gsh 'echo written-after-k2 > /mnt/marker; sync'
+run 0 q shutdown f --mode agent
+expect_wait "shut off (shutdown)" 120 state_is f "shut off (shutdown)"
+run 0 q start f
+if wait_for 120 agent_connected f; then
+    gsh 'cat /mnt/marker'
+    expect_eq "what the guest wrote after the snapshot survives shutdown and a cold start" "$gout" "written-after-k2"
+else
+    not_ok "the guest boots again after the snapshot" "$(tail -5 "$root/f.console")"
+fi
+
+# k3's process died having recorded its intent, before anything else: undone
+die snapshot-staged snapshot-create-as f k3 --disk-only
+run 0 q snapshot-list f --name
+expect_eq "a snapshot that died before acting is not recorded" "$out" "k1
+k2"
+expect_eq "... and has no overlay" "$(ls "$root/f.k3" 2>&1 >/dev/null | wc -l)" "1"
+
+# ---- files created safely; names within the limits ----
+ln -s "$root/victim" "$root/f.k4"
+run 1 q snapshot-create-as f k4 --disk-only
+expect_in "an overlay path that is a symbolic link is refused" "$err" "is a symbolic link"
+expect_eq "... nothing was written through it" "$(ls "$root/victim" 2>&1 >/dev/null | wc -l)" "1"
+rm -f "$root/f.k4"
+run 0 q snapshot-create-as f k4 --disk-only
+expect_eq "an overlay qvirt creates is its owner's only" "$(stat -c %a "$root/f.k4")" "600"
+long=$(printf '%0251d' 0)
+run 0 q snapshot-create-as f "$long" --disk-only
+expect_eq "a snapshot name of 251 bytes is kept" "$(q snapshot-current f --name)" "$long"
+run 1 q snapshot-create-as f "1$long" --disk-only
+expect_in "one of 252 bytes is refused, saying why" "$err" "is 252 bytes long; qvirt keeps snapshots named with at most 251 bytes"
+expect_eq "... and nothing was created" "$(ls "$root" | grep -c "^f\.1$long")" "0"
 
 # a freeze the user asked for is not tied to the command that asked for it
 run 0 q domfsfreeze f
 expect_eq "domfsfreeze: the guest stays frozen after qvsh exits" "$(fsstatus)" '{"return":"frozen"}'
 run 0 q domfsthaw f
 
-# ---- a paused start whose starter died ends paused, as asked ----
+# ---- a supervisor killed: nothing of its run stays behind ----
+rundirs() { ls -d "$root"/run/qemu/domain-* "$root"/lib/qemu/domain-* "$root"/lib/qemu/channel/target/domain-* 2>/dev/null | wc -l; }
+expect_eq "a run has its run, home and channel directories" "$(rundirs)" "3"
+sv_pid=$(sed -n 's/^supervisor-pid=//p' "$root/run/qemu/f.status")
+kill -9 "$sv_pid"
+expect_wait "the supervisor killed, QEMU goes with it: shut off (crashed)" 60 state_is f "shut off (crashed)"
+expect_eq "... its run files are still there" "$(rundirs)" "3"
+run 0 q start f
+expect_eq "the next change removes them: one run, three directories" "$(rundirs)" "3"
 run 0 q destroy f
+expect_eq "a run that ended leaves no directory behind" "$(rundirs)" "0"
+
+# ---- a paused start whose starter died ends paused, as asked ----
 die start-spawned start f --paused
 expect_wait "a paused start whose starter died ends paused (user)" 120 state_is f "paused (user)"
 run 0 q destroy f

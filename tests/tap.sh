@@ -226,6 +226,30 @@ EOF
     fi
 }
 
+# gsh CMD: a test that CMD (no double quotes or backslashes) runs with the /bin/sh of the
+# guest $gsh_dom (through its agent; q runs qvsh on the test's root) and exits 0 within
+# 120 s; its output in $gout
+gsh() {
+    gout=
+    gpid=$(q qemu-agent-command "$gsh_dom" "{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"/bin/sh\",\"arg\":[\"-c\",\"$1\"],\"capture-output\":true}}" 2>"$TAP_TMP/gsh.err" |
+        sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+    if [ -z "$gpid" ]; then
+        not_ok "in the guest: $1" "$(cat "$TAP_TMP/gsh.err")"
+        return 1
+    fi
+    gdeadline=$(($(now_ms) + 120000))
+    while [ "$(now_ms)" -lt "$gdeadline" ]; do
+        gst=$(q qemu-agent-command "$gsh_dom" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$gpid}}")
+        case $gst in *'"exited":true'*)
+            gout=$(printf '%s' "$gst" | sed -n 's/.*"out-data":"\([^"]*\)".*/\1/p' | base64 -d)
+            expect_in "in the guest: $1" "$gst" '"exitcode":0'
+            return ;;
+        esac
+        sleep 0.1
+    done
+    not_ok "in the guest: $1" "not done within 120 s: $gst"
+    return 1
+}
 # expect_wait DESC SECONDS CMD...: a test that CMD succeeds within SECONDS (see wait_for)
 expect_wait() {
     desc_=$1

@@ -195,6 +195,8 @@ static int qemuDriverLoadConfigs(qemuDriver *driver)
     return rc;
 }
 
+static void qemuDriverReconcile(qemuDriver *driver);
+
 static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
 {
     g_autofree char *root = NULL;
@@ -247,6 +249,7 @@ static int qemuConnectOpen(qvConnectPtr conn, GUri *uri, unsigned int flags)
                 qemuDriverFree(driver);
                 return QV_DRV_OPEN_ERROR;
             }
+            qemuDriverReconcile(driver);
             g_hash_table_insert(qemuDrivers, g_strdup(driver->cfg->root), driver);
         }
     }
@@ -272,9 +275,41 @@ static const char *qemuConnectGetType(qvConnectPtr conn)
     return "QEMU";
 }
 
+/*
+ * Finish or undo the operations of processes that died in the middle (their journals):
+ * with the root lock held, no live process owns one. Returns how many were settled.
+ */
+static int qemuDriverReconcileLocked(qemuDriver *driver)
+{
+    g_autofree char *dir = g_build_filename(driver->cfg->libDir, "journal", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *entry;
+    int settled = 0;
+
+    if (!d)
+        return 0;
+    while ((entry = g_dir_read_name(d))) {
+        g_autofree char *path = NULL;
+        g_autofree char *name = NULL;
+        g_autoptr(domainObj) obj = NULL;
+
+        if (!g_str_has_suffix(entry, ".journal") || entry[0] == '.')
+            continue;
+        path = g_build_filename(dir, entry, NULL);
+        name = g_strndup(entry, strlen(entry) - strlen(".journal"));
+        if ((obj = domainObjListFindByName(driver->domains, name)))
+            qemuProcessRefresh(driver, obj);
+        if (qemuSnapshotReconcile(driver, obj, path) > 0)
+            settled++;
+        qvResetLastError();
+    }
+    return settled;
+}
+
 /* Exclusive lock on the root for a mutation, creating the directories it needs: against
  * other processes (the file) and this process's readers of the definitions (configLock).
- * Release with qemuDriverUnlockRoot. */
+ * What dead processes left is settled first: their unfinished operations, the run files
+ * of killed supervisors. Release with qemuDriverUnlockRoot. */
 static int qemuDriverLockRoot(qemuDriver *driver)
 {
     g_autofree char *lockfile = g_build_filename(driver->cfg->root, "lock", NULL);
@@ -286,7 +321,31 @@ static int qemuDriverLockRoot(qemuDriver *driver)
         g_rw_lock_writer_unlock(&driver->configLock);
         return -1;
     }
+    if (qemuDriverReconcileLocked(driver) > 0)
+        qemuDriverLoadConfigsLocked(driver);
+    qemuProcessCleanupDeadRuns(driver);
     return fd;
+}
+
+/* At open: settle what dead processes left, if no live one holds the root right now (a
+ * mutation in progress settles it itself when it takes the lock). */
+static void qemuDriverReconcile(qemuDriver *driver)
+{
+    g_autofree char *dir = g_build_filename(driver->cfg->libDir, "journal", NULL);
+    g_autofree char *lockfile = g_build_filename(driver->cfg->root, "lock", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    int fd;
+
+    if (!d || !g_dir_read_name(d))
+        return;
+    g_rw_lock_writer_lock(&driver->configLock);
+    if ((fd = qvFileLock(lockfile, true, false)) >= 0) {
+        if (qemuDriverReconcileLocked(driver) > 0)
+            qemuDriverLoadConfigsLocked(driver);
+        qvFileUnlock(fd);
+    }
+    qvResetLastError();
+    g_rw_lock_writer_unlock(&driver->configLock);
 }
 
 static void qemuDriverUnlockRoot(qemuDriver *driver, int fd)

@@ -892,17 +892,23 @@ char *qemuDomainConfigFile(const qemuDriver *driver, const char *name)
     return g_build_filename(driver->cfg->configDir, file, NULL);
 }
 
+char *qemuDomainConfigContent(const domainDef *def)
+{
+    g_autofree char *xml = domainDefFormat(def, DOMAIN_DEF_FORMAT_INACTIVE);
+
+    return g_strdup_printf(
+        "<!--\n"
+        "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
+        "OVERWRITTEN AND LOST. Change this configuration with:\n"
+        "  qvsh define FILE\n"
+        "-->\n%s",
+        xml);
+}
+
 int qemuDomainSaveConfig(qemuDriver *driver, const domainDef *def)
 {
     g_autofree char *path = qemuDomainConfigFile(driver, def->name);
-    g_autofree char *xml = domainDefFormat(def, DOMAIN_DEF_FORMAT_INACTIVE);
-    g_autofree char *content =
-        g_strdup_printf("<!--\n"
-                        "WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
-                        "OVERWRITTEN AND LOST. Change this configuration with:\n"
-                        "  qvsh define FILE\n"
-                        "-->\n%s",
-                        xml);
+    g_autofree char *content = qemuDomainConfigContent(def);
 
     return qvFileWriteAtomic(path, content, strlen(content), 0600);
 }
@@ -1034,20 +1040,42 @@ static void qemuProcessRemoveRunFiles(char **files)
     size_t i;
 
     for (i = 0; files && files[i]; i++) {
-        g_autoptr(GDir) dir = g_dir_open(files[i], 0, NULL);
-
-        if (dir) {
-            const char *ent;
-
-            while ((ent = g_dir_read_name(dir))) {
-                g_autofree char *child = g_build_filename(files[i], ent, NULL);
-
-                unlink(child);
-            }
-            rmdir(files[i]);
-        } else {
-            unlink(files[i]);
+        if (qvFileRemoveTree(files[i]) < 0) {
+            QV_WARN("%s", qvGetLastErrorMessage());
+            qvResetLastError();
         }
+    }
+}
+
+void qemuProcessCleanupDeadRuns(qemuDriver *driver)
+{
+    g_autoptr(GDir) dir = g_dir_open(driver->cfg->stateDir, 0, NULL);
+    const char *entry;
+
+    while (dir && (entry = g_dir_read_name(dir))) {
+        g_autofree char *name = NULL;
+        g_autofree char *lockPath = NULL;
+        g_autofree char *launchPath = NULL;
+        g_autofree char *text = NULL;
+        g_autoptr(qemuLaunchSpec) spec = NULL;
+
+        if (!g_str_has_suffix(entry, ".launch") || entry[0] == '.')
+            continue;
+        name = g_strndup(entry, strlen(entry) - strlen(".launch"));
+        lockPath = qemuDomainStateFile(driver->cfg, name, "lock");
+        if (qvFileIsLocked(lockPath))
+            continue; /* its supervisor lives */
+        launchPath = g_build_filename(driver->cfg->stateDir, entry, NULL);
+        if (qvFileReadAll(launchPath, 16 * 1024 * 1024, &text) < 0 ||
+            !(spec = qemuLaunchSpecParse(text, launchPath))) {
+            QV_WARN("%s", qvGetLastErrorMessage());
+            qvResetLastError();
+            continue;
+        }
+        QV_DEBUG("domain '%s': removing what its dead supervisor left", name);
+        qemuProcessRemoveRunFiles(spec->removeOnExit);
+        qvFileRemove(launchPath);
+        qvResetLastError();
     }
 }
 
@@ -1120,6 +1148,7 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     g_ptr_array_add(remove, g_strdup(launchPath));
     g_ptr_array_add(remove, qemuDomainChannelDir(driver->cfg, def));
     g_ptr_array_add(remove, qemuDomainRuntimeDir(driver->cfg, def));
+    g_ptr_array_add(remove, qemuDomainHomeDir(driver->cfg, def));
     g_ptr_array_add(remove, NULL);
     spec->removeOnExit = g_strdupv((char **)remove->pdata);
 

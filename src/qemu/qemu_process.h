@@ -11,6 +11,10 @@
 
 /* Start obj (inactive) with its persistent definition; the caller holds the root lock.
  * flags: QV_DOMAIN_START_PAUSED. */
+/* Remove the run files (sockets, run and home directories, the launch file) that a
+ * supervisor killed before it could clean up left behind. The caller holds the root lock,
+ * so no start is in progress; a live supervisor holds its lock. */
+void qemuProcessCleanupDeadRuns(qemuDriver *driver);
 int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags);
 
 /* Stop obj's QEMU (SIGTERM, then SIGKILL unless graceful) and wait until it is gone. */
@@ -64,5 +68,7 @@ GArray *qemuProcessReadHistory(qemuDriver *driver, const char *name);
 /* etc/qemu/NAME.xml, and writing a persistent definition there (atomically). */
 char *qemuDomainConfigFile(const qemuDriver *driver, const char *name);
 int qemuDomainSaveConfig(qemuDriver *driver, const domainDef *def);
+/* What qemuDomainSaveConfig writes. */
+char *qemuDomainConfigContent(const domainDef *def);
 /* Rewrite a running domain's live definition (run/qemu/NAME.xml), atomically. */
 int qemuDomainSaveLiveDef(qemuDriver *driver, const domainDef *def);

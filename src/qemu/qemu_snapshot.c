@@ -6,11 +6,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "qemu_command.h"
+#include "qemu_journal.h"
 #include "qemu_process.h"
 #include "qemu_snapshot.h"
 #include "qverror.h"
@@ -456,7 +459,8 @@ GPtrArray *qemuSnapshotFilter(const qemuSnapshotList *list, const snapshotDef *f
 
 /* ---- tools: qemu-img, QMP jobs, block nodes ---- */
 
-static int qemuSnapshotImg(const char *const *args)
+/* Run qemu-img with args; its standard output in *output if output is not NULL. */
+static int qemuSnapshotImgOutput(const char *const *args, char **output)
 {
     g_autofree char *img = NULL;
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
@@ -489,7 +493,14 @@ static int qemuSnapshotImg(const char *const *args)
                       g_strstrip(err ? err : out));
         return -1;
     }
+    if (output)
+        *output = g_steal_pointer(&out);
     return 0;
+}
+
+static int qemuSnapshotImg(const char *const *args)
+{
+    return qemuSnapshotImgOutput(args, NULL);
 }
 
 /* Run a QMP job command (snapshot-save/-load/-delete) to its end, then dismiss it. */
@@ -774,12 +785,34 @@ static int qemuSnapshotPrepareOverlays(GArray *plan, bool reuse, bool running)
             }
             continue;
         }
-        if (qvFileExists(p->file)) {
-            qvReportError(QV_ERR_OPERATION_INVALID,
-                          _("disk '%s': external snapshot file '%s' already exists; reuse it "
-                            "with QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT (--reuse-external)"),
-                          p->disk->dst, p->file);
-            return -1;
+        /* created here, exclusively, never through a symbolic link, for its owner only;
+         * qemu-img then writes the file that is ours */
+        {
+            int fd = open(p->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            struct stat st;
+
+            if (fd < 0 && errno == EEXIST && lstat(p->file, &st) == 0 && S_ISLNK(st.st_mode)) {
+                qvReportError(QV_ERR_OPERATION_INVALID,
+                              _("disk '%s': external snapshot file '%s' is a symbolic link; "
+                                "qvirt does not create files through one"),
+                              p->disk->dst, p->file);
+                return -1;
+            }
+            if (fd < 0 && errno == EEXIST) {
+                qvReportError(QV_ERR_OPERATION_INVALID,
+                              _("disk '%s': external snapshot file '%s' already exists; reuse "
+                                "it with QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT (--reuse-external)"),
+                              p->disk->dst, p->file);
+                return -1;
+            }
+            if (fd < 0) {
+                qvReportSystemError(errno,
+                                    _("disk '%s': cannot create external snapshot file '%s'"),
+                                    p->disk->dst, p->file);
+                return -1;
+            }
+            close(fd);
+            p->created = true;
         }
         if (running) {
             /* QEMU holds the backing image: do not open it, give the size */
@@ -803,7 +836,6 @@ static int qemuSnapshotPrepareOverlays(GArray *plan, bool reuse, bool running)
             if (qemuSnapshotImg(args) < 0)
                 return -1;
         }
-        p->created = true;
     }
     return 0;
 }
@@ -821,25 +853,23 @@ static void qemuSnapshotRemoveCreated(GArray *plan)
     }
 }
 
-/* The disks of def that the plan switched now run on their overlays. */
-static void qemuSnapshotApplyOverlays(domainDef *def, GArray *plan)
+/* The disks the journal switched now run on their overlays (those not on them yet). */
+static void qemuSnapshotApplyJournal(domainDef *def, const qemuJournal *j)
 {
     guint i;
-    size_t j;
+    size_t k;
 
-    for (i = 0; i < plan->len; i++) {
-        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
-
-        for (j = 0; j < def->ndisks; j++) {
-            domainDiskDef *disk = def->disks[j];
+    for (i = 0; i < j->disks->len; i++) {
+        for (k = 0; k < def->ndisks; k++) {
+            domainDiskDef *disk = def->disks[k];
             domainStorageSource *top;
 
-            if (STRNEQ(disk->dst, p->disk->dst) || !disk->src ||
-                STRNEQ_NULLABLE(disk->src->path, p->disk->src->path))
+            if (STRNEQ(disk->dst, j->disks->pdata[i]) || !disk->src ||
+                STREQ_NULLABLE(disk->src->path, j->overlays->pdata[i]))
                 continue;
             top = g_new0(domainStorageSource, 1);
             top->type = DOMAIN_DISK_TYPE_FILE;
-            top->path = g_strdup(p->file);
+            top->path = g_strdup(j->overlays->pdata[i]);
             top->format = DOMAIN_DISK_FORMAT_QCOW2;
             top->backing = disk->src;
             top->backingKnown = true;
@@ -870,6 +900,128 @@ typedef struct {
     GArray *plan;
     unsigned int flags;
 } qemuSnapshotCtx;
+
+/* The longest snapshot name: its metadata file NAME.xml must be a valid file name. */
+#define QEMU_SNAPSHOT_NAME_MAX (NAME_MAX - 4)
+
+/* Everything that can be refused is refused before anything changes. */
+static int qemuSnapshotValidateNames(const snapshotDef *snap, GArray *plan, bool metadata)
+{
+    guint i;
+
+    if (metadata && strlen(snap->name) > QEMU_SNAPSHOT_NAME_MAX) {
+        qvReportError(QV_ERR_INVALID_ARG,
+                      _("snapshot name '%.32s...' is %zu bytes long; qvirt keeps snapshots "
+                        "named with at most %d bytes"),
+                      snap->name, strlen(snap->name), QEMU_SNAPSHOT_NAME_MAX);
+        return -1;
+    }
+    for (i = 0; i < plan->len; i++) {
+        const qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+        g_autofree char *base = NULL;
+
+        if (p->location != SNAPSHOT_LOCATION_EXTERNAL)
+            continue;
+        base = g_path_get_basename(p->file);
+        if (!g_path_is_absolute(p->file) || strlen(base) > NAME_MAX) {
+            qvReportError(QV_ERR_INVALID_ARG,
+                          _("disk '%s': external snapshot file '%s' is not an absolute path "
+                            "with a file name of at most %d bytes"),
+                          p->disk->dst, p->file, NAME_MAX);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The intent record of a create: every file the snapshot will write, staged (so that a
+ * full disk fails here), and the overlays it is about to create. Written before QEMU or
+ * any file is touched; see qemu_journal.h. */
+static qemuJournal *qemuSnapshotStage(qemuSnapshotCtx *c, bool active, bool diskOnly)
+{
+    qemuDriver *driver = c->driver;
+    snapshotDef *snap = c->snap;
+    g_autoptr(qemuJournal) j = qemuJournalNew(
+        driver->cfg, diskOnly ? "snapshot-create-external" : "snapshot-create-internal", c->domname,
+        snap->name);
+    g_autoptr(domainDef) live = NULL;
+    g_autoptr(domainDef) persistent = NULL;
+    bool reuse = c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT;
+    guint i;
+
+    j->running = active;
+    if (qvFileExists(j->path)) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("domain '%s' has an unfinished operation ('%s'); it is completed or "
+                        "undone by the next change to this root"),
+                      c->domname, j->path);
+        return NULL;
+    }
+    if (diskOnly) {
+        for (i = 0; i < c->plan->len; i++) {
+            const qemuSnapshotDiskPlan *p = &g_array_index(c->plan, qemuSnapshotDiskPlan, i);
+
+            qemuJournalAddDisk(j, p->disk->dst, p->file);
+            if (!reuse)
+                qemuJournalAddCreated(j, p->file);
+        }
+        g_mutex_lock(&c->obj->lock);
+        if (active)
+            live = domainDefCopy(c->obj->def);
+        if (c->obj->persistent)
+            persistent = domainDefCopy(active ? c->obj->newDef : c->obj->def);
+        g_mutex_unlock(&c->obj->lock);
+        if (live) {
+            g_autofree char *path = qemuDomainStateFile(driver->cfg, c->domname, "xml");
+            g_autofree char *xml = NULL;
+
+            qemuSnapshotApplyJournal(live, j);
+            xml = domainDefFormat(live, 0);
+            if (qemuJournalStage(j, path, xml, strlen(xml)) < 0)
+                goto error;
+        }
+        if (persistent) {
+            g_autofree char *path = qemuDomainConfigFile(driver, c->domname);
+            g_autofree char *xml = NULL;
+
+            qemuSnapshotApplyJournal(persistent, j);
+            xml = qemuDomainConfigContent(persistent);
+            if (qemuJournalStage(j, path, xml, strlen(xml)) < 0)
+                goto error;
+        }
+    }
+    if (!(c->flags & QV_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)) {
+        g_autofree char *dir = qemuSnapshotDir(driver, c->domname);
+        g_autofree char *current = g_build_filename(dir, "current", NULL);
+        g_autofree char *path = qemuSnapshotFile(driver, c->domname, snap->name);
+        g_autofree char *text = g_strdup_printf("%s\n", snap->name);
+        g_autofree char *xml = NULL;
+        int quiesce = snap->quiesce;
+
+        /* as it is recorded if the process taking it dies after the switch: whether the
+         * guest was frozen then is not known */
+        if (c->flags &
+            (QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE | QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT)) {
+            snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
+            snap->quiesceReason = g_strdup(_("completed by qvirt after the process taking the "
+                                             "snapshot died; whether the guest was frozen is "
+                                             "not known"));
+        }
+        xml = snapshotDefFormat(snap, DOMAIN_DEF_FORMAT_SECURE);
+        snap->quiesce = quiesce;
+        g_clear_pointer(&snap->quiesceReason, g_free);
+        if (qemuJournalStage(j, path, xml, strlen(xml)) < 0 ||
+            qemuJournalStage(j, current, text, strlen(text)) < 0)
+            goto error;
+    }
+    if (qemuJournalSave(j) < 0)
+        goto error;
+    return g_steal_pointer(&j);
+
+error:
+    qemuJournalRollback(j, false);
+    return NULL;
+}
 
 static qvJSONValue *qemuSnapshotNodeList(GArray *plan)
 {
@@ -1157,8 +1309,7 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
     g_autoptr(snapshotDef) snap = NULL;
     g_autoptr(qemuSnapshotList) list = NULL;
     g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
-    g_autoptr(domainDef) persistentCopy = NULL;
-    g_autoptr(domainDef) liveCopy = NULL;
+    g_autoptr(qemuJournal) journal = NULL;
     g_autoptr(domainDef) base = qemuSnapshotCopyDef(obj);
     const char *domname = base->name;
     qemuSnapshotCtx c = { driver, obj, domname, NULL, plan, flags };
@@ -1220,16 +1371,29 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
         return NULL;
     }
     snap->parent = g_strdup(list->current);
-    if (qemuSnapshotPlan(snap, base, diskOnly, plan) < 0) {
+    if (qemuSnapshotPlan(snap, base, diskOnly, plan) < 0 ||
+        qemuSnapshotValidateNames(snap, plan, !(flags & QV_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)) <
+            0) {
         qemuSnapshotPlanClear(plan);
         return NULL;
     }
     snap->dom = domainDefCopy(base);
     c.snap = snap;
-
     if (diskOnly) {
         snap->memory = SNAPSHOT_LOCATION_NO;
         snap->state = active ? SNAPSHOT_STATE_DISK_SNAPSHOT : SNAPSHOT_STATE_SHUTOFF;
+    } else {
+        snap->state = qemuSnapshotDomainState(obj);
+        snap->memory = active ? SNAPSHOT_LOCATION_INTERNAL : SNAPSHOT_LOCATION_NO;
+    }
+    /* intent before action */
+    if (!(journal = qemuSnapshotStage(&c, active, diskOnly))) {
+        qemuSnapshotPlanClear(plan);
+        return NULL;
+    }
+    qvFaultPoint("snapshot-staged");
+
+    if (diskOnly) {
         if (active) {
             rc = qemuSnapshotCreateActiveExternal(&c);
         } else {
@@ -1239,46 +1403,51 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
                 qemuSnapshotRemoveCreated(plan);
         }
     } else {
-        snap->state = qemuSnapshotDomainState(obj);
-        snap->memory = active ? SNAPSHOT_LOCATION_INTERNAL : SNAPSHOT_LOCATION_NO;
         if (active)
             rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-save", snap->name, true);
         else
             rc = qemuSnapshotImgEach(plan, "-c", snap->name, "-d");
     }
+    qemuSnapshotPlanClear(plan);
     if (rc < 0) {
-        qemuSnapshotPlanClear(plan);
+        qvErrorPtr saved = qvErrorPreserveLast();
+
+        /* the overlays this call created are gone already */
+        if (qemuJournalRollback(journal, false) < 0)
+            QV_WARN("domain '%s': %s", domname, qvGetLastErrorMessage());
+        qvErrorRestore(&saved);
         return NULL;
     }
 
-    /* from here on the snapshot exists: definitions and metadata follow it */
-    if (diskOnly) {
-        domainDef *persistent;
-
-        g_mutex_lock(&obj->lock);
-        persistent = obj->persistent ? (active ? obj->newDef : obj->def) : NULL;
-        if (persistent)
-            qemuSnapshotApplyOverlays(persistent, plan);
-        if (active)
-            qemuSnapshotApplyOverlays(obj->def, plan);
-        liveCopy = active ? domainDefCopy(obj->def) : NULL;
-        persistentCopy = persistent ? domainDefCopy(persistent) : NULL;
-        g_mutex_unlock(&obj->lock);
-        if ((liveCopy && qemuDomainSaveLiveDef(driver, liveCopy) < 0) ||
-            (persistentCopy && qemuDomainSaveConfig(driver, persistentCopy) < 0))
-            QV_WARN("domain '%s': snapshot '%s' taken, but its definition was not saved: %s",
-                    domname, snap->name, qvGetLastErrorMessage());
-        qvResetLastError();
-    }
-    qemuSnapshotPlanClear(plan);
+    /* from here on the snapshot exists: the records follow it, durably, before success
+     * is reported */
+    qvFaultPoint("snapshot-switched");
     if (!(flags & QV_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)) {
-        if (qemuSnapshotSave(driver, domname, snap) < 0 ||
-            qemuSnapshotSetCurrent(driver, domname, snap->name) < 0) {
-            /* the disks already run on the overlays: say so loudly, but it happened */
-            QV_WARN("domain '%s': snapshot '%s' taken, but its metadata was not saved: %s", domname,
-                    snap->name, qvGetLastErrorMessage());
+        g_autofree char *path = qemuSnapshotFile(driver, domname, snap->name);
+        g_autofree char *record = snapshotDefFormat(snap, DOMAIN_DEF_FORMAT_SECURE);
+
+        /* the quiesce outcome is known now; without room for it, the staged record stands */
+        if (qemuJournalStage(journal, path, record, strlen(record)) < 0) {
+            QV_WARN("domain '%s': snapshot '%s': %s", domname, snap->name, qvGetLastErrorMessage());
             qvResetLastError();
         }
+    }
+    if (qemuJournalCommit(journal) < 0) {
+        g_autofree char *why = g_strdup(qvGetLastErrorMessage());
+
+        qvReportError(QV_ERR_OPERATION_FAILED,
+                      _("domain '%s': snapshot '%s' was taken, but its records could not be "
+                        "completed (%s); the next change to this root completes them"),
+                      domname, snap->name, why);
+        return NULL;
+    }
+    if (diskOnly) {
+        g_mutex_lock(&obj->lock);
+        if (obj->persistent)
+            qemuSnapshotApplyJournal(active ? obj->newDef : obj->def, journal);
+        if (active)
+            qemuSnapshotApplyJournal(obj->def, journal);
+        g_mutex_unlock(&obj->lock);
     }
     if ((flags & QV_DOMAIN_SNAPSHOT_CREATE_HALT) && active &&
         qemuProcessDestroy(driver, obj, false) < 0)
@@ -1476,4 +1645,153 @@ int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, uns
             return -1;
     }
     return 0;
+}
+
+/* ---- reconciling the operation of a process that died ---- */
+
+/* Whether the guest wrote to overlay since it was created (an overlay no QEMU ever used
+ * has nothing allocated in its own layer). 1 yes, 0 no, -1 unknown (reported). */
+static int qemuSnapshotOverlayWritten(const char *overlay)
+{
+    const char *args[] = { "map", "--output=json", "-U", "-f", "qcow2", overlay, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *perr = NULL;
+    g_autoptr(qvJSONValue) map = NULL;
+    size_t i;
+
+    if (qemuSnapshotImgOutput(args, &out) < 0)
+        return -1;
+    if (!(map = qvJSONParse(out, strlen(out), 16, &perr)) || qvJSONGetType(map) != QV_JSON_ARRAY) {
+        qvReportError(QV_ERR_INTERNAL_ERROR,
+                      _("qemu-img map of '%s' said something unexpected: %s"), overlay,
+                      perr ? perr : out);
+        return -1;
+    }
+    for (i = 0; i < qvJSONArraySize(map); i++) {
+        qvJSONValue *e = qvJSONArrayGet(map, i);
+        long long depth = -1;
+        bool present = false;
+
+        if (qvJSONGetLLong(qvJSONObjectGet(e, "depth"), &depth) == 0 && depth == 0 &&
+            qvJSONGetBoolean(qvJSONObjectGet(e, "present"), &present) == 0 && present)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether QEMU switched the journal's disks onto their overlays: 1 all, 0 none, -1 not
+ * known (reported). While QEMU runs, its block graph says; once it is gone, whether the
+ * guest wrote to an overlay does (if it did not, undoing the switch loses nothing). */
+static int qemuSnapshotJournalSwitched(qemuDriver *driver, domainObj *obj, const qemuJournal *j)
+{
+    g_autoptr(qvJSONValue) ret = NULL;
+    qemuMonitor *mon;
+    guint i, on = 0;
+
+    if (!j->running)
+        return 0; /* an offline snapshot switches nothing in QEMU */
+    if (!obj || !domainObjIsActive(obj)) {
+        for (i = 0; i < j->overlays->len; i++) {
+            int w = qvFileExists(j->overlays->pdata[i])
+                        ? qemuSnapshotOverlayWritten(j->overlays->pdata[i])
+                        : 0;
+
+            if (w < 0)
+                return -1;
+            on += w;
+        }
+        return on ? 1 : 0;
+    }
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    if (qemuMonitorCommand(mon, "query-block", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &ret) < 0) {
+        qemuMonitorUnref(mon);
+        return -1;
+    }
+    qemuMonitorUnref(mon);
+    for (i = 0; i < j->disks->len; i++) {
+        size_t k;
+
+        for (k = 0; k < qvJSONArraySize(ret); k++) {
+            qvJSONValue *dev = qvJSONArrayGet(ret, k);
+            const char *file =
+                qvJSONGetString(qvJSONObjectGet(qvJSONObjectGet(dev, "inserted"), "file"));
+
+            if (STREQ_NULLABLE(file, j->overlays->pdata[i]))
+                on++;
+        }
+    }
+    if (on && on != j->disks->len) {
+        qvReportError(QV_ERR_INTERNAL_ERROR,
+                      _("QEMU runs %u of the %u disks of snapshot '%s' on their overlays"), on,
+                      j->disks->len, j->snapshot);
+        return -1;
+    }
+    return on ? 1 : 0;
+}
+
+/* Say what was settled, where the domain's story is told: its log (beside QEMU's output
+ * and the supervisor's notes), and the debug log. */
+static void qemuSnapshotReconcileLog(qemuDriver *driver, const qemuJournal *j, const char *what)
+{
+    g_autofree char *log = qemuDomainLogPath(driver->cfg, j->domain);
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *ts = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
+    g_autofree char *line = g_strdup_printf(
+        "%s.%03d+0000: qvirt %lld: snapshot '%s' of a process that died: %s (%s)\n", ts,
+        g_date_time_get_microsecond(now) / 1000, (long long)getpid(), j->snapshot, what, j->op);
+    int fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+
+    QV_WARN("domain '%s': snapshot '%s' of a process that died: %s (%s)", j->domain, j->snapshot,
+            what, j->op);
+    if (fd >= 0) {
+        ssize_t n = write(fd, line, strlen(line));
+
+        (void)n;
+        close(fd);
+    }
+}
+
+int qemuSnapshotReconcile(qemuDriver *driver, domainObj *obj, const char *path)
+{
+    g_autoptr(qemuJournal) j = NULL;
+    bool absent;
+    int switched;
+
+    if (!(j = qemuJournalLoad(path, &absent)))
+        return absent ? 0 : -1;
+    if (j->committing) {
+        switched = 1;
+    } else if (STREQ(j->op, "snapshot-create-external")) {
+        if ((switched = qemuSnapshotJournalSwitched(driver, obj, j)) < 0) {
+            QV_WARN("domain '%s': snapshot '%s' of a process that died is left as it is: %s",
+                    j->domain, j->snapshot, qvGetLastErrorMessage());
+            return -1;
+        }
+    } else {
+        /* an internal snapshot that was not recorded is undone as a record; a tag QEMU may
+         * have written into the images stays (qemu-img snapshot -l shows it) */
+        switched = 0;
+    }
+    if (switched) {
+        if (qemuJournalCommit(j) < 0)
+            return -1;
+        if (obj && STREQ(j->op, "snapshot-create-external")) {
+            g_mutex_lock(&obj->lock);
+            if (domainObjIsActive(obj)) {
+                qemuSnapshotApplyJournal(obj->def, j);
+                if (obj->persistent && obj->newDef)
+                    qemuSnapshotApplyJournal(obj->newDef, j);
+            } else if (obj->persistent) {
+                qemuSnapshotApplyJournal(obj->def, j);
+            }
+            g_mutex_unlock(&obj->lock);
+        }
+        qemuSnapshotReconcileLog(driver, j, _("QEMU runs on its overlays: records completed"));
+        return 1;
+    }
+    if (qemuJournalRollback(j, true) < 0)
+        return -1;
+    qemuSnapshotReconcileLog(driver, j, _("undone"));
+    return 1;
 }

@@ -60,5 +60,10 @@ int qemuSnapshotDiscardAll(qemuDriver *driver, const char *domname);
 
 /* Take a snapshot of obj per xml and flags (qvDomainSnapshotCreateFlags); its name. */
 char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, unsigned int flags);
+/* Finish or undo the snapshot operation recorded in the journal at path by a process that
+ * died (the caller holds the root lock, so no live process owns it): from QEMU's own state
+ * (qemu_journal.h). obj: the domain, or NULL if it is not known. 1 done, 0 no journal,
+ * -1 left as it is (reported). */
+int qemuSnapshotReconcile(qemuDriver *driver, domainObj *obj, const char *path);
 int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags);
 int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags);

@@ -1046,7 +1046,8 @@ static void svAppendHistory(svState *sv)
         return;
     line = g_strdup_printf("run=%lld started=%lld stopped=%lld reason=%d\n", (long long)getpid(),
                            sv->st.startedAt, sv->st.stoppedAt, sv->st.reason);
-    if ((fd = open(sv->spec->historyPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+    if ((fd = open(sv->spec->historyPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                   0600)) < 0) {
         svLog(sv, "cannot open '%s': %s", sv->spec->historyPath, g_strerror(errno));
         return;
     }
@@ -1216,26 +1217,15 @@ static int svSpawn(svState *sv)
     return 0;
 }
 
-/* Remove what the driver created for this run; a directory goes with the files in it. */
+/* Remove what the driver created for this run; a directory goes with what is in it. */
 static void svRemoveRunFiles(svState *sv)
 {
     size_t i;
 
     for (i = 0; sv->spec->removeOnExit[i]; i++) {
-        const char *path = sv->spec->removeOnExit[i];
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-
-        if (dir) {
-            const char *ent;
-
-            while ((ent = g_dir_read_name(dir))) {
-                g_autofree char *child = g_build_filename(path, ent, NULL);
-
-                unlink(child);
-            }
-            rmdir(path);
-        } else {
-            unlink(path);
+        if (qvFileRemoveTree(sv->spec->removeOnExit[i]) < 0) {
+            svLog(sv, "%s", qvGetLastErrorMessage());
+            qvResetLastError();
         }
     }
 }
@@ -1305,7 +1295,10 @@ int main(int argc, char **argv)
     sv.st.startedAt = g_get_real_time();
 
     /* detach: our own session, stdio to the log */
-    if ((sv.logFd = open(sv.spec->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+    /* what QEMU creates (serial and console files, its own) is for its owner only */
+    umask(077);
+    if ((sv.logFd = open(sv.spec->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                         0600)) < 0) {
         g_autofree char *msg = g_strdup_printf(_("cannot open log file '%s': %s"), sv.spec->logPath,
                                                g_strerror(errno));
         svReady(&sv, msg);

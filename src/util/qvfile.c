@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -82,7 +83,9 @@ static int qvFileSyncDir(const char *path)
 
 int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode)
 {
-    g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    /* a short name of its own: path's name may be as long as a file name can be */
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *tmp = g_build_filename(dir, ".tmp-XXXXXX", NULL);
     size_t done = 0;
     int fd;
 
@@ -144,6 +147,27 @@ int qvFileRemove(const char *path)
     return qvFileSyncDir(path);
 }
 
+static int qvFileRemoveOne(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+        return errno;
+    return 0;
+}
+
+int qvFileRemoveTree(const char *path)
+{
+    int rc;
+
+    /* children first, never through a symbolic link */
+    if ((rc = nftw(path, qvFileRemoveOne, 16, FTW_DEPTH | FTW_PHYS)) < 0 && errno == ENOENT)
+        return 0;
+    if (rc != 0) {
+        qvReportSystemError(rc > 0 ? rc : errno, _("cannot remove '%s'"), path);
+        return -1;
+    }
+    return 0;
+}
+
 bool qvFileExists(const char *path)
 {
     return access(path, F_OK) == 0;
@@ -153,7 +177,7 @@ int qvFileLock(const char *path, bool exclusive, bool wait)
 {
     int fd;
 
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
         qvReportSystemError(errno, _("cannot open lock file '%s'"), path);
         return -1;
     }

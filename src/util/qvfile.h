@@ -18,6 +18,9 @@ int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t 
 int qvFileMakePath(const char *path, mode_t mode);
 /* Remove a file (absent is fine) and make the removal durable. */
 int qvFileRemove(const char *path);
+/* Remove path, and everything below it if it is a directory, never following a symbolic
+ * link (one is removed itself); absent is fine. */
+int qvFileRemoveTree(const char *path);
 bool qvFileExists(const char *path);
 
 /* Take an flock() on path (created if needed); returns the fd holding it, or -1. */

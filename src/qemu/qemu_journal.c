@@ -1,0 +1,291 @@
+/* qemu_journal.c: intent records (see qemu_journal.h), as small key files. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "qemu_journal.h"
+#include "qverror.h"
+#include "qvfile.h"
+#include "qvlog.h"
+
+#define QV_FROM_THIS QV_FROM_QEMU
+
+QV_LOG_INIT("qemu.journal");
+
+#define QEMU_JOURNAL_GROUP "journal"
+#define QEMU_JOURNAL_MAX_BYTES (1024 * 1024)
+
+void qemuJournalFree(qemuJournal *j)
+{
+    if (!j)
+        return;
+    g_free(j->path);
+    g_free(j->op);
+    g_free(j->domain);
+    g_free(j->snapshot);
+    g_ptr_array_unref(j->targets);
+    g_ptr_array_unref(j->staged);
+    g_ptr_array_unref(j->created);
+    g_ptr_array_unref(j->disks);
+    g_ptr_array_unref(j->overlays);
+    g_ptr_array_unref(j->obsolete);
+    g_free(j);
+}
+
+char *qemuJournalPath(const qemuDriverConfig *cfg, const char *name)
+{
+    g_autofree char *file = g_strdup_printf("%s.journal", name);
+
+    return g_build_filename(cfg->libDir, "journal", file, NULL);
+}
+
+static qemuJournal *qemuJournalAlloc(void)
+{
+    qemuJournal *j = g_new0(qemuJournal, 1);
+
+    j->targets = g_ptr_array_new_with_free_func(g_free);
+    j->staged = g_ptr_array_new_with_free_func(g_free);
+    j->created = g_ptr_array_new_with_free_func(g_free);
+    j->disks = g_ptr_array_new_with_free_func(g_free);
+    j->overlays = g_ptr_array_new_with_free_func(g_free);
+    j->obsolete = g_ptr_array_new_with_free_func(g_free);
+    return j;
+}
+
+qemuJournal *qemuJournalNew(const qemuDriverConfig *cfg, const char *op, const char *domain,
+                            const char *snapshot)
+{
+    qemuJournal *j = qemuJournalAlloc();
+
+    j->path = qemuJournalPath(cfg, domain);
+    j->op = g_strdup(op);
+    j->domain = g_strdup(domain);
+    j->snapshot = g_strdup(snapshot);
+    return j;
+}
+
+/* A new file beside target, with a short name of its own (target's name may be as long
+ * as a name can be), synced. */
+static char *qemuJournalWriteTemp(const char *target, const char *content, size_t len)
+{
+    g_autofree char *dir = g_path_get_dirname(target);
+    g_autofree char *tmp = g_build_filename(dir, ".qvj-XXXXXX", NULL);
+    size_t done = 0;
+    int fd;
+
+    if (qvFileMakePath(dir, 0700) < 0)
+        return NULL;
+    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+        qvReportSystemError(errno, _("cannot create a file in '%s' for '%s'"), dir, target);
+        return NULL;
+    }
+    while (done < len) {
+        ssize_t n = write(fd, content + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            qvReportSystemError(errno, _("cannot write '%s' (the new '%s')"), tmp, target);
+            goto error;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) < 0) {
+        qvReportSystemError(errno, _("cannot write '%s' (the new '%s')"), tmp, target);
+        goto error;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        qvReportSystemError(errno, _("cannot write '%s' (the new '%s')"), tmp, target);
+        goto error;
+    }
+    return g_steal_pointer(&tmp);
+
+error:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return NULL;
+}
+
+int qemuJournalStage(qemuJournal *j, const char *target, const char *content, size_t len)
+{
+    g_autofree char *tmp = NULL;
+    guint i;
+
+    if (!(tmp = qemuJournalWriteTemp(target, content, len)))
+        return -1;
+    for (i = 0; i < j->targets->len; i++) {
+        if (STREQ(j->targets->pdata[i], target)) {
+            /* restaged: the saved journal still names the old file, which goes once the
+             * journal names the new one */
+            g_ptr_array_add(j->obsolete, j->staged->pdata[i]);
+            j->staged->pdata[i] = g_steal_pointer(&tmp);
+            return 0;
+        }
+    }
+    g_ptr_array_add(j->targets, g_strdup(target));
+    g_ptr_array_add(j->staged, g_steal_pointer(&tmp));
+    return 0;
+}
+
+void qemuJournalAddCreated(qemuJournal *j, const char *path)
+{
+    g_ptr_array_add(j->created, g_strdup(path));
+}
+
+void qemuJournalAddDisk(qemuJournal *j, const char *disk, const char *overlay)
+{
+    g_ptr_array_add(j->disks, g_strdup(disk));
+    g_ptr_array_add(j->overlays, g_strdup(overlay));
+}
+
+static void qemuJournalSetList(GKeyFile *kf, const char *key, GPtrArray *list)
+{
+    g_key_file_set_string_list(kf, QEMU_JOURNAL_GROUP, key, (const char *const *)list->pdata,
+                               list->len);
+}
+
+int qemuJournalSave(qemuJournal *j)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *dir = g_path_get_dirname(j->path);
+    g_autofree char *text = NULL;
+    const char *g = QEMU_JOURNAL_GROUP;
+    gsize len;
+    guint i;
+
+    g_key_file_set_string(kf, g, "op", j->op);
+    g_key_file_set_string(kf, g, "domain", j->domain);
+    g_key_file_set_string(kf, g, "snapshot", j->snapshot);
+    g_key_file_set_boolean(kf, g, "running", j->running);
+    g_key_file_set_boolean(kf, g, "committing", j->committing);
+    qemuJournalSetList(kf, "targets", j->targets);
+    qemuJournalSetList(kf, "staged", j->staged);
+    qemuJournalSetList(kf, "created", j->created);
+    qemuJournalSetList(kf, "disks", j->disks);
+    qemuJournalSetList(kf, "overlays", j->overlays);
+    text = g_key_file_to_data(kf, &len, NULL);
+    if (qvFileMakePath(dir, 0700) < 0 || qvFileWriteAtomic(j->path, text, len, 0600) < 0)
+        return -1;
+    for (i = 0; i < j->obsolete->len; i++)
+        unlink(j->obsolete->pdata[i]);
+    g_ptr_array_set_size(j->obsolete, 0);
+    return 0;
+}
+
+/* fsync a directory, so that the renames and removals in it are durable */
+static void qemuJournalSyncDir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        if (fsync(fd) < 0)
+            QV_WARN("cannot sync directory '%s': %s", dir, g_strerror(errno));
+        close(fd);
+    }
+}
+
+int qemuJournalCommit(qemuJournal *j)
+{
+    g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTableIter it;
+    gpointer key;
+    guint i;
+
+    if (!j->committing) {
+        j->committing = true;
+        if (qemuJournalSave(j) < 0)
+            return -1;
+    }
+    for (i = 0; i < j->targets->len; i++) {
+        const char *target = j->targets->pdata[i];
+        const char *staged = j->staged->pdata[i];
+
+        /* a staged file already gone was moved by an earlier, interrupted commit */
+        if (rename(staged, target) < 0 && errno != ENOENT) {
+            qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), staged, target);
+            return -1;
+        }
+        g_hash_table_add(dirs, g_path_get_dirname(target));
+    }
+    g_hash_table_iter_init(&it, dirs);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        qemuJournalSyncDir(key);
+    return qvFileRemove(j->path);
+}
+
+int qemuJournalRollback(qemuJournal *j, bool removeCreated)
+{
+    guint i;
+
+    for (i = 0; i < j->staged->len; i++) {
+        if (unlink(j->staged->pdata[i]) < 0 && errno != ENOENT)
+            QV_WARN("cannot remove '%s': %s", (char *)j->staged->pdata[i], g_strerror(errno));
+    }
+    for (i = 0; removeCreated && i < j->created->len; i++) {
+        if (unlink(j->created->pdata[i]) < 0 && errno != ENOENT)
+            QV_WARN("cannot remove '%s': %s", (char *)j->created->pdata[i], g_strerror(errno));
+    }
+    return qvFileRemove(j->path);
+}
+
+static GPtrArray *qemuJournalGetList(GKeyFile *kf, const char *key)
+{
+    GPtrArray *arr = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) items = g_key_file_get_string_list(kf, QEMU_JOURNAL_GROUP, key, NULL, NULL);
+    size_t i;
+
+    for (i = 0; items && items[i]; i++)
+        g_ptr_array_add(arr, g_strdup(items[i]));
+    return arr;
+}
+
+qemuJournal *qemuJournalLoad(const char *path, bool *absent)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(qemuJournal) j = NULL;
+    g_autofree char *text = NULL;
+    const char *g = QEMU_JOURNAL_GROUP;
+
+    *absent = false;
+    if (!qvFileExists(path)) {
+        *absent = true;
+        return NULL;
+    }
+    if (qvFileReadAll(path, QEMU_JOURNAL_MAX_BYTES, &text) < 0)
+        return NULL;
+    if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &err)) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("cannot parse journal '%s': %s"), path,
+                      err->message);
+        return NULL;
+    }
+    j = qemuJournalAlloc();
+    j->path = g_strdup(path);
+    if (!(j->op = g_key_file_get_string(kf, g, "op", &err)) ||
+        !(j->domain = g_key_file_get_string(kf, g, "domain", &err)) ||
+        !(j->snapshot = g_key_file_get_string(kf, g, "snapshot", &err))) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("journal '%s': %s"), path, err->message);
+        return NULL;
+    }
+    j->running = g_key_file_get_boolean(kf, g, "running", NULL);
+    j->committing = g_key_file_get_boolean(kf, g, "committing", NULL);
+    g_ptr_array_unref(j->targets);
+    g_ptr_array_unref(j->staged);
+    g_ptr_array_unref(j->created);
+    g_ptr_array_unref(j->disks);
+    g_ptr_array_unref(j->overlays);
+    j->targets = qemuJournalGetList(kf, "targets");
+    j->staged = qemuJournalGetList(kf, "staged");
+    j->created = qemuJournalGetList(kf, "created");
+    j->disks = qemuJournalGetList(kf, "disks");
+    j->overlays = qemuJournalGetList(kf, "overlays");
+    if (j->targets->len != j->staged->len || j->disks->len != j->overlays->len) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("journal '%s' is inconsistent"), path);
+        return NULL;
+    }
+    return g_steal_pointer(&j);
+}
