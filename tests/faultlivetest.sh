@@ -137,6 +137,37 @@ run 1 q snapshot-create-as f "1$long" --disk-only
 expect_in "one of 252 bytes is refused, saying why" "$err" "is 252 bytes long; qvirt keeps snapshots named with at most 251 bytes"
 expect_eq "... and nothing was created" "$(ls "$root" | grep -c "^f\.1$long")" "0"
 
+# ---- qvirtd killed after the switch: the restarted daemon completes the records ----
+sock=$root/qvirtd.sock
+qd() { "$qvsh" -c "qvirt+unix:///system?socket=$sock" "$@"; }
+# start_qvirtd [STEP]: qvirtd on the test's root (dying at STEP), listening
+start_qvirtd() {
+    rm -f "$sock"
+    env QVIRT_TEST_DIE_AT="${1:-}" "$abs_top_builddir/daemon/qvirtd" --root "$root" \
+        --socket "$sock" --no-socket-ro >>"$root/qvirtd.log" 2>&1 &
+    qvirtd_pid=$!
+    wait_for 60 test -S "$sock"
+}
+if start_qvirtd snapshot-switched; then
+    run 1 qd snapshot-create-as f d1 --disk-only
+    wait "$qvirtd_pid"
+    expect_eq "qvirtd died at the step (SIGKILL)" "$?" "137"
+    expect_in "... after QEMU switched the disk" "$(cat "$root/qvirtd.log")" "qvirt: dying at snapshot-switched"
+    if start_qvirtd; then
+        run 0 qd snapshot-list f --name
+        expect_in "the restarted qvirtd completed the snapshot's records" "$out" "d1"
+        run 0 qd dumpxml f
+        expect_in "... the live definition names the overlay QEMU writes" "$out" "<source file='$root/f.d1'/>"
+        kill "$qvirtd_pid"
+        wait "$qvirtd_pid"
+        expect_eq "qvirtd stopped by SIGTERM: exit status" "$?" "0"
+    else
+        not_ok "qvirtd starts again" "$(tail -5 "$root/qvirtd.log")"
+    fi
+else
+    not_ok "qvirtd starts" "$(tail -5 "$root/qvirtd.log")"
+fi
+
 # a freeze the user asked for is not tied to the command that asked for it
 run 0 q domfsfreeze f
 expect_eq "domfsfreeze: the guest stays frozen after qvsh exits" "$(fsstatus)" '{"return":"frozen"}'
