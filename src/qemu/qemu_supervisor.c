@@ -1175,6 +1175,15 @@ static gboolean svStartTimeout(gpointer opaque)
 
         svReady(sv, msg);
         svKill(sv, SIGKILL);
+    } else if (sv->resuming) {
+        g_autofree char *msg = g_strdup_printf(
+            _("QEMU did not resume the guest's CPUs within %d ms"), sv->spec->startTimeoutMs);
+
+        /* a start that failed, as when QEMU refuses to resume */
+        sv->resuming = false;
+        sv->ready = false;
+        svReady(sv, msg);
+        svKill(sv, SIGKILL);
     }
     return G_SOURCE_REMOVE;
 }
