@@ -66,56 +66,13 @@ qemuJournal *qemuJournalNew(const qemuDriverConfig *cfg, const char *op, const c
     return j;
 }
 
-/* A new file beside target, with a short name of its own (target's name may be as long
- * as a name can be), synced. */
-static char *qemuJournalWriteTemp(const char *target, const char *content, size_t len)
-{
-    g_autofree char *dir = g_path_get_dirname(target);
-    g_autofree char *tmp = g_build_filename(dir, ".qvj-XXXXXX", NULL);
-    size_t done = 0;
-    int fd;
-
-    if (qvFileMakePath(dir, 0700) < 0)
-        return NULL;
-    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-        qvReportSystemError(errno, _("cannot create a file in '%s' for '%s'"), dir, target);
-        return NULL;
-    }
-    while (done < len) {
-        ssize_t n = write(fd, content + done, len - done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            qvReportSystemError(errno, _("cannot write '%s' (the new '%s')"), tmp, target);
-            goto error;
-        }
-        done += (size_t)n;
-    }
-    if (fsync(fd) < 0) {
-        qvReportSystemError(errno, _("cannot write '%s' (the new '%s')"), tmp, target);
-        goto error;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        qvReportSystemError(errno, _("cannot write '%s' (the new '%s')"), tmp, target);
-        goto error;
-    }
-    return g_steal_pointer(&tmp);
-
-error:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return NULL;
-}
-
 int qemuJournalStage(qemuJournal *j, const char *target, const char *content, size_t len)
 {
+    g_autofree char *dir = g_path_get_dirname(target);
     g_autofree char *tmp = NULL;
     guint i;
 
-    if (!(tmp = qemuJournalWriteTemp(target, content, len)))
+    if (qvFileMakePath(dir, 0700) < 0 || !(tmp = qvFileWriteTemp(target, content, len, 0600)))
         return -1;
     for (i = 0; i < j->targets->len; i++) {
         if (STREQ(j->targets->pdata[i], target)) {
@@ -176,18 +133,6 @@ int qemuJournalSave(qemuJournal *j)
     return 0;
 }
 
-/* fsync a directory, so that the renames and removals in it are durable */
-static void qemuJournalSyncDir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    if (fd >= 0) {
-        if (fsync(fd) < 0)
-            QV_WARN("cannot sync directory '%s': %s", dir, g_strerror(errno));
-        close(fd);
-    }
-}
-
 int qemuJournalCommit(qemuJournal *j)
 {
     g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -209,11 +154,16 @@ int qemuJournalCommit(qemuJournal *j)
             qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), staged, target);
             return -1;
         }
-        g_hash_table_add(dirs, g_path_get_dirname(target));
+        /* each directory once, synced through one of its targets */
+        g_hash_table_insert(dirs, g_path_get_dirname(target), (gpointer)target);
     }
     g_hash_table_iter_init(&it, dirs);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        qemuJournalSyncDir(key);
+    while (g_hash_table_iter_next(&it, NULL, &key)) {
+        if (qvFileSyncDir(key) < 0) {
+            QV_WARN("%s", qvGetLastErrorMessage());
+            qvResetLastError();
+        }
+    }
     return qvFileRemove(j->path);
 }
 

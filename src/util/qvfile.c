@@ -63,7 +63,7 @@ gssize qvFileReadAll(const char *path, size_t maxlen, char **buf)
     }
 }
 
-static int qvFileSyncDir(const char *path)
+int qvFileSyncDir(const char *path)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     int fd;
@@ -81,7 +81,7 @@ static int qvFileSyncDir(const char *path)
     return 0;
 }
 
-int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode)
+char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t mode)
 {
     /* a short name of its own: path's name may be as long as a file name can be */
     g_autofree char *dir = g_path_get_dirname(path);
@@ -89,9 +89,9 @@ int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t 
     size_t done = 0;
     int fd;
 
-    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, (int)mode)) < 0) {
+    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, (int)mode)) < 0) {
         qvReportSystemError(errno, _("cannot create temporary file for '%s'"), path);
-        return -1;
+        return NULL;
     }
     while (done < len) {
         ssize_t n = write(fd, content + done, len - done);
@@ -113,18 +113,27 @@ int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t 
         qvReportSystemError(errno, _("cannot write '%s'"), tmp);
         goto error;
     }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), tmp, path);
-        goto error;
-    }
-    return qvFileSyncDir(path);
+    return g_steal_pointer(&tmp);
 
 error:
     if (fd >= 0)
         close(fd);
     unlink(tmp);
-    return -1;
+    return NULL;
+}
+
+int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode)
+{
+    g_autofree char *tmp = qvFileWriteTemp(path, content, len, mode);
+
+    if (!tmp)
+        return -1;
+    if (rename(tmp, path) < 0) {
+        qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), tmp, path);
+        unlink(tmp);
+        return -1;
+    }
+    return qvFileSyncDir(path);
 }
 
 int qvFileMakePath(const char *path, mode_t mode)

@@ -14,6 +14,11 @@ gssize qvFileReadAll(const char *path, size_t maxlen, char **buf);
  * of the directory.
  */
 int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode);
+/* The first half of that: content in a new file beside path (a short name of its own,
+ * never through a symbolic link), synced; returns its name. */
+char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t mode);
+/* fsync the directory that holds path, so that renames and removals in it are durable. */
+int qvFileSyncDir(const char *path);
 
 int qvFileMakePath(const char *path, mode_t mode);
 /* Remove a file (absent is fine) and make the removal durable. */
