@@ -301,6 +301,34 @@ static qvJSONValue *qemuBlockCacheProps(const domainDiskDef *disk)
     return cache;
 }
 
+qvJSONValue *qemuBlockStorageProps(const domainDiskDef *disk, const domainStorageSource *src,
+                                   const char *node)
+{
+    qvJSONValue *file = qvJSONNewObject();
+    const char *driver = "file";
+
+    if (src->type == DOMAIN_DISK_TYPE_BLOCK)
+        driver = disk->device == DOMAIN_DISK_DEVICE_CDROM ? "host_cdrom" : "host_device";
+    qvJSONObjectAdd(file, "s:driver", driver, "s:filename", src->path, "s:node-name", node,
+                    "b:auto-read-only", true, "S:discard",
+                    disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL, "S:aio",
+                    disk->io ? domainDiskIOTypeToString(disk->io) : NULL, "A:cache",
+                    qemuBlockCacheProps(disk), NULL);
+    return file;
+}
+
+qvJSONValue *qemuBlockFormatProps(const domainDiskDef *disk, const domainStorageSource *src,
+                                  const char *node, const char *storage, bool top)
+{
+    qvJSONValue *fmt = qvJSONNewObject();
+
+    qvJSONObjectAdd(fmt, "s:node-name", node, "b:read-only", !top || disk->readonly, "S:discard",
+                    disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL, "A:cache",
+                    qemuBlockCacheProps(disk), "s:driver",
+                    domainDiskFormatTypeToString(src->format), "s:file", storage, NULL);
+    return fmt;
+}
+
 /* Emit the chain bottom-up (QEMU needs a backing node before the node using it);
  * returns the format node name of src. */
 static char *qemuBuildBlockChain(qemuCommand *cmd, const domainDiskDef *disk, size_t diskIdx,
@@ -309,26 +337,13 @@ static char *qemuBuildBlockChain(qemuCommand *cmd, const domainDiskDef *disk, si
     g_autofree char *storage = g_strdup_printf("qv-d%zu-l%u-storage", diskIdx, layer);
     char *format = g_strdup_printf("qv-d%zu-l%u-format", diskIdx, layer);
     g_autofree char *backing = NULL;
-    g_autoptr(qvJSONValue) file = qvJSONNewObject();
-    g_autoptr(qvJSONValue) fmt = qvJSONNewObject();
-    const char *driver = "file";
+    g_autoptr(qvJSONValue) fmt = NULL;
 
     if (src->backing)
         backing = qemuBuildBlockChain(cmd, disk, diskIdx, src->backing, layer + 1);
 
-    if (src->type == DOMAIN_DISK_TYPE_BLOCK)
-        driver = disk->device == DOMAIN_DISK_DEVICE_CDROM ? "host_cdrom" : "host_device";
-    qvJSONObjectAdd(file, "s:driver", driver, "s:filename", src->path, "s:node-name", storage,
-                    "b:auto-read-only", true, "S:discard",
-                    disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL, "S:aio",
-                    disk->io ? domainDiskIOTypeToString(disk->io) : NULL, "A:cache",
-                    qemuBlockCacheProps(disk), NULL);
-    qemuArgJSON(cmd, "-blockdev", g_steal_pointer(&file));
-
-    qvJSONObjectAdd(fmt, "s:node-name", format, "b:read-only", layer > 0 || disk->readonly,
-                    "S:discard", disk->discard == DOMAIN_DISK_DISCARD_UNMAP ? "unmap" : NULL,
-                    "A:cache", qemuBlockCacheProps(disk), "s:driver",
-                    domainDiskFormatTypeToString(src->format), "s:file", storage, NULL);
+    qemuArgJSON(cmd, "-blockdev", qemuBlockStorageProps(disk, src, storage));
+    fmt = qemuBlockFormatProps(disk, src, format, storage, layer == 0);
     if (backing)
         qvJSONObjectAdd(fmt, "s:backing", backing, NULL);
     else if (src->backingKnown && src->format == DOMAIN_DISK_FORMAT_QCOW2)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "qemu_conf.h"
+#include "qvjson.h"
 
 typedef struct {
     GPtrArray *env; /* "NAME=value" strings */
@@ -26,4 +27,11 @@ void qemuBufferEscapeComma(GString *buf, const char *str);
 
 /* Names the command line gives to a domain's QEMU objects, shared with the monitor code. */
 char *qemuDiskDeviceAlias(const domainDiskDef *disk);
+/* The -blockdev (blockdev-add) properties of one image of disk's chain: its protocol
+ * node, and the format node over it (top: the writable top of the chain). The caller adds
+ * the format node's backing. */
+qvJSONValue *qemuBlockStorageProps(const domainDiskDef *disk, const domainStorageSource *src,
+                                   const char *node);
+qvJSONValue *qemuBlockFormatProps(const domainDiskDef *disk, const domainStorageSource *src,
+                                  const char *node, const char *storage, bool top);
 char *qemuChannelAlias(size_t idx);

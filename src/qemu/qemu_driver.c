@@ -1334,7 +1334,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
     rc = qemuAgentFSFreeze(agent, mountpoints, nmountpoints);
     if (rc == 0) {
         /* nothing frozen, but the guest's freeze hooks ran: their thaw must run too */
-        if (qemuDomainThawVerified(driver, obj, agent) < 0) {
+        if (qemuDomainThawVerified(driver, obj, agent, NULL) < 0) {
             qemuAgentUnref(agent);
             return -1;
         }
@@ -1342,7 +1342,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
         /* whatever went wrong, part of the guest may be frozen: thaw */
         qvErrorPtr saved = qvErrorPreserveLast();
 
-        if (qemuDomainThawVerified(driver, obj, agent) < 0)
+        if (qemuDomainThawVerified(driver, obj, agent, NULL) < 0)
             QV_WARN("domain '%s': thaw after a failed freeze: %s", dom->name,
                     qvGetLastErrorMessage());
         qvErrorRestore(&saved);
@@ -1372,7 +1372,7 @@ static int qemuDomainFSThaw(qvDomainPtr dom, const char **mountpoints, unsigned 
     }
     if (!(agent = qemuDomainAgentFor(dom, &obj)))
         return -1;
-    rc = qemuDomainThawVerified(driver, obj, agent);
+    rc = qemuDomainThawVerified(driver, obj, agent, NULL);
     qemuAgentUnref(agent);
     qemuDomainFSEvent(driver, obj, rc < 0 ? "thaw-failed" : "thawed", "request");
     return rc;

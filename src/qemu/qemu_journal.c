@@ -30,6 +30,12 @@ void qemuJournalFree(qemuJournal *j)
     g_ptr_array_unref(j->created);
     g_ptr_array_unref(j->disks);
     g_ptr_array_unref(j->overlays);
+    g_ptr_array_unref(j->removed);
+    g_ptr_array_unref(j->tags);
+    g_ptr_array_unref(j->tagDisks);
+    g_ptr_array_unref(j->tagImages);
+    g_free(j->job);
+    g_free(j->run);
     g_ptr_array_unref(j->obsolete);
     g_free(j);
 }
@@ -50,6 +56,10 @@ static qemuJournal *qemuJournalAlloc(void)
     j->created = g_ptr_array_new_with_free_func(g_free);
     j->disks = g_ptr_array_new_with_free_func(g_free);
     j->overlays = g_ptr_array_new_with_free_func(g_free);
+    j->removed = g_ptr_array_new_with_free_func(g_free);
+    j->tags = g_ptr_array_new_with_free_func(g_free);
+    j->tagDisks = g_ptr_array_new_with_free_func(g_free);
+    j->tagImages = g_ptr_array_new_with_free_func(g_free);
     j->obsolete = g_ptr_array_new_with_free_func(g_free);
     return j;
 }
@@ -99,6 +109,18 @@ void qemuJournalAddDisk(qemuJournal *j, const char *disk, const char *overlay)
     g_ptr_array_add(j->overlays, g_strdup(overlay));
 }
 
+void qemuJournalAddRemoved(qemuJournal *j, const char *path)
+{
+    g_ptr_array_add(j->removed, g_strdup(path));
+}
+
+void qemuJournalAddTag(qemuJournal *j, const char *tag, const char *disk, const char *image)
+{
+    g_ptr_array_add(j->tags, g_strdup(tag));
+    g_ptr_array_add(j->tagDisks, g_strdup(disk));
+    g_ptr_array_add(j->tagImages, g_strdup(image));
+}
+
 static void qemuJournalSetList(GKeyFile *kf, const char *key, GPtrArray *list)
 {
     g_key_file_set_string_list(kf, QEMU_JOURNAL_GROUP, key, (const char *const *)list->pdata,
@@ -124,6 +146,14 @@ int qemuJournalSave(qemuJournal *j)
     qemuJournalSetList(kf, "created", j->created);
     qemuJournalSetList(kf, "disks", j->disks);
     qemuJournalSetList(kf, "overlays", j->overlays);
+    qemuJournalSetList(kf, "removed", j->removed);
+    qemuJournalSetList(kf, "tags", j->tags);
+    qemuJournalSetList(kf, "tag-disks", j->tagDisks);
+    qemuJournalSetList(kf, "tag-images", j->tagImages);
+    if (j->job)
+        g_key_file_set_string(kf, g, "job", j->job);
+    if (j->run)
+        g_key_file_set_string(kf, g, "run", j->run);
     text = g_key_file_to_data(kf, &len, NULL);
     if (qvFileMakePath(dir, 0700) < 0 || qvFileWriteAtomic(j->path, text, len, 0600) < 0)
         return -1;
@@ -156,6 +186,15 @@ int qemuJournalCommit(qemuJournal *j)
         }
         /* each directory once, synced through one of its targets */
         g_hash_table_insert(dirs, g_path_get_dirname(target), (gpointer)target);
+    }
+    for (i = 0; i < j->removed->len; i++) {
+        const char *gone = j->removed->pdata[i];
+
+        if (unlink(gone) < 0 && errno != ENOENT) {
+            qvReportSystemError(errno, _("cannot remove '%s'"), gone);
+            return -1;
+        }
+        g_hash_table_insert(dirs, g_path_get_dirname(gone), (gpointer)gone);
     }
     g_hash_table_iter_init(&it, dirs);
     while (g_hash_table_iter_next(&it, NULL, &key)) {
@@ -228,12 +267,23 @@ qemuJournal *qemuJournalLoad(const char *path, bool *absent)
     g_ptr_array_unref(j->created);
     g_ptr_array_unref(j->disks);
     g_ptr_array_unref(j->overlays);
+    g_ptr_array_unref(j->removed);
+    g_ptr_array_unref(j->tags);
+    g_ptr_array_unref(j->tagDisks);
+    g_ptr_array_unref(j->tagImages);
+    j->job = g_key_file_get_string(kf, g, "job", NULL);
+    j->run = g_key_file_get_string(kf, g, "run", NULL);
+    j->removed = qemuJournalGetList(kf, "removed");
+    j->tags = qemuJournalGetList(kf, "tags");
+    j->tagDisks = qemuJournalGetList(kf, "tag-disks");
+    j->tagImages = qemuJournalGetList(kf, "tag-images");
     j->targets = qemuJournalGetList(kf, "targets");
     j->staged = qemuJournalGetList(kf, "staged");
     j->created = qemuJournalGetList(kf, "created");
     j->disks = qemuJournalGetList(kf, "disks");
     j->overlays = qemuJournalGetList(kf, "overlays");
-    if (j->targets->len != j->staged->len || j->disks->len != j->overlays->len) {
+    if (j->targets->len != j->staged->len || j->disks->len != j->overlays->len ||
+        j->tags->len != j->tagDisks->len || j->tags->len != j->tagImages->len) {
         qvReportError(QV_ERR_INTERNAL_ERROR, _("journal '%s' is inconsistent"), path);
         return NULL;
     }

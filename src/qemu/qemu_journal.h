@@ -15,7 +15,8 @@
  * A journal found by a process that holds the root lock belongs to a process that died
  * (mutations hold that lock from start to end): it is reconciled before anything else
  * changes. A committing journal is always finished; otherwise the operation's owner
- * decides from QEMU's own state (qemu_snapshot.c: are the disks on their overlays?). */
+ * decides from QEMU's own state (qemu_snapshot.c: are the disks on their overlays? do
+ * the images hold the tag? did QEMU's job end?). */
 #pragma once
 
 #include "qemu_conf.h"
@@ -32,6 +33,12 @@ typedef struct {
     GPtrArray *created; /* files the operation creates: removed on roll back */
     GPtrArray *disks; /* external snapshot: the disks (targets, "vda") switched... */
     GPtrArray *overlays; /* ...onto these files, same index */
+    GPtrArray *removed; /* files the commit removes (after the renames) */
+    GPtrArray *tags; /* internal snapshots: the tag (a snapshot's name)... */
+    GPtrArray *tagDisks; /* ...of this disk ("vda")... */
+    GPtrArray *tagImages; /* ...in this image, same index */
+    char *job; /* the QMP job (its id) the operation runs or is about to run */
+    char *run; /* revert: how the domain ends: "running", "paused", "shutoff" */
     GPtrArray *obsolete; /* not saved: staged files replaced, removed once it is saved */
 } qemuJournal;
 
@@ -49,9 +56,14 @@ qemuJournal *qemuJournalNew(const qemuDriverConfig *cfg, const char *op, const c
 int qemuJournalStage(qemuJournal *j, const char *target, const char *content, size_t len);
 void qemuJournalAddCreated(qemuJournal *j, const char *path);
 void qemuJournalAddDisk(qemuJournal *j, const char *disk, const char *overlay);
+/* The commit removes path (a record the operation deletes). */
+void qemuJournalAddRemoved(qemuJournal *j, const char *path);
+/* An internal snapshot tag the operation creates, applies or deletes in disk's image. */
+void qemuJournalAddTag(qemuJournal *j, const char *tag, const char *disk, const char *image);
 /* Write the journal durably (temporary file, fsync, rename, fsync of the directory). */
 int qemuJournalSave(qemuJournal *j);
-/* Finish: mark committing, move every staged file into place, remove the journal. */
+/* Finish: mark committing, move every staged file into place, remove the files named
+ * for removal, remove the journal. */
 int qemuJournalCommit(qemuJournal *j);
 /* Undo: remove the staged files and those the operation created, then the journal. The
  * caller says whether the created files may go (QEMU must not be using them). */

@@ -63,7 +63,7 @@ int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds,
     return rc;
 }
 
-int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
+int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent, gint64 *thawedAt)
 {
     g_autofree char *name = NULL;
     int attempt;
@@ -76,6 +76,8 @@ int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
         qemuAgentFSFreezeStatus status;
         int thawed = qemuAgentFSThaw(agent, true);
 
+        if (thawedAt && (thawed >= 0 || !*thawedAt))
+            *thawedAt = g_get_monotonic_time();
         if (qemuAgentFSFreezeStatusGet(agent, &status) == 0) {
             if (status == QEMU_AGENT_FSFREEZE_THAWED) {
                 /* thawed (even if the thaw call itself failed: someone thawed it) */
@@ -283,31 +285,6 @@ snapshotDef *qemuSnapshotFind(const qemuSnapshotList *list, const char *domname,
     return NULL;
 }
 
-static int qemuSnapshotSave(qemuDriver *driver, const char *domname, const snapshotDef *def)
-{
-    g_autofree char *dir = qemuSnapshotDir(driver, domname);
-    g_autofree char *path = qemuSnapshotFile(driver, domname, def->name);
-    g_autofree char *xml = snapshotDefFormat(def, DOMAIN_DEF_FORMAT_SECURE);
-
-    if (qvFileMakePath(dir, 0700) < 0)
-        return -1;
-    return qvFileWriteAtomic(path, xml, strlen(xml), 0600);
-}
-
-static int qemuSnapshotSetCurrent(qemuDriver *driver, const char *domname, const char *name)
-{
-    g_autofree char *dir = qemuSnapshotDir(driver, domname);
-    g_autofree char *path = g_build_filename(dir, "current", NULL);
-    g_autofree char *text = NULL;
-
-    if (!name)
-        return qvFileExists(path) ? qvFileRemove(path) : 0;
-    if (qvFileMakePath(dir, 0700) < 0)
-        return -1;
-    text = g_strdup_printf("%s\n", name);
-    return qvFileWriteAtomic(path, text, strlen(text), 0600);
-}
-
 int qemuSnapshotDiscardAll(qemuDriver *driver, const char *domname)
 {
     g_autofree char *dir = qemuSnapshotDir(driver, domname);
@@ -503,55 +480,120 @@ static int qemuSnapshotImg(const char *const *args)
     return qemuSnapshotImgOutput(args, NULL);
 }
 
-/* Run a QMP job command (snapshot-save/-load/-delete) to its end, then dismiss it. */
-static int qemuSnapshotRunJob(qemuMonitor *mon, const char *cmd, qvJSONValue *args,
-                              const char *jobId)
+/* Whether the ImageInfo image (query-block's inserted.image, qemu-img info) lists tag. */
+static bool qemuSnapshotInfoHasTag(qvJSONValue *image, const char *tag)
+{
+    qvJSONValue *tags = qvJSONObjectGet(image, "snapshots");
+    size_t i;
+
+    for (i = 0; i < qvJSONArraySize(tags); i++) {
+        if (STREQ_NULLABLE(qvJSONGetString(qvJSONObjectGet(qvJSONArrayGet(tags, i), "name")), tag))
+            return true;
+    }
+    return false;
+}
+
+/* Whether the image file (not in use, or shared: -U) holds internal snapshot tag: 1 yes,
+ * 0 no (or no such file), -1 not known (reported). */
+static int qemuSnapshotImageHasTag(const char *image, const char *tag)
+{
+    const char *args[] = { "info", "--output=json", "-U", "-f", "qcow2", image, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *perr = NULL;
+    g_autoptr(qvJSONValue) info = NULL;
+
+    if (!qvFileExists(image))
+        return 0;
+    if (qemuSnapshotImgOutput(args, &out) < 0)
+        return -1;
+    if (!(info = qvJSONParse(out, strlen(out), 16, &perr)) ||
+        qvJSONGetType(info) != QV_JSON_OBJECT) {
+        qvReportError(QV_ERR_INTERNAL_ERROR,
+                      _("qemu-img info of '%s' said something unexpected: %s"), image,
+                      perr ? perr : out);
+        return -1;
+    }
+    return qemuSnapshotInfoHasTag(info, tag) ? 1 : 0;
+}
+
+/* Where QEMU's job id is: -1 not known (reported), 0 QEMU has no such job, 1 at work,
+ * 2 concluded (*error: its error, NULL when it succeeded). */
+static int qemuSnapshotJobState(qemuMonitor *mon, const char *jobId, char **error)
+{
+    g_autoptr(qvJSONValue) jobs = NULL;
+    size_t i;
+
+    if (qemuMonitorCommand(mon, "query-jobs", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &jobs) < 0)
+        return -1;
+    for (i = 0; i < qvJSONArraySize(jobs); i++) {
+        qvJSONValue *job = qvJSONArrayGet(jobs, i);
+        const char *status = qvJSONGetString(qvJSONObjectGet(job, "status"));
+
+        if (STRNEQ_NULLABLE(qvJSONGetString(qvJSONObjectGet(job, "id")), jobId))
+            continue;
+        if (STRNEQ_NULLABLE(status, "concluded"))
+            return 1;
+        if (error)
+            *error = g_strdup(qvJSONGetString(qvJSONObjectGet(job, "error")));
+        return 2;
+    }
+    return 0;
+}
+
+static int qemuSnapshotJobDismiss(qemuMonitor *mon, const char *jobId)
+{
+    qvJSONValue *args = qvJSONNewObject();
+
+    qvJSONObjectAdd(args, "s:id", jobId, NULL);
+    return qemuMonitorCommand(mon, "job-dismiss", args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL);
+}
+
+/* Wait for job jobId (already sent, or sent by a process that died) to conclude; then
+ * dismiss it unless told not to. 0 it succeeded, -1 it failed or was lost (reported). */
+static int qemuSnapshotWaitJob(qemuMonitor *mon, const char *cmd, const char *jobId, bool dismiss)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)QEMU_SNAPSHOT_JOB_TIMEOUT_MS * 1000;
+    gulong pause = 500; /* us: short jobs (blockdev-create) end in a few ms */
     g_autofree char *error = NULL;
-    g_autoptr(qvJSONValue) dismiss = qvJSONNewObject();
+    int st;
 
-    if (qemuMonitorCommand(mon, cmd, args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
-        return -1;
-    for (;;) {
-        g_autoptr(qvJSONValue) jobs = NULL;
-        const char *status = NULL;
-        size_t i;
-
-        if (qemuMonitorCommand(mon, "query-jobs", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &jobs) < 0)
-            return -1;
-        for (i = 0; i < qvJSONArraySize(jobs); i++) {
-            qvJSONValue *job = qvJSONArrayGet(jobs, i);
-
-            if (STREQ_NULLABLE(qvJSONGetString(qvJSONObjectGet(job, "id")), jobId)) {
-                status = qvJSONGetString(qvJSONObjectGet(job, "status"));
-                if (STREQ_NULLABLE(status, "concluded"))
-                    error = g_strdup(qvJSONGetString(qvJSONObjectGet(job, "error")));
-                break;
-            }
-        }
-        if (!status) {
-            qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU lost the job '%s' (%s)"), jobId, cmd);
-            return -1;
-        }
-        if (STREQ(status, "concluded"))
-            break;
+    while ((st = qemuSnapshotJobState(mon, jobId, &error)) == 1) {
         if (g_get_monotonic_time() > deadline) {
             qvReportError(QV_ERR_OPERATION_TIMEOUT, _("%s did not finish within %d s"), cmd,
                           QEMU_SNAPSHOT_JOB_TIMEOUT_MS / 1000);
             return -1;
         }
-        g_usleep(20 * 1000);
+        g_usleep(pause);
+        pause = MIN(pause * 2, 20 * 1000);
     }
-    qvJSONObjectAdd(dismiss, "s:id", jobId, NULL);
-    if (qemuMonitorCommand(mon, "job-dismiss", g_steal_pointer(&dismiss),
-                           QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
+    if (st < 0)
+        return -1;
+    if (st == 0) {
+        qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU lost the job '%s' (%s)"), jobId, cmd);
+        return -1;
+    }
+    if (dismiss && qemuSnapshotJobDismiss(mon, jobId) < 0)
         return -1;
     if (error) {
         qvReportError(QV_ERR_OPERATION_FAILED, _("%s failed: %s"), cmd, error);
         return -1;
     }
     return 0;
+}
+
+static char *qemuSnapshotJobId(const char *cmd)
+{
+    return g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
+}
+
+/* Run a QMP job command (snapshot-save/-load/-delete, blockdev-create) to its end, then
+ * dismiss it. */
+static int qemuSnapshotRunJob(qemuMonitor *mon, const char *cmd, qvJSONValue *args,
+                              const char *jobId)
+{
+    if (qemuMonitorCommand(mon, cmd, args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
+        return -1;
+    return qemuSnapshotWaitJob(mon, cmd, jobId, true);
 }
 
 typedef struct {
@@ -615,7 +657,10 @@ typedef struct {
     char *file; /* external: the overlay */
     bool created; /* external: this call created the file */
     const qemuSnapshotBlockInfo *block; /* running: QEMU's view */
-    char *newNode; /* external, running: the overlay's node name */
+    char *newNode; /* external, running: the overlay's format node... */
+    char *fileNode; /* ...over this protocol node */
+    bool fileNodeAdded; /* QEMU opened them (blockdev-add) */
+    bool newNodeAdded;
 } qemuSnapshotDiskPlan;
 
 static void qemuSnapshotPlanClear(GArray *plan)
@@ -627,6 +672,7 @@ static void qemuSnapshotPlanClear(GArray *plan)
 
         g_free(p->file);
         g_free(p->newNode);
+        g_free(p->fileNode);
     }
 }
 
@@ -765,79 +811,149 @@ error:
     return -1;
 }
 
-/* Check (and, unless reuse, create) the overlays. size < 0: read from the backing file. */
-static int qemuSnapshotPrepareOverlays(GArray *plan, bool reuse, bool running)
+/* The overlay file, created here, exclusively, never through a symbolic link, for its
+ * owner only; qemu-img or QEMU then writes the file that is ours. */
+static int qemuSnapshotCreateFile(qemuSnapshotDiskPlan *p)
+{
+    int fd = open(p->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st;
+
+    if (fd < 0 && errno == EEXIST && lstat(p->file, &st) == 0 && S_ISLNK(st.st_mode)) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("disk '%s': external snapshot file '%s' is a symbolic link; "
+                        "qvirt does not create files through one"),
+                      p->disk->dst, p->file);
+        return -1;
+    }
+    if (fd < 0 && errno == EEXIST) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("disk '%s': external snapshot file '%s' already exists; reuse "
+                        "it with QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT (--reuse-external)"),
+                      p->disk->dst, p->file);
+        return -1;
+    }
+    if (fd < 0) {
+        qvReportSystemError(errno, _("disk '%s': cannot create external snapshot file '%s'"),
+                            p->disk->dst, p->file);
+        return -1;
+    }
+    close(fd);
+    p->created = true;
+    return 0;
+}
+
+static int qemuSnapshotCheckReused(const qemuSnapshotDiskPlan *p)
+{
+    if (!qvFileExists(p->file)) {
+        qvReportError(QV_ERR_INVALID_ARG,
+                      _("disk '%s': external snapshot file '%s' does not exist (REUSE_EXT)"),
+                      p->disk->dst, p->file);
+        return -1;
+    }
+    return 0;
+}
+
+/* Shut off: check (and, unless reuse, create with qemu-img) the overlays. */
+static int qemuSnapshotPrepareOverlays(GArray *plan, bool reuse)
 {
     guint i;
 
     for (i = 0; i < plan->len; i++) {
         qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
         const char *fmt = domainDiskFormatTypeToString(p->disk->src->format);
-        g_autofree char *size = NULL;
+        const char *args[] = { "create",           "-q", "-f", "qcow2", "-b",
+                               p->disk->src->path, "-F", fmt,  p->file, NULL };
 
-        if (reuse) {
-            if (!qvFileExists(p->file)) {
-                qvReportError(QV_ERR_INVALID_ARG,
-                              _("disk '%s': external snapshot file '%s' does not exist "
-                                "(REUSE_EXT)"),
-                              p->disk->dst, p->file);
-                return -1;
-            }
-            continue;
-        }
-        /* created here, exclusively, never through a symbolic link, for its owner only;
-         * qemu-img then writes the file that is ours */
-        {
-            int fd = open(p->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-            struct stat st;
+        if (reuse ? qemuSnapshotCheckReused(p) < 0
+                  : qemuSnapshotCreateFile(p) < 0 || qemuSnapshotImg(args) < 0)
+            return -1;
+    }
+    return 0;
+}
 
-            if (fd < 0 && errno == EEXIST && lstat(p->file, &st) == 0 && S_ISLNK(st.st_mode)) {
-                qvReportError(QV_ERR_OPERATION_INVALID,
-                              _("disk '%s': external snapshot file '%s' is a symbolic link; "
-                                "qvirt does not create files through one"),
-                              p->disk->dst, p->file);
-                return -1;
-            }
-            if (fd < 0 && errno == EEXIST) {
-                qvReportError(QV_ERR_OPERATION_INVALID,
-                              _("disk '%s': external snapshot file '%s' already exists; reuse "
-                                "it with QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT (--reuse-external)"),
-                              p->disk->dst, p->file);
-                return -1;
-            }
-            if (fd < 0) {
-                qvReportSystemError(errno,
-                                    _("disk '%s': cannot create external snapshot file '%s'"),
-                                    p->disk->dst, p->file);
-                return -1;
-            }
-            close(fd);
-            p->created = true;
-        }
-        if (running) {
-            /* QEMU holds the backing image: do not open it, give the size */
+/* Running: the overlays are formatted (unless reused) and opened by QEMU itself, before
+ * any freeze: no helper process to spawn, and nothing but the graph switch is left for
+ * the frozen window. Undone by qemuSnapshotCloseOverlays. */
+static int qemuSnapshotOpenOverlays(qemuMonitor *mon, GArray *plan, bool reuse)
+{
+    gint64 stamp = g_get_real_time() % 1000000000;
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+        domainStorageSource overlay = { .type = DOMAIN_DISK_TYPE_FILE,
+                                        .path = p->file,
+                                        .format = DOMAIN_DISK_FORMAT_QCOW2 };
+        qvJSONValue *fmt;
+
+        if (reuse ? qemuSnapshotCheckReused(p) < 0 : qemuSnapshotCreateFile(p) < 0)
+            return -1;
+        p->fileNode = g_strdup_printf("qv-%s-f%09" G_GINT64_FORMAT, p->disk->dst, stamp);
+        p->newNode = g_strdup_printf("qv-%s-o%09" G_GINT64_FORMAT, p->disk->dst, stamp);
+        if (qemuMonitorCommand(mon, "blockdev-add",
+                               qemuBlockStorageProps(p->disk, &overlay, p->fileNode),
+                               QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
+            return -1;
+        p->fileNodeAdded = true;
+        if (!reuse) {
+            /* QEMU holds the backing image: it is not opened, its size is given */
+            g_autoptr(qvJSONValue) args = qvJSONNewObject();
+            g_autofree char *job = g_strdup_printf("qv-create-%s", p->newNode);
+            qvJSONValue *opts = qvJSONNewObject();
+
             if (!p->block || p->block->size < 0) {
                 qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU did not report the size of disk '%s'"),
                               p->disk->dst);
+                qvJSONFree(opts);
                 return -1;
             }
-            size = g_strdup_printf("%lld", p->block->size);
-            {
-                const char *args[] = { "create",           "-q", "-f", "qcow2", "-u", "-b",
-                                       p->disk->src->path, "-F", fmt,  p->file, size, NULL };
-
-                if (qemuSnapshotImg(args) < 0)
-                    return -1;
-            }
-        } else {
-            const char *args[] = { "create",           "-q", "-f", "qcow2", "-b",
-                                   p->disk->src->path, "-F", fmt,  p->file, NULL };
-
-            if (qemuSnapshotImg(args) < 0)
+            qvJSONObjectAdd(opts, "s:driver", "qcow2", "s:file", p->fileNode, "I:size",
+                            p->block->size, "s:backing-file", p->disk->src->path, "s:backing-fmt",
+                            domainDiskFormatTypeToString(p->disk->src->format), NULL);
+            qvJSONObjectAdd(args, "s:job-id", job, "a:options", opts, NULL);
+            if (qemuSnapshotRunJob(mon, "blockdev-create", g_steal_pointer(&args), job) < 0)
                 return -1;
         }
+        fmt = qemuBlockFormatProps(p->disk, &overlay, p->newNode, p->fileNode, true);
+        /* blockdev-snapshot attaches the backing itself */
+        qvJSONObjectAppend(fmt, "backing", qvJSONNewNull());
+        if (qemuMonitorCommand(mon, "blockdev-add", fmt, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
+            return -1;
+        p->newNodeAdded = true;
     }
     return 0;
+}
+
+/* After a failure: QEMU lets go of the overlays it opened (errors only logged). */
+static void qemuSnapshotCloseOverlays(qemuMonitor *mon, GArray *plan)
+{
+    qvErrorPtr saved = qvErrorPreserveLast();
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+        const char *nodes[] = { p->newNodeAdded ? p->newNode : NULL,
+                                p->fileNodeAdded ? p->fileNode : NULL };
+        size_t k;
+
+        for (k = 0; k < G_N_ELEMENTS(nodes); k++) {
+            qvJSONValue *args;
+
+            if (!nodes[k])
+                continue;
+            args = qvJSONNewObject();
+            qvJSONObjectAdd(args, "s:node-name", nodes[k], NULL);
+            if (qemuMonitorCommand(mon, "blockdev-del", args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) <
+                0)
+                QV_WARN("disk '%s': QEMU keeps node '%s' of a failed snapshot open: %s",
+                        p->disk->dst, nodes[k], qvGetLastErrorMessage());
+        }
+        p->newNodeAdded = p->fileNodeAdded = false;
+    }
+    if (saved)
+        qvErrorRestore(&saved);
+    else
+        qvResetLastError();
 }
 
 static void qemuSnapshotRemoveCreated(GArray *plan)
@@ -1014,6 +1130,15 @@ static qemuJournal *qemuSnapshotStage(qemuSnapshotCtx *c, bool active, bool disk
             qemuJournalStage(j, current, text, strlen(text)) < 0)
             goto error;
     }
+    if (!diskOnly) {
+        for (i = 0; i < c->plan->len; i++) {
+            const qemuSnapshotDiskPlan *p = &g_array_index(c->plan, qemuSnapshotDiskPlan, i);
+
+            qemuJournalAddTag(j, snap->name, p->disk->dst, p->disk->src->path);
+        }
+        if (active)
+            j->job = qemuSnapshotJobId("snapshot-save");
+    }
     if (qemuJournalSave(j) < 0)
         goto error;
     return g_steal_pointer(&j);
@@ -1051,12 +1176,11 @@ static int qemuSnapshotMapBlocks(qemuSnapshotCtx *c, GHashTable *blocks)
     return 0;
 }
 
-/* The switch: every disk onto its overlay in one transaction (all or none). */
+/* The switch: every disk onto its (open) overlay in one transaction (all or none). */
 static int qemuSnapshotTransaction(qemuMonitor *mon, GArray *plan)
 {
     g_autoptr(qvJSONValue) args = qvJSONNewObject();
     qvJSONValue *actions = qvJSONNewArray();
-    gint64 stamp = g_get_real_time();
     guint i;
 
     for (i = 0; i < plan->len; i++) {
@@ -1064,11 +1188,8 @@ static int qemuSnapshotTransaction(qemuMonitor *mon, GArray *plan)
         qvJSONValue *action = qvJSONNewObject();
         qvJSONValue *data = qvJSONNewObject();
 
-        p->newNode = g_strdup_printf("qv-%s-snap%" G_GINT64_FORMAT, p->disk->dst, stamp);
-        qvJSONObjectAdd(data, "s:node-name", p->block->node, "s:snapshot-file", p->file,
-                        "s:snapshot-node-name", p->newNode, "s:format", "qcow2", "s:mode",
-                        "existing", NULL);
-        qvJSONObjectAdd(action, "s:type", "blockdev-snapshot-sync", "a:data", data, NULL);
+        qvJSONObjectAdd(data, "s:node", p->block->node, "s:overlay", p->newNode, NULL);
+        qvJSONObjectAdd(action, "s:type", "blockdev-snapshot", "a:data", data, NULL);
         qvJSONArrayAppend(actions, action);
     }
     qvJSONObjectAdd(args, "a:actions", actions, NULL);
@@ -1138,8 +1259,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
             g_clear_pointer(&agent, qemuAgentUnref);
         }
     }
-    if (qemuSnapshotPrepareOverlays(c->plan, c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT, true) <
-        0)
+    if (qemuSnapshotOpenOverlays(mon, c->plan, c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT) < 0)
         goto cleanup;
 
     if (agent) {
@@ -1163,7 +1283,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
             g_autofree char *why = qemuSnapshotErrorReason();
 
             /* whatever went wrong, part of the guest may be frozen: thaw now */
-            if (qemuDomainThawVerified(driver, obj, agent) < 0)
+            if (qemuDomainThawVerified(driver, obj, agent, NULL) < 0)
                 QV_WARN("domain '%s': thaw after a failed freeze: %s", name,
                         qvGetLastErrorMessage());
             frozenTried = false;
@@ -1187,9 +1307,12 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
 
     if (frozenTried) {
         qvErrorPtr saved = txRc < 0 ? qvErrorPreserveLast() : NULL;
-        int thawed = qemuDomainThawVerified(driver, obj, agent);
+        gint64 thawedAt = 0;
+        /* the window ends with the thaw's reply; its verification (fsfreeze-status, the
+         * guard disarmed) follows outside it */
+        int thawed = qemuDomainThawVerified(driver, obj, agent, &thawedAt);
 
-        window = g_get_monotonic_time() - t0;
+        window = (thawedAt ? thawedAt : g_get_monotonic_time()) - t0;
         c->snap->quiesceFilesystems = frozen > 0 ? (unsigned int)frozen : 0;
         c->snap->quiesceWindowUs = window;
         /* the events after the window: nothing but the switch inside it */
@@ -1213,15 +1336,15 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
         else
             qvResetLastError();
     }
-    if (txRc < 0) {
-        qemuSnapshotRemoveCreated(c->plan);
+    if (txRc < 0)
         goto cleanup;
-    }
     ret = 0;
 
 cleanup:
-    if (ret < 0 && c->plan)
+    if (ret < 0 && c->plan) {
+        qemuSnapshotCloseOverlays(mon, c->plan);
         qemuSnapshotRemoveCreated(c->plan);
+    }
     if (agent)
         qemuAgentUnref(agent);
     qemuMonitorUnref(mon);
@@ -1229,17 +1352,21 @@ cleanup:
 }
 
 /* A QMP snapshot job (snapshot-save/-load/-delete) over the plan's disks, tagged tag;
- * vmstate: the memory goes to (comes from) the first disk. */
+ * vmstate: the memory goes to (comes from) the first disk. jobId: the id the journal
+ * names (NULL: one is made up). Not dismissed when told not to (the caller records the
+ * outcome first, then dismisses). */
 static int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *plan, const char *cmd,
-                                  const char *tag, bool vmstate)
+                                  const char *tag, bool vmstate, const char *jobId, bool dismiss)
 {
     g_autoptr(GHashTable) blocks = NULL;
     g_autoptr(qvJSONValue) args = qvJSONNewObject();
-    g_autofree char *jobId = g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
+    g_autofree char *ownId = NULL;
     qemuSnapshotCtx c = { driver, obj, NULL, NULL, plan, 0 };
     qemuMonitor *mon;
     int ret = -1;
 
+    if (!jobId)
+        jobId = ownId = qemuSnapshotJobId(cmd);
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
     if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(&c, blocks) < 0)
@@ -1249,7 +1376,10 @@ static int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *pl
     if (vmstate)
         qvJSONObjectAdd(args, "s:vmstate", g_array_index(plan, qemuSnapshotDiskPlan, 0).block->node,
                         NULL);
-    ret = qemuSnapshotRunJob(mon, cmd, g_steal_pointer(&args), jobId);
+    if (qemuMonitorCommand(mon, cmd, g_steal_pointer(&args), QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) <
+        0)
+        goto cleanup;
+    ret = qemuSnapshotWaitJob(mon, cmd, jobId, dismiss);
 
 cleanup:
     qemuMonitorUnref(mon);
@@ -1397,14 +1527,14 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
         if (active) {
             rc = qemuSnapshotCreateActiveExternal(&c);
         } else {
-            rc = qemuSnapshotPrepareOverlays(plan, flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
-                                             false);
+            rc = qemuSnapshotPrepareOverlays(plan, flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT);
             if (rc < 0)
                 qemuSnapshotRemoveCreated(plan);
         }
     } else {
         if (active)
-            rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-save", snap->name, true);
+            rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-save", snap->name, true,
+                                        journal->job, true);
         else
             rc = qemuSnapshotImgEach(plan, "-c", snap->name, "-d");
     }
@@ -1489,14 +1619,108 @@ static int qemuSnapshotInternalPlan(const snapshotDef *snap, domainDef *dom, GAr
     return 0;
 }
 
+/* A new journal for domname, refused while the one of an operation that has not been
+ * settled exists. */
+static qemuJournal *qemuSnapshotJournalNew(qemuDriver *driver, const char *op, const char *domname,
+                                           const char *snapname)
+{
+    g_autoptr(qemuJournal) j = qemuJournalNew(driver->cfg, op, domname, snapname);
+
+    if (qvFileExists(j->path)) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("domain '%s' has an unfinished operation ('%s'); it is completed or "
+                        "undone by the next change to this root"),
+                      domname, j->path);
+        return NULL;
+    }
+    return g_steal_pointer(&j);
+}
+
+static void qemuSnapshotJournalAddTags(qemuJournal *j, const char *tag, GArray *plan)
+{
+    guint i;
+
+    for (i = 0; i < plan->len; i++) {
+        const qemuSnapshotDiskPlan *p = &g_array_index(plan, qemuSnapshotDiskPlan, i);
+
+        qemuJournalAddTag(j, tag, p->disk->dst, p->disk->src->path);
+    }
+}
+
+/* Stage the "current" record naming name (NULL: none is current). */
+static int qemuSnapshotStageCurrent(qemuDriver *driver, qemuJournal *j, const char *domname,
+                                    const char *name)
+{
+    g_autofree char *dir = qemuSnapshotDir(driver, domname);
+    g_autofree char *path = g_build_filename(dir, "current", NULL);
+    g_autofree char *text = NULL;
+
+    if (!name) {
+        qemuJournalAddRemoved(j, path);
+        return 0;
+    }
+    text = g_strdup_printf("%s\n", name);
+    return qemuJournalStage(j, path, text, strlen(text));
+}
+
+/* Commit, or report that the operation happened but its records wait for the next
+ * change (which completes them: the journal says what to do). */
+static int qemuSnapshotCommit(qemuJournal *j, const char *what)
+{
+    g_autofree char *why = NULL;
+
+    if (qemuJournalCommit(j) == 0)
+        return 0;
+    why = g_strdup(qvGetLastErrorMessage());
+    qvReportError(QV_ERR_OPERATION_FAILED,
+                  _("domain '%s': %s '%s' was done, but its records could not be completed (%s); "
+                    "the next change to this root completes them"),
+                  j->domain, what, j->snapshot, why);
+    return -1;
+}
+
+static void qemuSnapshotRollbackQuiet(qemuJournal *j)
+{
+    qvErrorPtr saved = qvErrorPreserveLast();
+
+    if (qemuJournalRollback(j, false) < 0)
+        QV_WARN("domain '%s': %s", j->domain, qvGetLastErrorMessage());
+    if (saved)
+        qvErrorRestore(&saved);
+}
+
+/* Run state after a revert with memory: QEMU restored its own run state after the load;
+ * the revert decides. */
+static int qemuSnapshotApplyRun(qemuDriver *driver, domainObj *obj, const char *run)
+{
+    qemuMonitor *mon;
+    int rc;
+
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    rc = qemuMonitorSimple(mon, STREQ_NULLABLE(run, "running") ? "cont" : "stop");
+    qemuMonitorUnref(mon);
+    return rc;
+}
+
+/*
+ * Revert, as one journaled step: the "current" record is staged and the intent saved
+ * first. With memory: (start paused) -> snapshot-load job -> run state -> commit; the
+ * job is dismissed only after the commit, so that a process that dies before it leaves
+ * QEMU's own word on whether the load happened. Disk-only: (destroy) -> qemu-img
+ * snapshot -a on every image -> (start) -> commit; an interrupted one is finished by
+ * the next change (applying a tag again is harmless), the domain left shut off.
+ */
 int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags)
 {
     g_autoptr(qemuSnapshotList) list = NULL;
     g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
     g_autoptr(domainDef) base = qemuSnapshotCopyDef(obj);
+    g_autoptr(qemuJournal) j = NULL;
     const char *domname = base->name;
     snapshotDef *snap;
-    bool withMemory;
+    bool withMemory, active = domainObjIsActive(obj);
+    const char *run;
 
     qvCheckFlags(QV_DOMAIN_SNAPSHOT_REVERT_RUNNING | QV_DOMAIN_SNAPSHOT_REVERT_PAUSED |
                      QV_DOMAIN_SNAPSHOT_REVERT_FORCE,
@@ -1515,51 +1739,169 @@ int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, uns
     if (qemuSnapshotInternalPlan(snap, base, plan) < 0)
         return -1;
     withMemory = snap->memory == SNAPSHOT_LOCATION_INTERNAL;
+    if (withMemory)
+        run = (flags & QV_DOMAIN_SNAPSHOT_REVERT_RUNNING) ||
+                      (!(flags & QV_DOMAIN_SNAPSHOT_REVERT_PAUSED) &&
+                       snap->state == SNAPSHOT_STATE_RUNNING)
+                  ? "running"
+                  : "paused";
+    else
+        run = flags & QV_DOMAIN_SNAPSHOT_REVERT_RUNNING  ? "running"
+              : flags & QV_DOMAIN_SNAPSHOT_REVERT_PAUSED ? "paused"
+                                                         : "shutoff";
+
+    /* intent before action */
+    if (!(j = qemuSnapshotJournalNew(driver, "snapshot-revert", domname, snap->name)))
+        return -1;
+    j->running = active;
+    j->run = g_strdup(run);
+    if (withMemory)
+        j->job = qemuSnapshotJobId("snapshot-load");
+    qemuSnapshotJournalAddTags(j, snap->name, plan);
+    if (qemuSnapshotStageCurrent(driver, j, domname, snap->name) < 0 || qemuJournalSave(j) < 0) {
+        qemuSnapshotRollbackQuiet(j);
+        return -1;
+    }
+    qvFaultPoint("revert-staged");
 
     if (withMemory) {
-        bool run;
-        qemuMonitor *mon;
-        int rc;
+        if (!active && qemuProcessStart(driver, obj, QV_DOMAIN_START_PAUSED) < 0) {
+            qemuSnapshotRollbackQuiet(j);
+            return -1;
+        }
+        qvFaultPoint("revert-started");
+        if (qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-load", snap->name, true, j->job,
+                                   false) < 0) {
+            qvErrorPtr saved = qvErrorPreserveLast();
 
-        if (!domainObjIsActive(obj) && qemuProcessStart(driver, obj, QV_DOMAIN_START_PAUSED) < 0)
+            /* a QEMU started for the revert goes; one that ran before runs on */
+            if (!active && qemuProcessDestroy(driver, obj, false) < 0)
+                QV_WARN("domain '%s': %s", domname, qvGetLastErrorMessage());
+            qvErrorRestore(&saved);
+            qemuSnapshotRollbackQuiet(j);
             return -1;
-        if (qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-load", snap->name, true) < 0)
+        }
+        qvFaultPoint("revert-loaded");
+        if (qemuSnapshotApplyRun(driver, obj, run) < 0)
+            return -1; /* the journal stays: the next change finishes the revert */
+        if (qemuSnapshotCommit(j, "revert to snapshot") < 0)
             return -1;
-        run =
-            (flags & QV_DOMAIN_SNAPSHOT_REVERT_RUNNING) ||
-            (!(flags & QV_DOMAIN_SNAPSHOT_REVERT_PAUSED) && snap->state == SNAPSHOT_STATE_RUNNING);
-        if (!(mon = qemuDomainGetMonitor(driver, obj)))
-            return -1;
-        rc = qemuMonitorSimple(mon, run ? "cont" : "stop");
-        qemuMonitorUnref(mon);
-        if (rc < 0)
-            return -1;
-    } else {
-        /* the disks as they were while shut off: the domain goes down first */
-        if (domainObjIsActive(obj) && qemuProcessDestroy(driver, obj, false) < 0)
-            return -1;
-        if (qemuSnapshotImgEach(plan, "-a", snap->name, NULL) < 0)
-            return -1;
-        if ((flags & (QV_DOMAIN_SNAPSHOT_REVERT_RUNNING | QV_DOMAIN_SNAPSHOT_REVERT_PAUSED)) &&
-            qemuProcessStart(driver, obj,
-                             flags & QV_DOMAIN_SNAPSHOT_REVERT_PAUSED ? QV_DOMAIN_START_PAUSED
-                                                                      : 0) < 0)
+        {
+            qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
+
+            if (!mon || qemuSnapshotJobDismiss(mon, j->job) < 0) {
+                QV_DEBUG("job '%s' not dismissed: %s", j->job, qvGetLastErrorMessage());
+                qvResetLastError();
+            }
+            if (mon)
+                qemuMonitorUnref(mon);
+        }
+        return 0;
+    }
+
+    /* the disks as they were while shut off: the domain goes down first */
+    if (active && qemuProcessDestroy(driver, obj, false) < 0) {
+        qemuSnapshotRollbackQuiet(j);
+        return -1;
+    }
+    if (qemuSnapshotImgEach(plan, "-a", snap->name, NULL) < 0) {
+        qemuSnapshotRollbackQuiet(j);
+        return -1;
+    }
+    qvFaultPoint("revert-loaded");
+    if (qemuSnapshotCommit(j, "revert to snapshot") < 0)
+        return -1;
+    if (STRNEQ(run, "shutoff") &&
+        qemuProcessStart(driver, obj, STREQ(run, "paused") ? QV_DOMAIN_START_PAUSED : 0) < 0)
+        return -1;
+    return 0;
+}
+
+/* Remove tag from the images the plan names: QEMU's job while it runs (it skips an
+ * image without the tag), qemu-img otherwise (asked only where the tag is). */
+static int qemuSnapshotDeleteTag(qemuDriver *driver, domainObj *obj, GArray *plan, const char *tag,
+                                 bool live)
+{
+    guint i;
+
+    if (live)
+        return qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-delete", tag, false, NULL, true);
+    for (i = 0; i < plan->len; i++) {
+        const char *image = g_array_index(plan, qemuSnapshotDiskPlan, i).disk->src->path;
+        const char *args[] = { "snapshot", "-d", tag, image, NULL };
+        int has = qemuSnapshotImageHasTag(image, tag);
+
+        if (has < 0 || (has && qemuSnapshotImg(args) < 0))
             return -1;
     }
-    return qemuSnapshotSetCurrent(driver, domname, snap->name);
+    return 0;
+}
+
+/* Delete one snapshot as one journaled step: its children's records (they now hang from
+ * its parent) and "current" staged, its record named for removal, its tags listed; then
+ * the tags go, then the commit. A process that dies in between leaves a journal the
+ * next change finishes (the tags that are left go, then the records). */
+static int qemuSnapshotDeleteOne(qemuDriver *driver, domainObj *obj, domainDef *base,
+                                 qemuSnapshotList *list, snapshotDef *v, bool metadataOnly)
+{
+    const char *domname = base->name;
+    g_autoptr(qemuJournal) j = NULL;
+    g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
+    g_autofree char *path = qemuSnapshotFile(driver, domname, v->name);
+    bool live = domainObjIsActive(obj);
+    guint i;
+
+    if (!metadataOnly && qemuSnapshotInternalPlan(v, base, plan) < 0)
+        return -1;
+    if (!(j = qemuSnapshotJournalNew(driver, "snapshot-delete", domname, v->name)))
+        return -1;
+    j->running = live;
+    qemuSnapshotJournalAddTags(j, v->name, plan);
+    qemuJournalAddRemoved(j, path);
+    /* its children now hang from its parent */
+    for (i = 0; i < list->defs->len; i++) {
+        snapshotDef *d = list->defs->pdata[i];
+        g_autofree char *xml = NULL;
+        g_autofree char *child = NULL;
+
+        if (STRNEQ_NULLABLE(d->parent, v->name))
+            continue;
+        g_free(d->parent);
+        d->parent = g_strdup(v->parent);
+        xml = snapshotDefFormat(d, DOMAIN_DEF_FORMAT_SECURE);
+        child = qemuSnapshotFile(driver, domname, d->name);
+        if (qemuJournalStage(j, child, xml, strlen(xml)) < 0)
+            goto error;
+    }
+    if (STREQ_NULLABLE(list->current, v->name)) {
+        g_free(list->current);
+        list->current = g_strdup(v->parent);
+        if (qemuSnapshotStageCurrent(driver, j, domname, list->current) < 0)
+            goto error;
+    }
+    if (qemuJournalSave(j) < 0)
+        goto error;
+    qvFaultPoint("delete-staged");
+    if (plan->len && qemuSnapshotDeleteTag(driver, obj, plan, v->name, live) < 0)
+        goto error;
+    qvFaultPoint("delete-tagged");
+    g_ptr_array_remove(list->defs, v); /* v is gone after this */
+    return qemuSnapshotCommit(j, "deletion of snapshot");
+
+error:
+    qemuSnapshotRollbackQuiet(j);
+    return -1;
 }
 
 int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, unsigned int flags)
 {
     g_autoptr(qemuSnapshotList) list = NULL;
-    g_autoptr(GPtrArray) victims = g_ptr_array_new();
+    g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(domainDef) base = qemuSnapshotCopyDef(obj);
     const char *domname = base->name;
     bool metadataOnly = flags & QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY;
     snapshotDef *snap;
-    g_autofree char *newCurrent = NULL;
-    bool currentGone = false;
-    guint i, j;
+    guint i;
 
     qvCheckFlags(QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN | QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY |
                      QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
@@ -1575,73 +1917,35 @@ int qemuSnapshotDelete(qemuDriver *driver, domainObj *obj, const char *name, uns
 
         /* deepest first */
         for (i = names->len; i-- > 0;)
-            g_ptr_array_add(victims, qemuSnapshotFind(list, NULL, names->pdata[i]));
+            g_ptr_array_add(victims, g_strdup(names->pdata[i]));
     }
     if (!(flags & QV_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY))
-        g_ptr_array_add(victims, snap);
+        g_ptr_array_add(victims, g_strdup(snap->name));
 
     /* refuse before anything is removed */
-    if (!metadataOnly) {
-        for (i = 0; i < victims->len; i++) {
-            const snapshotDef *v = victims->pdata[i];
-
-            if (qemuSnapshotIsExternal(v)) {
-                qvReportError(QV_ERR_OPERATION_UNSUPPORTED,
-                              _("deleting external snapshot '%s' is not supported: its overlays "
-                                "stay in use; drop only its metadata with "
-                                "QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY (--metadata)"),
-                              v->name);
-                return -1;
-            }
-        }
-    }
     for (i = 0; i < victims->len; i++) {
-        snapshotDef *v = victims->pdata[i];
-        g_autofree char *path = qemuSnapshotFile(driver, domname, v->name);
+        g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
+        snapshotDef *v = qemuSnapshotFind(list, NULL, victims->pdata[i]);
 
-        if (!metadataOnly) {
-            g_autoptr(GArray) plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
-            int rc;
-
-            if (qemuSnapshotInternalPlan(v, base, plan) < 0)
-                return -1;
-            if (domainObjIsActive(obj))
-                rc = qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-delete", v->name, false);
-            else
-                rc = qemuSnapshotImgEach(plan, "-d", v->name, NULL);
-            if (rc < 0)
-                return -1;
+        if (metadataOnly)
+            continue;
+        if (qemuSnapshotIsExternal(v)) {
+            qvReportError(QV_ERR_OPERATION_UNSUPPORTED,
+                          _("deleting external snapshot '%s' is not supported: its overlays "
+                            "stay in use; drop only its metadata with "
+                            "QV_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY (--metadata)"),
+                          v->name);
+            return -1;
         }
-        /* its children now hang from its parent */
-        for (j = 0; j < list->defs->len; j++) {
-            snapshotDef *d = list->defs->pdata[j];
-
-            if (STREQ_NULLABLE(d->parent, v->name) && !g_ptr_array_find(victims, d, NULL)) {
-                g_free(d->parent);
-                d->parent = g_strdup(v->parent);
-                if (qemuSnapshotSave(driver, domname, d) < 0)
-                    return -1;
-            }
-        }
-        if (STREQ_NULLABLE(list->current, v->name)) {
-            currentGone = true;
-            g_free(newCurrent);
-            newCurrent = g_strdup(v->parent);
-        }
-        if (qvFileRemove(path) < 0)
+        if (qemuSnapshotInternalPlan(v, base, plan) < 0)
             return -1;
     }
-    if (currentGone) {
-        /* the nearest surviving ancestor becomes current */
-        while (newCurrent) {
-            snapshotDef *p = qemuSnapshotFind(list, NULL, newCurrent);
+    /* one by one, each complete: a failure leaves the ones before it deleted, the rest
+     * as they were */
+    for (i = 0; i < victims->len; i++) {
+        snapshotDef *v = qemuSnapshotFind(list, NULL, victims->pdata[i]);
 
-            if (!p || !g_ptr_array_find(victims, p, NULL))
-                break;
-            g_free(newCurrent);
-            newCurrent = g_strdup(p->parent);
-        }
-        if (qemuSnapshotSetCurrent(driver, domname, newCurrent) < 0)
+        if (qemuSnapshotDeleteOne(driver, obj, base, list, v, metadataOnly) < 0)
             return -1;
     }
     return 0;
@@ -1752,26 +2056,213 @@ static void qemuSnapshotReconcileLog(qemuDriver *driver, const qemuJournal *j, c
     }
 }
 
+/* Whether each of the journal's tags is in its image now (present[i]): QEMU says while it
+ * runs (query-block), the images otherwise. */
+static int qemuSnapshotJournalTags(qemuDriver *driver, domainObj *obj, const qemuJournal *j,
+                                   bool live, gboolean *present)
+{
+    g_autoptr(qvJSONValue) blocks = NULL;
+    g_autoptr(domainDef) def = NULL;
+    qemuMonitor *mon;
+    guint i;
+    int rc;
+
+    if (!live) {
+        for (i = 0; i < j->tags->len; i++) {
+            if ((rc = qemuSnapshotImageHasTag(j->tagImages->pdata[i], j->tags->pdata[i])) < 0)
+                return -1;
+            present[i] = rc;
+        }
+        return 0;
+    }
+    if (!(mon = qemuDomainGetMonitor(driver, obj)))
+        return -1;
+    rc = qemuMonitorCommand(mon, "query-block", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &blocks);
+    qemuMonitorUnref(mon);
+    if (rc < 0)
+        return -1;
+    def = qemuSnapshotCopyDef(obj);
+    for (i = 0; i < j->tags->len; i++) {
+        g_autofree char *alias = NULL;
+        qvJSONValue *image = NULL;
+        size_t k;
+
+        for (k = 0; k < def->ndisks && !alias; k++) {
+            if (STREQ(def->disks[k]->dst, j->tagDisks->pdata[i]))
+                alias = qemuDiskDeviceAlias(def->disks[k]);
+        }
+        for (k = 0; alias && k < qvJSONArraySize(blocks) && !image; k++) {
+            qvJSONValue *dev = qvJSONArrayGet(blocks, k);
+            const char *qdev = qvJSONGetString(qvJSONObjectGet(dev, "qdev"));
+            g_autofree char *a = qdev ? qemuSnapshotQdevAlias(qdev) : NULL;
+
+            if (STREQ_NULLABLE(a, alias))
+                image = qvJSONObjectGet(qvJSONObjectGet(dev, "inserted"), "image");
+        }
+        if (!image) {
+            qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU has no image for disk '%s'"),
+                          (const char *)j->tagDisks->pdata[i]);
+            return -1;
+        }
+        present[i] = qemuSnapshotInfoHasTag(image, j->tags->pdata[i]);
+    }
+    return 0;
+}
+
+/* Remove the journal's tags that are still there (present[i]). */
+static int qemuSnapshotJournalDropTags(qemuDriver *driver, domainObj *obj, const qemuJournal *j,
+                                       bool live, const gboolean *present)
+{
+    g_autoptr(domainDef) def = live ? qemuSnapshotCopyDef(obj) : NULL;
+    guint i, k;
+
+    for (i = 0; i < j->tags->len; i++) {
+        g_autoptr(GArray) plan = NULL;
+
+        if (!present[i])
+            continue;
+        if (!live) {
+            const char *args[] = { "snapshot", "-d", j->tags->pdata[i], j->tagImages->pdata[i],
+                                   NULL };
+
+            if (qemuSnapshotImg(args) < 0)
+                return -1;
+            continue;
+        }
+        /* QEMU deletes a tag from all the disks of the job that hold it: one job each */
+        plan = g_array_new(FALSE, TRUE, sizeof(qemuSnapshotDiskPlan));
+        for (k = 0; k < def->ndisks; k++) {
+            qemuSnapshotDiskPlan p = { .disk = def->disks[k] };
+
+            if (STREQ(def->disks[k]->dst, j->tagDisks->pdata[i]))
+                g_array_append_val(plan, p);
+        }
+        if (plan->len == 0) {
+            qvReportError(QV_ERR_INTERNAL_ERROR, _("domain '%s' has no disk '%s'"), j->domain,
+                          (const char *)j->tagDisks->pdata[i]);
+            return -1;
+        }
+        if (qemuSnapshotJobOnDisks(driver, obj, plan, "snapshot-delete", j->tags->pdata[i], false,
+                                   NULL, true) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Settle a journal whose operation did not commit. 1 settled (what is logged), 0 left
+ * for later (QEMU still at work; logged), -1 failed (reported). */
+static int qemuSnapshotSettle(qemuDriver *driver, domainObj *obj, qemuJournal *j, const char **what)
+{
+    bool live = obj && domainObjIsActive(obj);
+    g_autofree gboolean *present = g_new0(gboolean, j->tags->len + 1);
+    int st = 0;
+    guint i, n = 0;
+
+    if (j->job && live) {
+        g_autofree char *error = NULL;
+        qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
+
+        if (!mon)
+            return -1;
+        st = qemuSnapshotJobState(mon, j->job, &error);
+        if (st == 2 && qemuSnapshotJobDismiss(mon, j->job) < 0)
+            st = -1;
+        qemuMonitorUnref(mon);
+        if (st < 0)
+            return -1;
+        if (st == 1) {
+            *what = _("QEMU's job is still at work: settled later");
+            return 0;
+        }
+        if (st == 2 && error)
+            st = 0; /* failed: as if it never ran */
+    }
+
+    if (STREQ(j->op, "snapshot-create-internal")) {
+        if (qemuSnapshotJournalTags(driver, obj, j, live, present) < 0)
+            return -1;
+        for (i = 0; i < j->tags->len; i++)
+            n += present[i] ? 1 : 0;
+        if (n && n == j->tags->len) {
+            *what = _("the images hold the snapshot: records completed");
+            return qemuJournalCommit(j) < 0 ? -1 : 1;
+        }
+        if (qemuSnapshotJournalDropTags(driver, obj, j, live, present) < 0)
+            return -1;
+        *what = _("undone");
+        return qemuJournalRollback(j, false) < 0 ? -1 : 1;
+    }
+
+    if (STREQ(j->op, "snapshot-revert") && j->job) {
+        if (live && st == 2) {
+            /* QEMU loaded the snapshot: the revert ends as it was asked to */
+            if (qemuSnapshotApplyRun(driver, obj, j->run) < 0)
+                return -1;
+            *what = _("QEMU loaded the snapshot: revert completed");
+            return qemuJournalCommit(j) < 0 ? -1 : 1;
+        }
+        /* a QEMU started for the revert goes; one that ran before runs on (the load
+         * job, if it ran at all, gave it back its run state) */
+        if (live && !j->running && qemuProcessDestroy(driver, obj, false) < 0)
+            return -1;
+        *what = _("undone");
+        return qemuJournalRollback(j, false) < 0 ? -1 : 1;
+    }
+
+    if (STREQ(j->op, "snapshot-revert")) {
+        if (live) {
+            /* it died before it shut the domain down: nothing changed */
+            *what = _("undone");
+            return qemuJournalRollback(j, false) < 0 ? -1 : 1;
+        }
+        /* the images may be reverted in part: all of them are (again) */
+        for (i = 0; i < j->tags->len; i++) {
+            const char *args[] = { "snapshot", "-a", j->tags->pdata[i], j->tagImages->pdata[i],
+                                   NULL };
+
+            if (qemuSnapshotImg(args) < 0)
+                return -1;
+        }
+        *what = _("the disks are reverted, the domain is left shut off");
+        return qemuJournalCommit(j) < 0 ? -1 : 1;
+    }
+
+    if (STREQ(j->op, "snapshot-delete")) {
+        if (qemuSnapshotJournalTags(driver, obj, j, live, present) < 0 ||
+            qemuSnapshotJournalDropTags(driver, obj, j, live, present) < 0)
+            return -1;
+        *what = _("deletion completed");
+        return qemuJournalCommit(j) < 0 ? -1 : 1;
+    }
+
+    qvReportError(QV_ERR_INTERNAL_ERROR, _("journal '%s': unknown operation '%s'"), j->path, j->op);
+    return -1;
+}
+
 int qemuSnapshotReconcile(qemuDriver *driver, domainObj *obj, const char *path)
 {
     g_autoptr(qemuJournal) j = NULL;
+    const char *what = NULL;
     bool absent;
-    int switched;
+    int switched, rc;
 
     if (!(j = qemuJournalLoad(path, &absent)))
         return absent ? 0 : -1;
-    if (j->committing) {
-        switched = 1;
-    } else if (STREQ(j->op, "snapshot-create-external")) {
-        if ((switched = qemuSnapshotJournalSwitched(driver, obj, j)) < 0) {
+    if (!j->committing && STRNEQ(j->op, "snapshot-create-external")) {
+        rc = qemuSnapshotSettle(driver, obj, j, &what);
+        if (rc < 0)
             QV_WARN("domain '%s': snapshot '%s' of a process that died is left as it is: %s",
                     j->domain, j->snapshot, qvGetLastErrorMessage());
-            return -1;
-        }
-    } else {
-        /* an internal snapshot that was not recorded is undone as a record; a tag QEMU may
-         * have written into the images stays (qemu-img snapshot -l shows it) */
-        switched = 0;
+        else
+            qemuSnapshotReconcileLog(driver, j, what);
+        return rc;
+    }
+    if (j->committing) {
+        switched = 1;
+    } else if ((switched = qemuSnapshotJournalSwitched(driver, obj, j)) < 0) {
+        QV_WARN("domain '%s': snapshot '%s' of a process that died is left as it is: %s", j->domain,
+                j->snapshot, qvGetLastErrorMessage());
+        return -1;
     }
     if (switched) {
         if (qemuJournalCommit(j) < 0)
@@ -1787,7 +2278,10 @@ int qemuSnapshotReconcile(qemuDriver *driver, domainObj *obj, const char *path)
             }
             g_mutex_unlock(&obj->lock);
         }
-        qemuSnapshotReconcileLog(driver, j, _("QEMU runs on its overlays: records completed"));
+        qemuSnapshotReconcileLog(driver, j,
+                                 STREQ(j->op, "snapshot-create-external")
+                                     ? _("QEMU runs on its overlays: records completed")
+                                     : _("records completed"));
         return 1;
     }
     if (qemuJournalRollback(j, true) < 0)

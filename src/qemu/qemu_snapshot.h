@@ -17,8 +17,9 @@ int qemuFreezeGuardSeconds(void);
 int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied);
 /* Thaw ahead of any queued agent work, verify with fsfreeze-status, retry, and disarm the
  * guard once the guest is thawed. Returns the number thawed, or -1 (the guard stays
- * armed: the supervisor keeps trying). */
-int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent);
+ * armed: the supervisor keeps trying). thawedAt (optional): when the thaw's reply came
+ * (monotonic), the end of the frozen window. */
+int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent, gint64 *thawedAt);
 
 /* Tell every qvirt process connected to obj's supervisor (an fs-freeze event) that the
  * guest was frozen, thawed or not thawed (state: frozen, thawed, thaw-failed) by a
