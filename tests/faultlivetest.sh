@@ -190,4 +190,78 @@ die start-spawned start f --paused
 expect_wait "a paused start whose starter died ends paused (user)" 120 state_is f "paused (user)"
 run 0 q destroy f
 
+# ---- internal snapshots, revert and delete: intent first, QEMU's word after ----
+top() { q dumpxml f | sed -n "s/.*<source file='\([^']*\)'.*/\1/p" | head -1; }
+tags() { qemu-img snapshot -U -l "$(top)" | awk 'NR > 2 { print $2 }'; }
+run 0 q start f
+if wait_for 120 agent_connected f; then
+    ok "the guest boots for the internal snapshots"
+else
+    not_ok "the guest boots for the internal snapshots" "$(tail -5 "$root/f.console")"
+fi
+gsh 'echo before-i1 > /mnt/m1; rm -f /mnt/m2; sync'
+
+# i1's process died once QEMU's snapshot-save job had ended, before any record: the
+# images hold the tag, so the records are completed
+die snapshot-switched snapshot-create-as f i1
+run 0 q snapshot-list f --name
+expect_in "an internal snapshot that died after QEMU took it is recorded" "$out" "i1"
+expect_in "... the domain's log says why" "$(domain_log)" "snapshot 'i1' of a process that died: the images hold the snapshot: records completed"
+expect_eq "... it is current" "$(q snapshot-current f --name)" "i1"
+expect_wait "... the journal is gone" 1 nojournal
+# i2's process died before QEMU's job was sent: undone, no tag in the image
+die snapshot-staged snapshot-create-as f i2
+run 0 q snapshot-list f --name
+expect_not_in "one that died before acting is not recorded" "$out" "i2"
+expect_not_in "... and the image has no tag i2" "$(tags)" "i2"
+expect_in "... which holds i1" "$(tags)" "i1"
+
+# revert with memory, its process dead after QEMU loaded the snapshot, before the run
+# state: QEMU's concluded job says the load happened; the revert is completed, running
+# as the snapshot was, and what the guest wrote after i1 is gone
+gsh 'echo after-i1 > /mnt/m2; sync'
+die revert-loaded snapshot-revert f i1
+run 0 q domstate f
+expect_eq "a revert that died after the load ends running" "$out" "running"
+expect_in "... the domain's log says it was completed" "$(domain_log)" "snapshot 'i1' of a process that died: QEMU loaded the snapshot: revert completed"
+expect_wait "... the journal is gone" 1 nojournal
+if wait_for 60 agent_connected f; then
+    gsh 'cat /mnt/m1; test -e /mnt/m2 || echo no-m2'
+    expect_eq "... the guest is back at i1 (m1 there, m2 gone)" "$gout" "before-i1
+no-m2"
+else
+    not_ok "the agent is back after the revert" "$(q dumpxml f | grep guest_agent)"
+fi
+# a revert of a shut-off domain that died with QEMU started paused, before the load:
+# that QEMU goes, the domain is shut off as before, never left paused
+run 0 q destroy f
+die revert-started snapshot-revert f i1
+run 0 q domstate f
+expect_eq "a revert that died before the load leaves the domain shut off" "$out" "shut off"
+expect_in "... and says it was undone" "$(domain_log | tail -3)" "snapshot 'i1' of a process that died: undone (snapshot-revert)"
+
+# delete, its process dead after the tag went, before the records: completed
+die delete-tagged snapshot-delete f i1
+run 0 q snapshot-list f --name
+expect_not_in "a delete that died after removing the tag is completed" "$out" "i1"
+expect_not_in "... the image has no tag i1" "$(tags)" "i1"
+expect_eq "... current moved to i1's parent" "$(q snapshot-current f --name)" "d1"
+expect_wait "... the journal is gone" 1 nojournal
+
+# offline: an internal snapshot taken by qemu-img, a revert dead between qemu-img and its
+# records: the next change applies the tag again and completes it, shut off
+run 0 q snapshot-create-as f o1
+gsh_off_before=$(qemu-img snapshot -U -l "$(top)" | grep -c " o1 ")
+expect_eq "an offline internal snapshot is a tag in the image" "$gsh_off_before" "1"
+run 0 q snapshot-create-as f o2
+die revert-loaded snapshot-revert f o1 --running
+run 0 q domstate f
+expect_eq "an offline revert that died is completed, the domain left shut off" "$out" "shut off"
+expect_eq "... o1 is current" "$(q snapshot-current f --name)" "o1"
+expect_in "... the log says so" "$(domain_log | tail -3)" "the disks are reverted, the domain is left shut off"
+die delete-staged snapshot-delete f o2
+run 0 q snapshot-list f --name
+expect_not_in "a delete that died before removing the tag is finished too" "$out" "o2"
+expect_not_in "... the tag is gone" "$(tags)" "o2"
+
 done_testing

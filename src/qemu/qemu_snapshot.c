@@ -483,10 +483,10 @@ static int qemuSnapshotImg(const char *const *args)
 /* Whether the ImageInfo image (query-block's inserted.image, qemu-img info) lists tag. */
 static bool qemuSnapshotInfoHasTag(qvJSONValue *image, const char *tag)
 {
-    qvJSONValue *tags = qvJSONObjectGet(image, "snapshots");
+    qvJSONValue *tags = qvJSONObjectGet(image, "snapshots"); /* absent: none */
     size_t i;
 
-    for (i = 0; i < qvJSONArraySize(tags); i++) {
+    for (i = 0; tags && i < qvJSONArraySize(tags); i++) {
         if (STREQ_NULLABLE(qvJSONGetString(qvJSONObjectGet(qvJSONArrayGet(tags, i), "name")), tag))
             return true;
     }
