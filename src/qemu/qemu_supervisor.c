@@ -51,6 +51,7 @@
 #define SV_KILL_GRACE_MS 10000 /* libvirt's: SIGTERM, then SIGKILL after 10 s */
 #define SV_LOG_TAIL 4096
 #define SV_RELAY_MAX_BUFFER (16 * 1024 * 1024)
+#define SV_RESERVE_BYTES (256 * 1024)
 
 typedef struct _svState svState;
 
@@ -105,6 +106,8 @@ struct _svState {
     GHashTable *pending; /* "sv-N" -> svPending */
     guint64 nextId;
 
+    char *reservePath; /* room kept for the run's last records (see svReserveCreate) */
+
     bool everRunning;
     bool shutdownSeen; /* SHUTDOWN arrived: QEMU ending now is a shutdown */
     bool destroyRequested;
@@ -134,9 +137,47 @@ static void svLog(svState *sv, const char *fmt, ...)
     (void)n;
 }
 
+/* Room kept for the records that must not be lost: with the state root full, how the
+ * run ended (the last status, the history line) is still written, so that a clean
+ * shutdown is not mistaken for a crash. Released on the first write that fails. */
+static bool svReserveCreate(svState *sv)
+{
+    g_autofree char *dir = g_path_get_dirname(sv->spec->proxyPath);
+    g_autofree char *path = g_build_filename(dir, "reserve", NULL);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int rc = fd < 0 ? errno : posix_fallocate(fd, 0, SV_RESERVE_BYTES);
+
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0) {
+        svLog(sv, "cannot keep room for the run's records in '%s': %s", path, g_strerror(rc));
+        unlink(path);
+        return false;
+    }
+    sv->reservePath = g_steal_pointer(&path);
+    return true;
+}
+
+/* true if there was room to give back (the failed write is worth a retry) */
+static bool svReserveRelease(svState *sv)
+{
+    if (!sv->reservePath)
+        return false;
+    svLog(sv, "the state root is full: using the room kept for the run's records");
+    unlink(sv->reservePath);
+    g_clear_pointer(&sv->reservePath, g_free);
+    return true;
+}
+
 static void svWriteStatus(svState *sv)
 {
-    if (qemuDomainStatusWrite(sv->spec->statusPath, &sv->st) < 0) {
+    int rc = qemuDomainStatusWrite(sv->spec->statusPath, &sv->st);
+
+    if (rc < 0 && svReserveRelease(sv)) {
+        qvResetLastError();
+        rc = qemuDomainStatusWrite(sv->spec->statusPath, &sv->st);
+    }
+    if (rc < 0) {
         svLog(sv, "cannot write status: %s", qvGetLastErrorMessage());
         qvResetLastError();
     }
@@ -1052,7 +1093,11 @@ static void svAppendHistory(svState *sv)
         return;
     }
     n = write(fd, line, strlen(line));
-    (void)n;
+    if (n < 0 && errno == ENOSPC && svReserveRelease(sv))
+        n = write(fd, line, strlen(line));
+    if (n != (ssize_t)strlen(line))
+        svLog(sv, "cannot append to '%s': %s", sv->spec->historyPath,
+              n < 0 ? g_strerror(errno) : "short write");
     close(fd);
 }
 
@@ -1255,6 +1300,9 @@ static void svCleanup(svState *sv)
     g_clear_pointer(&sv->pending, g_hash_table_destroy);
     g_clear_pointer(&sv->greeting, g_free);
     unlink(sv->spec->monitorPath);
+    if (sv->reservePath)
+        unlink(sv->reservePath);
+    g_clear_pointer(&sv->reservePath, g_free);
     svRemoveRunFiles(sv);
 }
 
@@ -1324,6 +1372,11 @@ int main(int argc, char **argv)
 
     if ((sv.lockFd = qvFileLock(sv.spec->lockPath, true, false)) < 0) {
         svReady(&sv, qvGetLastErrorMessage());
+        goto cleanup;
+    }
+    /* a run whose end could not be recorded is not started */
+    if (!svReserveCreate(&sv)) {
+        svReady(&sv, _("the state root has no room for the records of a run"));
         goto cleanup;
     }
 

@@ -99,18 +99,18 @@ char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t 
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            qvReportSystemError(errno, _("cannot write '%s'"), tmp);
+            qvReportSystemError(errno, _("cannot write '%s'"), path);
             goto error;
         }
         done += (size_t)n;
     }
     if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-        qvReportSystemError(errno, _("cannot write '%s'"), tmp);
+        qvReportSystemError(errno, _("cannot write '%s'"), path);
         goto error;
     }
     if (close(fd) < 0) {
         fd = -1;
-        qvReportSystemError(errno, _("cannot write '%s'"), tmp);
+        qvReportSystemError(errno, _("cannot write '%s'"), path);
         goto error;
     }
     return g_steal_pointer(&tmp);
