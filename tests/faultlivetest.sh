@@ -264,4 +264,118 @@ run 0 q snapshot-list f --name
 expect_not_in "a delete that died before removing the tag is finished too" "$out" "o2"
 expect_not_in "... the tag is gone" "$(tags)" "o2"
 
+# ---- the supervisor killed at each step; the process driving the step goes on ----
+# QVIRT_TEST_STOP_AT stops qvsh at the step; the test kills the supervisor (QEMU goes
+# with it) and lets qvsh go on. Whatever qvsh says, the records must agree with the
+# disks, and nothing may stay paused or frozen.
+stopped() { [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = T ]; }
+stop_at() {
+    step_=$1
+    shift
+    env QVIRT_TEST_STOP_AT="$step_" "$qvsh" -c "$uri" "$@" >"$TAP_TMP/bg.out" 2>"$TAP_TMP/bg.err" &
+    bg_pid=$!
+    expect_wait "qvsh $* stopped at '$step_'" 120 stopped "$bg_pid"
+}
+sv_pid() { pgrep -f -- "--launch $root/run/qemu/f.launch"; }
+kill_supervisor() {
+    kill -9 $(sv_pid)
+    expect_wait "the supervisor killed: shut off (crashed)" 60 state_is f "shut off (crashed)"
+}
+go_on() {
+    kill -CONT "$bg_pid"
+    wait "$bg_pid"
+    bg_rc=$?
+}
+boot_f() {
+    run 0 q start f
+    if wait_for 120 agent_connected f; then
+        ok "the guest boots again ($1)"
+    else
+        not_ok "the guest boots again ($1)" "$(tail -5 "$root/f.console")"
+    fi
+}
+
+boot_f "for the supervisor kills"
+stop_at snapshot-frozen snapshot-create-as f v1 --disk-only --quiesce
+kill_supervisor
+go_on
+expect_eq "a quiesced snapshot whose supervisor died while the guest was frozen fails" "$bg_rc" "1"
+expect_eq "... is not recorded" "$(q snapshot-list f --name | grep -c '^v1$')" "0"
+expect_eq "... and leaves no overlay" "$(ls "$root" | grep -c '\.v1$')" "0"
+expect_wait "... nor a journal" 1 nojournal
+boot_f "after a snapshot that failed with its supervisor"
+
+gsh 'echo before-v2 > /mnt/v; sync'
+stop_at snapshot-switched snapshot-create-as f v2 --disk-only --quiesce
+kill_supervisor
+go_on
+expect_eq "a snapshot whose supervisor died after the switch succeeds" "$bg_rc" "0"
+run 0 q dumpxml --inactive f
+expect_in "... the definition names the overlay QEMU switched to" "$out" "<source file='$root/f.v2'/>"
+expect_eq "... it is current" "$(q snapshot-current f --name)" "v2"
+boot_f "from the overlay of a snapshot whose supervisor died"
+gsh 'cat /mnt/v'
+expect_eq "... and the guest's disk is what it wrote" "$gout" "before-v2"
+
+stop_at snapshot-staged snapshot-create-as f v3
+kill_supervisor
+go_on
+expect_eq "an internal snapshot whose supervisor died before QEMU's job fails" "$bg_rc" "1"
+expect_eq "... is not recorded" "$(q snapshot-list f --name | grep -c '^v3$')" "0"
+expect_not_in "... and no tag is in the image" "$(tags)" "v3"
+expect_wait "... nor a journal" 1 nojournal
+
+boot_f "for an internal snapshot to revert to"
+run 0 q snapshot-create-as f v4
+gsh 'echo after-v4 > /mnt/v; sync'
+stop_at revert-loaded snapshot-revert f v4
+kill_supervisor
+go_on
+expect_eq "a revert whose supervisor died after the load reports failure" "$bg_rc" "1"
+run 0 q domstate f
+expect_eq "... the domain is shut off" "$out" "shut off"
+expect_in "... the next command finished the revert on the disks" "$(domain_log | tail -3)" "snapshot 'v4' of a process that died: the disks are reverted, the domain is left shut off"
+expect_eq "... v4 is current" "$(q snapshot-current f --name)" "v4"
+boot_f "after a revert whose supervisor died"
+gsh 'cat /mnt/v'
+expect_eq "... the guest's disk is v4's" "$gout" "before-v2"
+
+stop_at delete-staged snapshot-delete f v4
+kill_supervisor
+go_on
+expect_eq "a delete whose supervisor died before the tag went fails" "$bg_rc" "1"
+expect_eq "... v4 is still recorded" "$(q snapshot-list f --name | grep -c '^v4$')" "1"
+expect_in "... and still in the image" "$(tags)" "v4"
+run 0 q snapshot-delete f v4
+expect_not_in "... deleting it again (shut off) works" "$(tags)" "v4"
+
+# ---- shutdown --mode agent: the request is the guest's once it is sent ----
+boot_f "for the shutdowns"
+die shutdown-requested shutdown f --mode agent
+expect_wait "a shutdown whose qvsh died after the request ends shut off (shutdown)" 120 state_is f "shut off (shutdown)"
+boot_f "after the shutdown"
+stop_at shutdown-requested shutdown f --mode agent
+# the guest may be quicker to power off than the kill: either end is the truth
+kill -9 $(sv_pid) 2>/dev/null
+shut_off() { q domstate f | grep -qx "shut off"; }
+expect_wait "a shutdown whose supervisor was killed after the request ends shut off" 60 shut_off
+go_on
+expect_eq "... qvsh still reports the request sent" "$bg_rc" "0"
+run 0 q domstate --reason f
+expect_match "... the reason is what happened first: shutdown or crashed" "$out" '^shut off \((shutdown|crashed)\)$'
+
+
+# ---- start: the supervisor killed before QEMU answered ----
+stop_at start-spawned start f
+kill -9 $(sv_pid)
+go_on
+expect_eq "a start whose supervisor died fails" "$bg_rc" "1"
+expect_in "... saying so" "$(cat "$TAP_TMP/bg.err")" "error:"
+run 0 q domstate f
+expect_eq "... the domain is shut off" "$out" "shut off"
+run 0 q start f
+expect_eq "... and starts again" "$(q domstate f)" "running"
+expect_eq "... leaving one run's directories" "$(rundirs)" "3"
+run 0 q destroy f
+
 done_testing

@@ -15,6 +15,7 @@
 #include "qemu_process.h"
 #include "qemu_snapshot.h"
 #include "qverror.h"
+#include "qvfault.h"
 #include "qvfile.h"
 #include "qvlog.h"
 #include "qvtypedparam.h"
@@ -849,6 +850,7 @@ static int qemuDomainPowerAction(qvDomainPtr dom, unsigned int flags, bool reboo
             qemuAgentUnref(agent);
         }
         if (rc == 0) {
+            qvFaultPoint("shutdown-requested");
             if (used)
                 *used = QV_DOMAIN_SHUTDOWN_GUEST_AGENT;
             qemuMonitorUnref(mon);

@@ -2193,8 +2193,8 @@ static int qemuSnapshotSettle(qemuDriver *driver, domainObj *obj, qemuJournal *j
         return qemuJournalRollback(j, false) < 0 ? -1 : 1;
     }
 
-    if (STREQ(j->op, "snapshot-revert") && j->job) {
-        if (live && st == 2) {
+    if (STREQ(j->op, "snapshot-revert") && j->job && live) {
+        if (st == 2) {
             /* QEMU loaded the snapshot: the revert ends as it was asked to */
             if (qemuSnapshotApplyRun(driver, obj, j->run) < 0)
                 return -1;
@@ -2203,7 +2203,7 @@ static int qemuSnapshotSettle(qemuDriver *driver, domainObj *obj, qemuJournal *j
         }
         /* a QEMU started for the revert goes; one that ran before runs on (the load
          * job, if it ran at all, gave it back its run state) */
-        if (live && !j->running && qemuProcessDestroy(driver, obj, false) < 0)
+        if (!j->running && qemuProcessDestroy(driver, obj, false) < 0)
             return -1;
         *what = _("undone");
         return qemuJournalRollback(j, false) < 0 ? -1 : 1;
@@ -2215,7 +2215,9 @@ static int qemuSnapshotSettle(qemuDriver *driver, domainObj *obj, qemuJournal *j
             *what = _("undone");
             return qemuJournalRollback(j, false) < 0 ? -1 : 1;
         }
-        /* the images may be reverted in part: all of them are (again) */
+        /* shut off, or QEMU died during a revert with memory (whether it loaded the
+         * snapshot is not known): the images may hold part of the revert; it is finished
+         * on all of them (applying a tag again is harmless), the domain left shut off */
         for (i = 0; i < j->tags->len; i++) {
             const char *args[] = { "snapshot", "-a", j->tags->pdata[i], j->tagImages->pdata[i],
                                    NULL };

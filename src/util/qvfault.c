@@ -6,23 +6,39 @@
 
 #include "qvfault.h"
 
-void qvFaultPoint(const char *step)
+static bool qvFaultWanted(const char *var, const char *step)
 {
-    const char *want = g_getenv("QVIRT_TEST_DIE_AT");
+    const char *want = g_getenv(var);
     g_auto(GStrv) steps = NULL;
     size_t i;
 
     if (!want || !*want)
-        return;
+        return false;
     steps = g_strsplit(want, ",", -1);
     for (i = 0; steps[i]; i++) {
-        if (STREQ(steps[i], step)) {
-            g_autofree char *line = g_strdup_printf("qvirt: dying at %s\n", step);
-            ssize_t n = write(STDERR_FILENO, line, strlen(line));
+        if (STREQ(steps[i], step))
+            return true;
+    }
+    return false;
+}
 
-            (void)n;
-            kill(getpid(), SIGKILL);
-            pause();
-        }
+static void qvFaultSay(const char *what, const char *step)
+{
+    g_autofree char *line = g_strdup_printf("qvirt: %s at %s\n", what, step);
+    ssize_t n = write(STDERR_FILENO, line, strlen(line));
+
+    (void)n;
+}
+
+void qvFaultPoint(const char *step)
+{
+    if (qvFaultWanted("QVIRT_TEST_STOP_AT", step)) {
+        qvFaultSay("stopped", step);
+        raise(SIGSTOP);
+    }
+    if (qvFaultWanted("QVIRT_TEST_DIE_AT", step)) {
+        qvFaultSay("dying", step);
+        kill(getpid(), SIGKILL);
+        pause();
     }
 }
