@@ -271,7 +271,10 @@ int qemuDomainStatusWrite(const char *path, const qemuDomainStatus *st)
 {
     g_autofree char *text = qemuDomainStatusFormat(st);
 
-    return qvFileWriteAtomic(path, text, strlen(text), 0600);
+    /* runtime state: it describes a run, which a crash of the host ends anyway, so it
+     * is replaced atomically but not synced (a freeze guard armed and disarmed around
+     * every quiesced snapshot would cost two disk flushes otherwise) */
+    return qvFileReplace(path, text, strlen(text), 0600);
 }
 
 int qemuDomainStatusRead(const char *path, qemuDomainStatus *st)

@@ -81,7 +81,8 @@ int qvFileSyncDir(const char *path)
     return 0;
 }
 
-char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t mode)
+static char *qvFileWriteTempImpl(const char *path, const char *content, size_t len, mode_t mode,
+                                 bool sync)
 {
     /* a short name of its own: path's name may be as long as a file name can be */
     g_autofree char *dir = g_path_get_dirname(path);
@@ -104,7 +105,7 @@ char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t 
         }
         done += (size_t)n;
     }
-    if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || (sync && fsync(fd) < 0)) {
         qvReportSystemError(errno, _("cannot write '%s'"), path);
         goto error;
     }
@@ -120,6 +121,25 @@ error:
         close(fd);
     unlink(tmp);
     return NULL;
+}
+
+char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t mode)
+{
+    return qvFileWriteTempImpl(path, content, len, mode, true);
+}
+
+int qvFileReplace(const char *path, const char *content, size_t len, mode_t mode)
+{
+    g_autofree char *tmp = qvFileWriteTempImpl(path, content, len, mode, false);
+
+    if (!tmp)
+        return -1;
+    if (rename(tmp, path) < 0) {
+        qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), tmp, path);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
 }
 
 int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode)

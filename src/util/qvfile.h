@@ -17,6 +17,9 @@ int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t 
 /* The first half of that: content in a new file beside path (a short name of its own,
  * never through a symbolic link), synced; returns its name. */
 char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t mode);
+/* Replace path atomically (readers see the old content or the new), without making it
+ * durable: for runtime state that a crash of the host makes meaningless. */
+int qvFileReplace(const char *path, const char *content, size_t len, mode_t mode);
 /* fsync the directory that holds path, so that renames and removals in it are durable. */
 int qvFileSyncDir(const char *path);
 
