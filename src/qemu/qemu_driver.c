@@ -11,6 +11,7 @@
 #include "driver.h"
 #include "qemu_command.h"
 #include "qemu_domain.h"
+#include "qemu_freeze.h"
 #include "qemu_driver.h"
 #include "qemu_process.h"
 #include "qemu_snapshot.h"

@@ -1,30 +1,10 @@
-/* qemu_snapshot.h: domain snapshots (metadata, external and internal, quiesced through
- * the guest agent) and the guarded freeze and thaw they share with FSFreeze/FSThaw. */
+/* qemu_snapshot.h: domain snapshots: their metadata (qemu_snapshot.c), create
+ * (qemu_snapshot_create.c), revert and delete (qemu_snapshot_revert.c), and the
+ * settling of an operation whose process died (qemu_snapshot_reconcile.c). */
 #pragma once
 
 #include "qemu_domain.h"
 #include "snapshot_conf.h"
-
-/* ---- freeze and thaw ---- */
-
-/* How long a guest may stay frozen before its supervisor thaws it
- * ($QVIRT_FREEZE_GUARD_SECONDS, default 300). */
-int qemuFreezeGuardSeconds(void);
-/* Arm (seconds > 0) or disarm (0) the supervisor's auto-thaw for obj. Recorded in the
- * supervisor's status before a freeze is sent, so that it survives the caller. tied: the
- * freeze is a step of this process's operation; if its connection to the supervisor
- * closes before the thaw (the process died), the supervisor thaws at once. */
-int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied);
-/* Thaw ahead of any queued agent work, verify with fsfreeze-status, retry, and disarm the
- * guard once the guest is thawed. Returns the number thawed, or -1 (the guard stays
- * armed: the supervisor keeps trying). thawedAt (optional): when the thaw's reply came
- * (monotonic), the end of the frozen window. */
-int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent, gint64 *thawedAt);
-
-/* Tell every qvirt process connected to obj's supervisor (an fs-freeze event) that the
- * guest was frozen, thawed or not thawed (state: frozen, thawed, thaw-failed) by a
- * request or a snapshot (reason). Best effort: a failure is logged, not reported. */
-void qemuDomainFSEvent(qemuDriver *driver, domainObj *obj, const char *state, const char *reason);
 
 /* ---- metadata: lib/qemu/snapshot/DOMAIN/NAME.xml and .../current ---- */
 

@@ -128,9 +128,11 @@ char *qvFileWriteTemp(const char *path, const char *content, size_t len, mode_t 
     return qvFileWriteTempImpl(path, content, len, mode, true);
 }
 
-int qvFileReplace(const char *path, const char *content, size_t len, mode_t mode)
+/* The new content, written (and synced if sync) beside path, renamed over it. */
+static int qvFileReplaceImpl(const char *path, const char *content, size_t len, mode_t mode,
+                             bool sync)
 {
-    g_autofree char *tmp = qvFileWriteTempImpl(path, content, len, mode, false);
+    g_autofree char *tmp = qvFileWriteTempImpl(path, content, len, mode, sync);
 
     if (!tmp)
         return -1;
@@ -142,17 +144,15 @@ int qvFileReplace(const char *path, const char *content, size_t len, mode_t mode
     return 0;
 }
 
+int qvFileReplace(const char *path, const char *content, size_t len, mode_t mode)
+{
+    return qvFileReplaceImpl(path, content, len, mode, false);
+}
+
 int qvFileWriteAtomic(const char *path, const char *content, size_t len, mode_t mode)
 {
-    g_autofree char *tmp = qvFileWriteTemp(path, content, len, mode);
-
-    if (!tmp)
+    if (qvFileReplaceImpl(path, content, len, mode, true) < 0)
         return -1;
-    if (rename(tmp, path) < 0) {
-        qvReportSystemError(errno, _("cannot rename '%s' to '%s'"), tmp, path);
-        unlink(tmp);
-        return -1;
-    }
     return qvFileSyncDir(path);
 }
 
