@@ -129,7 +129,7 @@ int qemuSnapshotStageCurrent(qemuDriver *driver, qemuJournal *j, const char *dom
 
 /* Commit, or report that the operation happened but its records wait for the next
  * change (which completes them: the journal says what to do). */
-int qemuSnapshotCommit(qemuJournal *j, const char *what);
+int qemuSnapshotCommit(qemuJournal *j);
 
 /* Roll back, keeping the caller's error; a failure is only logged */
 void qemuSnapshotRollbackQuiet(qemuJournal *j);

@@ -100,7 +100,7 @@ int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, uns
         qvFaultPoint("revert-loaded");
         if (qemuSnapshotApplyRun(driver, obj, run) < 0)
             return -1; /* the journal stays: the next change finishes the revert */
-        if (qemuSnapshotCommit(j, "revert to snapshot") < 0)
+        if (qemuSnapshotCommit(j) < 0)
             return -1;
         {
             qemuMonitor *mon = qemuDomainGetMonitor(driver, obj);
@@ -125,7 +125,7 @@ int qemuSnapshotRevert(qemuDriver *driver, domainObj *obj, const char *name, uns
         return -1;
     }
     qvFaultPoint("revert-loaded");
-    if (qemuSnapshotCommit(j, "revert to snapshot") < 0)
+    if (qemuSnapshotCommit(j) < 0)
         return -1;
     if (STRNEQ(run, "shutoff") &&
         qemuProcessStart(driver, obj, STREQ(run, "paused") ? QV_DOMAIN_START_PAUSED : 0) < 0)
@@ -202,7 +202,7 @@ static int qemuSnapshotDeleteOne(qemuDriver *driver, domainObj *obj, domainDef *
         goto error;
     qvFaultPoint("delete-tagged");
     g_ptr_array_remove(list->defs, v); /* v is gone after this */
-    return qemuSnapshotCommit(j, "deletion of snapshot");
+    return qemuSnapshotCommit(j);
 
 error:
     qemuSnapshotRollbackQuiet(j);

@@ -743,7 +743,7 @@ int qemuSnapshotStageCurrent(qemuDriver *driver, qemuJournal *j, const char *dom
 
 /* Commit, or report that the operation happened but its records wait for the next
  * change (which completes them: the journal says what to do). */
-int qemuSnapshotCommit(qemuJournal *j, const char *what)
+int qemuSnapshotCommit(qemuJournal *j)
 {
     g_autofree char *why = NULL;
 
@@ -751,9 +751,9 @@ int qemuSnapshotCommit(qemuJournal *j, const char *what)
         return 0;
     why = g_strdup(qvGetLastErrorMessage());
     qvReportError(QV_ERR_OPERATION_FAILED,
-                  _("domain '%s': %s '%s' was done, but its records could not be completed (%s); "
-                    "the next change to this root completes them"),
-                  j->domain, what, j->snapshot, why);
+                  _("domain '%s': snapshot '%s': %s was done, but its records could not be "
+                    "completed (%s); the next change to this root completes them"),
+                  j->domain, j->snapshot, j->op, why);
     return -1;
 }
 
