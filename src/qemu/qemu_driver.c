@@ -15,6 +15,7 @@
 #include "qemu_driver.h"
 #include "qemu_process.h"
 #include "qemu_snapshot.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvfault.h"
 #include "qvfile.h"
@@ -776,15 +777,6 @@ static domainObj *qemuDomObjRunning(qvDomainPtr dom)
     return obj;
 }
 
-/* Arm or disarm the supervisor's fake reboot (the next guest power-off resets it). */
-static int qemuDomainSetFakeReboot(qemuMonitor *mon, bool enable)
-{
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
-
-    qvJSONObjectAdd(args, "b:enable", enable, NULL);
-    return qemuMonitorCommand(mon, "x-qvirt-set-fake-reboot", g_steal_pointer(&args), 0, NULL);
-}
-
 /* The modes qvirt cannot offer, with a message that names them. */
 static int qemuDomainCheckPowerModes(unsigned int flags, const char *what)
 {
@@ -837,7 +829,7 @@ static int qemuDomainPowerAction(qvDomainPtr dom, unsigned int flags, bool reboo
     useAgent = agentRequested || (!flags && qemuDomainAgentConnected(obj));
     /* as libvirt: an earlier ACPI reboot that the guest ignored must not turn this
      * request's power-off into a reboot */
-    if (qemuDomainSetFakeReboot(mon, false) < 0) {
+    if (qemuSvSetFakeReboot(mon, false) < 0) {
         qemuMonitorUnref(mon);
         return -1;
     }
@@ -866,7 +858,7 @@ static int qemuDomainPowerAction(qvDomainPtr dom, unsigned int flags, bool reboo
         qvResetLastError();
     }
 
-    if (reboot && qemuDomainSetFakeReboot(mon, true) < 0) {
+    if (reboot && qemuSvSetFakeReboot(mon, true) < 0) {
         qemuMonitorUnref(mon);
         return -1;
     }

@@ -9,6 +9,7 @@
 
 #include "qemu_freeze.h"
 #include "qemu_process.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvlog.h"
 
@@ -34,14 +35,12 @@ int qemuFreezeGuardSeconds(void)
 
 int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied)
 {
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
     qemuMonitor *mon;
     int rc;
 
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    qvJSONObjectAdd(args, "I:seconds", seconds, "b:tied", tied, NULL);
-    rc = qemuMonitorCommand(mon, "x-qvirt-freeze-guard", g_steal_pointer(&args), 0, NULL);
+    rc = qemuSvFreezeGuard(mon, seconds, tied);
     qemuMonitorUnref(mon);
     return rc;
 }
@@ -82,13 +81,10 @@ int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent,
 
 void qemuDomainFSEvent(qemuDriver *driver, domainObj *obj, const char *state, const char *reason)
 {
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
     qvErrorPtr saved = qvErrorPreserveLast();
     qemuMonitor *mon;
 
-    qvJSONObjectAdd(args, "s:state", state, "s:reason", reason, NULL);
-    if (!(mon = qemuDomainGetMonitor(driver, obj)) ||
-        qemuMonitorCommand(mon, "x-qvirt-fs-event", g_steal_pointer(&args), 0, NULL) < 0)
+    if (!(mon = qemuDomainGetMonitor(driver, obj)) || qemuSvFSEvent(mon, state, reason) < 0)
         QV_DEBUG("fs-freeze event '%s' (%s) not sent: %s", state, reason, qvGetLastErrorMessage());
     if (mon)
         qemuMonitorUnref(mon);

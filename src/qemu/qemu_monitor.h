@@ -11,6 +11,10 @@ typedef struct _qemuMonitor qemuMonitor;
 #define QEMU_MONITOR_DEFAULT_TIMEOUT_MS 30000
 #define QEMU_MONITOR_MAX_REPLY (64 * 1024 * 1024)
 
+/* The events qvirt's supervisor adds to QEMU's (qemu_svproto.h has its protocol). */
+#define QEMU_SV_EVENT_STOPPED "X-QVIRT-STOPPED" /* QEMU ended: why, which run */
+#define QEMU_SV_EVENT_FS_FREEZE "X-QVIRT-FS-FREEZE" /* the guest frozen, thawed, not thawed */
+
 typedef enum {
     QEMU_MONITOR_EVENT_OTHER,
     QEMU_MONITOR_EVENT_SHUTDOWN,

@@ -20,6 +20,7 @@
 
 #include "qemu_command.h"
 #include "qemu_process.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvfault.h"
 #include "qvfile.h"
@@ -367,26 +368,18 @@ static const qemuMonitorCallbacks qemuProcessMonitorCallbacks = {
     .event = qemuProcessMonitorEvent,
 };
 
-/* Apply the supervisor's x-qvirt-query-status answer. obj->lock held. */
+/* Apply the supervisor's status (QEMU_SV_QUERY_STATUS). obj->lock held. */
 static void qemuProcessApplyQueryStatusLocked(domainObj *obj, qemuDomainObjPrivate *priv,
-                                              const qvJSONValue *ret)
+                                              const qemuDomainStatus *st)
 {
-    const char *agent = qvJSONGetString(qvJSONObjectGet(ret, "agent"));
-    int state, reason, timeout, ch;
-    long long pid;
-
-    if (qvJSONGetInt(qvJSONObjectGet(ret, "state"), &state) == 0 &&
-        qvJSONGetInt(qvJSONObjectGet(ret, "reason"), &reason) == 0 && state > QV_DOMAIN_NOSTATE &&
-        state <= QV_DOMAIN_PMSUSPENDED && state != QV_DOMAIN_SHUTOFF) {
-        obj->state = state;
-        obj->reason = reason;
+    if (st->state != QV_DOMAIN_SHUTOFF) {
+        obj->state = st->state;
+        obj->reason = st->reason;
     }
-    if (agent && (ch = qemuAgentChannelStateTypeFromString(agent)) >= 0)
-        qemuDomainSetAgentChannelLocked(obj, priv, ch);
-    if (qvJSONGetInt(qvJSONObjectGet(ret, "agent-timeout"), &timeout) == 0)
-        priv->agentTimeout = timeout;
-    if (qvJSONGetLLong(qvJSONObjectGet(ret, "supervisor-pid"), &pid) == 0)
-        priv->supervisorPid = pid;
+    qemuDomainSetAgentChannelLocked(obj, priv, st->agent);
+    priv->agentTimeout = st->agentTimeout;
+    if (st->supervisorPid)
+        priv->supervisorPid = st->supervisorPid;
 }
 
 static void qemuProcessDropDeadMonitor(domainObj *obj)
@@ -420,7 +413,7 @@ qemuMonitor *qemuDomainGetMonitor(qemuDriver *driver, domainObj *obj)
     qemuDomainObjPrivate *priv;
     qemuMonitor *mon;
     g_autofree char *proxy = NULL;
-    g_autoptr(qvJSONValue) ret = NULL;
+    qemuDomainStatus st;
     GMainContext *ctx = qemuDriverEventContext(driver);
 
     qemuProcessDropDeadMonitor(obj);
@@ -467,15 +460,16 @@ qemuMonitor *qemuDomainGetMonitor(qemuDriver *driver, domainObj *obj)
     mon = qemuMonitorRef(mon);
     g_mutex_unlock(&obj->lock);
 
-    if (qemuMonitorCommand(mon, "x-qvirt-query-status", NULL, QEMU_MONITOR_OPEN_TIMEOUT_MS, &ret) <
-        0) {
-        QV_DEBUG("x-qvirt-query-status: %s", qvGetLastErrorMessage());
+    qemuDomainStatusInit(&st);
+    if (qemuSvQueryStatus(mon, QEMU_MONITOR_OPEN_TIMEOUT_MS, &st) < 0) {
+        QV_DEBUG("%s: %s", QEMU_SV_QUERY_STATUS, qvGetLastErrorMessage());
         qvResetLastError();
     } else {
         g_mutex_lock(&obj->lock);
-        qemuProcessApplyQueryStatusLocked(obj, priv, ret);
+        qemuProcessApplyQueryStatusLocked(obj, priv, &st);
         g_mutex_unlock(&obj->lock);
     }
+    qemuDomainStatusClear(&st);
     return mon;
 }
 
@@ -641,15 +635,13 @@ qemuAgent *qemuDomainGetAgent(qemuDriver *driver, domainObj *obj, int waitMs)
 
 int qemuDomainSetAgentTimeout(qemuDriver *driver, domainObj *obj, int timeout)
 {
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
     qemuMonitor *mon;
     qemuDomainObjPrivate *priv;
     int rc;
 
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    qvJSONObjectAdd(args, "i:timeout", timeout, NULL);
-    rc = qemuMonitorCommand(mon, "x-qvirt-set-agent-timeout", g_steal_pointer(&args), 0, NULL);
+    rc = qemuSvSetAgentTimeout(mon, timeout);
     qemuMonitorUnref(mon);
     if (rc < 0)
         return -1;
@@ -1313,7 +1305,6 @@ static void qemuProcessKillDirectly(qemuDriver *driver, const char *name, bool g
 
 int qemuProcessDestroy(qemuDriver *driver, domainObj *obj, bool graceful)
 {
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
     g_autofree char *name = NULL;
     qemuMonitor *mon;
     int rc = -1;
@@ -1329,8 +1320,7 @@ int qemuProcessDestroy(qemuDriver *driver, domainObj *obj, bool graceful)
     g_mutex_unlock(&obj->lock);
 
     if ((mon = qemuDomainGetMonitor(driver, obj))) {
-        qvJSONObjectAdd(args, "b:graceful", graceful, NULL);
-        rc = qemuMonitorCommand(mon, "x-qvirt-destroy", g_steal_pointer(&args), 5000, NULL);
+        rc = qemuSvDestroy(mon, graceful, 5000);
         qemuMonitorUnref(mon);
     }
     if (rc < 0) {

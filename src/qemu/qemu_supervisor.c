@@ -34,6 +34,7 @@
 #include "domain_conf.h"
 #include "qemu_agent.h"
 #include "qemu_status.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvfile.h"
 #include "qvjson.h"
@@ -616,18 +617,6 @@ static void svClientReturn(svConn *c, qvJSONValue *id, qvJSONValue *ret)
     svConnSendJSON(c, reply);
 }
 
-static qvJSONValue *svStatusJSON(svState *sv)
-{
-    qvJSONValue *ret = qvJSONNewObject();
-
-    qvJSONObjectAdd(ret, "i:state", sv->st.state, "i:reason", sv->st.reason, "s:agent",
-                    qemuAgentChannelStateTypeToString(sv->st.agent), "b:fake-reboot",
-                    sv->st.fakeReboot, "i:agent-timeout", sv->st.agentTimeout, "I:freeze-deadline",
-                    sv->st.freezeDeadline, "I:qemu-pid", (long long)sv->qemuPid, "I:supervisor-pid",
-                    (long long)getpid(), NULL);
-    return ret;
-}
-
 static void svClientLine(svConn *c, const char *line, size_t len)
 {
     svState *sv = c->sv;
@@ -663,11 +652,11 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         return;
     }
     /* the supervisor's own commands */
-    if (STREQ(cmd, "x-qvirt-query-status")) {
-        svClientReturn(c, g_steal_pointer(&id), svStatusJSON(sv));
+    if (STREQ(cmd, QEMU_SV_QUERY_STATUS)) {
+        svClientReturn(c, g_steal_pointer(&id), qemuSvStatusToJSON(&sv->st));
         return;
     }
-    if (STREQ(cmd, "x-qvirt-set-fake-reboot")) {
+    if (STREQ(cmd, QEMU_SV_SET_FAKE_REBOOT)) {
         bool enable = false;
 
         if (qvJSONGetBoolean(qvJSONObjectGet(args, "enable"), &enable) < 0) {
@@ -680,7 +669,7 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         svClientReturn(c, g_steal_pointer(&id), NULL);
         return;
     }
-    if (STREQ(cmd, "x-qvirt-set-agent-timeout")) {
+    if (STREQ(cmd, QEMU_SV_SET_AGENT_TIMEOUT)) {
         int timeout;
 
         if (qvJSONGetInt(qvJSONObjectGet(args, "timeout"), &timeout) < 0 ||
@@ -694,7 +683,7 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         svClientReturn(c, g_steal_pointer(&id), NULL);
         return;
     }
-    if (STREQ(cmd, "x-qvirt-freeze-guard")) {
+    if (STREQ(cmd, QEMU_SV_FREEZE_GUARD)) {
         long long seconds;
         bool tied = false;
 
@@ -718,7 +707,7 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         svClientReturn(c, g_steal_pointer(&id), NULL);
         return;
     }
-    if (STREQ(cmd, "x-qvirt-fs-event")) {
+    if (STREQ(cmd, QEMU_SV_FS_EVENT)) {
         /* a client froze or thawed the guest: every client hears it */
         const char *state = qvJSONGetString(qvJSONObjectGet(args, "state"));
         const char *reason = qvJSONGetString(qvJSONObjectGet(args, "reason"));
@@ -737,10 +726,10 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         ev = qvJSONNewObject();
         qvJSONObjectAdd(ev, "s:state", state, "s:reason", reason, NULL);
         svClientReturn(c, g_steal_pointer(&id), NULL);
-        svBroadcastEvent(sv, "X-QVIRT-FS-FREEZE", ev);
+        svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, ev);
         return;
     }
-    if (STREQ(cmd, "x-qvirt-destroy")) {
+    if (STREQ(cmd, QEMU_SV_DESTROY)) {
         bool graceful = false;
 
         qvJSONGetBoolean(qvJSONObjectGet(args, "graceful"), &graceful);
@@ -964,12 +953,12 @@ static gboolean svThawDone(gpointer data)
         sv->freezeTimer = g_timeout_add_seconds(10, svFreezeGuardFired, sv);
     }
     qvJSONObjectAdd(ev, "b:thawed", job->thawed, "S:error", job->error, NULL);
-    svBroadcastEvent(sv, "X-QVIRT-AUTO-THAW", ev);
+    svBroadcastEvent(sv, QEMU_SV_EVENT_AUTO_THAW, ev);
     if (job->thawed) {
         qvJSONValue *fs = qvJSONNewObject();
 
         qvJSONObjectAdd(fs, "s:state", "thawed", "s:reason", "guard", NULL);
-        svBroadcastEvent(sv, "X-QVIRT-FS-FREEZE", fs);
+        svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, fs);
     }
     g_free(job->error);
     g_free(job);
@@ -1157,7 +1146,7 @@ static void svQemuExited(GPid pid, gint status, gpointer opaque)
 
         qvJSONObjectAdd(ts, "I:seconds", (long long)(now / G_USEC_PER_SEC), "I:microseconds",
                         (long long)(now % G_USEC_PER_SEC), NULL);
-        qvJSONObjectAdd(ev, "s:event", "X-QVIRT-STOPPED", "a:data", g_steal_pointer(&data),
+        qvJSONObjectAdd(ev, "s:event", QEMU_SV_EVENT_STOPPED, "a:data", g_steal_pointer(&data),
                         "a:timestamp", ts, NULL);
     }
     svBroadcast(sv, ev);

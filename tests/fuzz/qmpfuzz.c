@@ -18,6 +18,7 @@
 #include <glib-unix.h>
 
 #include "qemu_monitor.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvlog.h"
 
@@ -59,7 +60,7 @@ static void qmpFuzzOpener(qmpFuzz *fz)
     g_atomic_int_set(&fz->opened, 1);
     qemuMonitorQueryStatus(fz->mon, &running, &status);
     qemuMonitorGetChardevFrontends(fz->mon, &frontends);
-    if (qemuMonitorCommand(fz->mon, "x-qvirt-query-status", NULL, QMPFUZZ_WAIT_MS, &ret) == 0)
+    if (qemuMonitorCommand(fz->mon, QEMU_SV_QUERY_STATUS, NULL, QMPFUZZ_WAIT_MS, &ret) == 0)
         qvJSONGetType(ret);
 }
 
@@ -190,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const qmpFuzzClient inflight[QMPFUZZ_INFLIGHT] = {
         { NULL, "query-block-jobs", NULL },
         { NULL, "human-monitor-command", "{\"command-line\":\"info status\"}" },
-        { NULL, "x-qvirt-destroy", "{\"graceful\":true}" },
+        { NULL, QEMU_SV_DESTROY, "{\"graceful\":true}" },
     };
     qmpFuzz fz = { 0 };
     qmpFuzzClient opener = { &fz, NULL, NULL };
