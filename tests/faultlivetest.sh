@@ -378,4 +378,47 @@ expect_eq "... and starts again" "$(q domstate f)" "running"
 expect_eq "... leaving one run's directories" "$(rundirs)" "3"
 run 0 q destroy f
 
+# ---- qvirtd killed at the steps of the other operations ----
+# qvirtd_dies STEP ARGS...: a qvirtd that dies at STEP serves ARGS (the call fails)
+qvirtd_dies() {
+    step_=$1
+    shift
+    if start_qvirtd "$step_"; then
+        run 1 qd "$@"
+        wait "$qvirtd_pid"
+        expect_eq "qvirtd serving '$*' died at $step_ (SIGKILL)" "$?" "137"
+    else
+        not_ok "qvirtd starts" "$(tail -5 "$root/qvirtd.log")"
+    fi
+}
+boot_f "for qvirtd's deaths"
+run 0 q snapshot-create-as f y1
+gsh 'echo after-y1 > /mnt/y; sync'
+qvirtd_dies revert-loaded snapshot-revert f y1
+if start_qvirtd; then
+    run 0 qd domstate f
+    expect_eq "a revert whose qvirtd died after the load is completed by the next qvirtd: running" "$out" "running"
+    expect_in "... and the domain's log says so" "$(domain_log | tail -3)" "snapshot 'y1' of a process that died: QEMU loaded the snapshot: revert completed"
+    kill "$qvirtd_pid"
+    wait "$qvirtd_pid"
+else
+    not_ok "qvirtd starts again" "$(tail -5 "$root/qvirtd.log")"
+fi
+if wait_for 60 agent_connected f; then
+    gsh 'test -e /mnt/y || echo no-y'
+    expect_eq "... the guest is back at y1" "$gout" "no-y"
+else
+    not_ok "the agent is back after the revert" "$(q dumpxml f | grep guest_agent)"
+fi
+qvirtd_dies snapshot-switched snapshot-create-as f y2
+expect_eq "an internal snapshot whose qvirtd died after QEMU's job is recorded" "$(q snapshot-list f --name | grep -c '^y2$')" "1"
+qvirtd_dies delete-tagged snapshot-delete f y1
+expect_eq "a delete whose qvirtd died after the tag went is finished" "$(q snapshot-list f --name | grep -c '^y1$')" "0"
+expect_not_in "... no tag y1 is left" "$(tags)" "y1"
+qvirtd_dies shutdown-requested shutdown f --mode agent
+expect_wait "a shutdown whose qvirtd died after the request ends shut off (shutdown)" 120 state_is f "shut off (shutdown)"
+qvirtd_dies start-spawned start f
+expect_wait "a start whose qvirtd died ends running (booted)" 120 state_is f "running (booted)"
+run 0 q destroy f
+
 done_testing
