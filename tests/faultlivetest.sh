@@ -50,7 +50,7 @@ run 0 q define "$root/f.xml"
 # completes without the process that asked for it.
 die start-spawned start f
 expect_wait "a start whose starter died ends running" 120 state_is f "running (booted)"
-expect_eq "the serial console file QEMU created is its owner's only" "$(stat -c %a "$root/f.console")" "600"
+expect_eq "the serial console file qvirt created for QEMU is its owner's only" "$(stat -c %a "$root/f.console")" "600"
 expect_eq "... so is the domain's log" "$(stat -c %a "$root/log/qemu/f.log")" "600"
 if wait_for 120 agent_connected f; then
     ok "... and the guest boots (its agent connects, $waited_ms ms)"
@@ -419,6 +419,20 @@ qvirtd_dies shutdown-requested shutdown f --mode agent
 expect_wait "a shutdown whose qvirtd died after the request ends shut off (shutdown)" 120 state_is f "shut off (shutdown)"
 qvirtd_dies start-spawned start f
 expect_wait "a start whose qvirtd died ends running (booted)" 120 state_is f "running (booted)"
+run 0 q destroy f
+
+# ---- the serial console file: opened by qvirt for QEMU, never through a symbolic link ----
+mv "$root/f.console" "$root/f.console.kept"
+ln -s "$root/victim-console" "$root/f.console"
+run 1 q start f
+expect_in "a start whose console file is a symbolic link is refused, saying why" "$err" "'$root/f.console' is a symbolic link"
+expect_eq "... nothing was written through it" "$(ls "$root/victim-console" 2>&1 >/dev/null | wc -l)" "1"
+expect_eq "... the domain is shut off" "$(q domstate f)" "shut off"
+rm -f "$root/f.console"
+mv "$root/f.console.kept" "$root/f.console"
+run 0 q start f
+expect_eq "with the file back, it starts" "$(q domstate f)" "running"
+expect_eq "... its console file is its owner's only" "$(stat -c %a "$root/f.console")" "600"
 run 0 q destroy f
 
 done_testing

@@ -160,7 +160,10 @@ static bool testQemuStart(testQemu *q, const char *name, qemuCommand *cmd, const
     qemuMonitorCallbacks cb = { .eof = testOnEOF };
     g_autoptr(GError) err = NULL;
     gint64 deadline = g_get_monotonic_time() + TEST_WAIT_MS * G_GINT64_CONSTANT(1000);
+    g_autoptr(GArray) sourceFds = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GArray) targetFds = g_array_new(FALSE, FALSE, sizeof(int));
     int logfd, fd, wstatus = 0;
+    guint i;
     bool spawned;
 
     q->name = name;
@@ -172,14 +175,33 @@ static bool testQemuStart(testQemu *q, const char *name, qemuCommand *cmd, const
         testFail(name, "cannot create %s: %s", logPath, g_strerror(errno));
         return false;
     }
+    /* the files its -add-fd options name, opened as the supervisor opens them */
+    for (i = 0; i < cmd->files->len; i++) {
+        const qemuLaunchFile *f = &g_array_index(cmd->files, qemuLaunchFile, i);
+        int ffd = qemuLaunchFileOpen(f);
+
+        if (ffd < 0) {
+            testFail(name, "%s", testLastError());
+            close(logfd);
+            for (i = 0; i < sourceFds->len; i++)
+                close(g_array_index(sourceFds, int, i));
+            return false;
+        }
+        g_array_append_val(sourceFds, ffd);
+        g_array_append_val(targetFds, f->fd);
+    }
     g_ptr_array_add(cmd->env, NULL);
     g_ptr_array_add(cmd->argv, NULL);
-    spawned = g_spawn_async_with_fds(NULL, (char **)cmd->argv->pdata, (char **)cmd->env->pdata,
-                                     G_SPAWN_DO_NOT_REAP_CHILD, testChildSetup, NULL, &q->pid, -1,
-                                     logfd, logfd, &err);
+    spawned = g_spawn_async_with_pipes_and_fds(
+        NULL, (const char *const *)cmd->argv->pdata, (const char *const *)cmd->env->pdata,
+        G_SPAWN_DO_NOT_REAP_CHILD, testChildSetup, NULL, -1, logfd, logfd,
+        (const int *)(void *)sourceFds->data, (const int *)(void *)targetFds->data, sourceFds->len,
+        &q->pid, NULL, NULL, NULL, &err);
     g_ptr_array_remove_index(cmd->env, cmd->env->len - 1);
     g_ptr_array_remove_index(cmd->argv, cmd->argv->len - 1);
     close(logfd);
+    for (i = 0; i < sourceFds->len; i++)
+        close(g_array_index(sourceFds, int, i));
     if (!spawned) {
         q->reaped = true;
         testFail(name, "cannot start QEMU: %s", err->message);
@@ -592,7 +614,7 @@ static void testCheckBlockDevices(testQemu *q, const domainDef *def, GPtrArray *
 }
 
 /* Every -chardev exists; sockets QEMU listens on are there, ptys were allocated, files
- * created. */
+ * created (by qvirt, handed over as fd sets). */
 static void testCheckChardevs(testQemu *q, const qemuCommand *cmd)
 {
     g_autoptr(qvJSONValue) chardevs = NULL;
@@ -638,8 +660,22 @@ static void testCheckChardevs(testQemu *q, const qemuCommand *cmd)
             if (!g_str_has_prefix(filename, "pty:/dev/"))
                 testFail(q->name, "chardev %s is %s, not a pty", id, filename);
         } else if (STREQ(type, "file")) {
-            if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-                testFail(q->name, "chardev %s: QEMU did not create %s", id, path);
+            /* qvirt opened it and handed QEMU an fd set: that file, created for its owner */
+            guint64 set = 0;
+            const char *real;
+
+            if (!g_str_has_prefix(path, "/dev/fdset/") ||
+                !g_ascii_string_to_unsigned(path + strlen("/dev/fdset/"), 10, 1, cmd->files->len,
+                                            &set, NULL)) {
+                testFail(q->name, "chardev %s: %s is not an fd set qvirt hands QEMU", id, path);
+                continue;
+            }
+            real = g_array_index(cmd->files, qemuLaunchFile, set - 1).path;
+            if (stat(real, &st) < 0 || !S_ISREG(st.st_mode))
+                testFail(q->name, "chardev %s: %s was not created", id, real);
+            else if ((st.st_mode & 0777) != 0600)
+                testFail(q->name, "chardev %s: %s has mode %o, not 600", id, real,
+                         (unsigned int)(st.st_mode & 0777));
         }
     }
 }

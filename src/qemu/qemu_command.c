@@ -14,6 +14,8 @@ void qemuCommandFree(qemuCommand *cmd)
         return;
     g_ptr_array_free(cmd->env, TRUE);
     g_ptr_array_free(cmd->argv, TRUE);
+    if (cmd->files)
+        g_array_free(cmd->files, TRUE);
     g_free(cmd);
 }
 
@@ -440,13 +442,25 @@ static void qemuBuildChardev(qemuCommand *cmd, const char *id, const domainChrSo
     case DOMAIN_CHR_TYPE_PTY:
         g_string_append_printf(buf, "pty,id=%s", id);
         break;
-    case DOMAIN_CHR_TYPE_FILE:
-        g_string_append_printf(buf, "file,id=%s,path=", id);
-        qemuBufferEscapeComma(buf, src->path);
+    case DOMAIN_CHR_TYPE_FILE: {
+        /* opened by qvirt (never through a symbolic link, 0600), handed over as an fd set */
+        qemuLaunchFile f = { g_strdup(src->path), QEMU_COMMAND_FIRST_FD + (int)cmd->files->len,
+                             src->append == DOMAIN_TRISTATE_ON };
+        guint set = cmd->files->len + 1;
+
+        g_autoptr(GString) addfd = g_string_new(NULL);
+
+        g_array_append_val(cmd->files, f);
+        /* the opaque names the file: query-fdsets (and a reader of the command) sees it */
+        g_string_append_printf(addfd, "fd=%d,set=%u,opaque=%s:", f.fd, set, id);
+        qemuBufferEscapeComma(addfd, src->path);
+        qemuArgPair(cmd, "-add-fd", addfd->str);
+        g_string_append_printf(buf, "file,id=%s,path=/dev/fdset/%u", id, set);
         if (src->append)
             g_string_append_printf(buf, ",append=%s",
                                    src->append == DOMAIN_TRISTATE_ON ? "on" : "off");
         break;
+    }
     case DOMAIN_CHR_TYPE_UNIX:
     case DOMAIN_CHR_TYPE_LAST:
     default:
@@ -581,6 +595,8 @@ qemuCommand *qemuBuildCommandLine(const qemuDriverConfig *cfg, const domainDef *
 
     cmd->env = g_ptr_array_new_with_free_func(g_free);
     cmd->argv = g_ptr_array_new_with_free_func(g_free);
+    cmd->files = g_array_new(FALSE, TRUE, sizeof(qemuLaunchFile));
+    g_array_set_clear_func(cmd->files, (GDestroyNotify)qemuLaunchFileClear);
     if (qemuCheckControllers(def) < 0)
         return NULL;
 

@@ -2,12 +2,17 @@
 #pragma once
 
 #include "qemu_conf.h"
+#include "qemu_status.h"
 #include "qvjson.h"
 
 typedef struct {
     GPtrArray *env; /* "NAME=value" strings */
     GPtrArray *argv; /* argv[0] is the emulator */
+    GArray *files; /* qemuLaunchFile: what QEMU's -add-fd options expect to be open */
 } qemuCommand;
+
+/* The descriptor number of the first file QEMU is handed (-add-fd fd=N). */
+#define QEMU_COMMAND_FIRST_FD 100
 
 void qemuCommandFree(qemuCommand *cmd);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuCommand, qemuCommandFree)

@@ -1135,6 +1135,12 @@ int qemuProcessStart(qemuDriver *driver, domainObj *obj, unsigned int flags)
     spec->onReboot = def->onReboot;
     spec->startTimeoutMs = QEMU_PROCESS_START_TIMEOUT_MS;
     spec->startPaused = flags & QV_DOMAIN_START_PAUSED;
+    spec->files = g_new0(qemuLaunchFile, cmd->files->len);
+    for (spec->nfiles = 0; spec->nfiles < cmd->files->len; spec->nfiles++) {
+        const qemuLaunchFile *f = &g_array_index(cmd->files, qemuLaunchFile, spec->nfiles);
+
+        spec->files[spec->nfiles] = (qemuLaunchFile){ g_strdup(f->path), f->fd, f->append };
+    }
     /* the live definition goes first: a reader that sees the lock held finds it */
     g_ptr_array_add(remove, g_strdup(livePath));
     g_ptr_array_add(remove, g_strdup(launchPath));

@@ -1,6 +1,11 @@
 /* qemu_status.c: launch specs and status files as GKeyFiles, parsed strictly. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "domain_conf.h"
 #include "qemu_status.h"
 #include "qverror.h"
@@ -33,7 +38,33 @@ void qemuLaunchSpecFree(qemuLaunchSpec *spec)
     g_free(spec->agentPath);
     g_free(spec->agentRelayPath);
     g_strfreev(spec->removeOnExit);
+    while (spec->nfiles > 0)
+        qemuLaunchFileClear(&spec->files[--spec->nfiles]);
+    g_free(spec->files);
     g_free(spec);
+}
+
+void qemuLaunchFileClear(qemuLaunchFile *f)
+{
+    g_clear_pointer(&f->path, g_free);
+}
+
+int qemuLaunchFileOpen(const qemuLaunchFile *f)
+{
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (f->append ? O_APPEND : O_TRUNC);
+    int fd = open(f->path, flags, 0600);
+    struct stat st;
+
+    if (fd < 0 && errno == ELOOP && lstat(f->path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        qvReportError(QV_ERR_OPERATION_INVALID,
+                      _("'%s' is a symbolic link; qvirt does not open a file QEMU writes "
+                        "through one"),
+                      f->path);
+        return -1;
+    }
+    if (fd < 0)
+        qvReportSystemError(errno, _("cannot open '%s' for QEMU"), f->path);
+    return fd;
 }
 
 char *qemuLaunchSpecFormat(const qemuLaunchSpec *spec)
@@ -67,6 +98,17 @@ char *qemuLaunchSpecFormat(const qemuLaunchSpec *spec)
     g_key_file_set_string(kf, g, "on-reboot", domainLifecycleActionTypeToString(spec->onReboot));
     g_key_file_set_integer(kf, g, "start-timeout-ms", spec->startTimeoutMs);
     g_key_file_set_boolean(kf, g, "start-paused", spec->startPaused);
+    if (spec->nfiles) {
+        g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+        size_t i;
+
+        /* FD:MODE:PATH (the path last: it may hold colons) */
+        for (i = 0; i < spec->nfiles; i++)
+            g_ptr_array_add(files, g_strdup_printf("%d:%s:%s", spec->files[i].fd,
+                                                   spec->files[i].append ? "append" : "truncate",
+                                                   spec->files[i].path));
+        g_key_file_set_string_list(kf, g, "files", (const char *const *)files->pdata, files->len);
+    }
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
@@ -161,6 +203,30 @@ qemuLaunchSpec *qemuLaunchSpecParse(const char *text, const char *path)
         spec->env = g_new0(char *, 1);
     if (!(spec->removeOnExit = g_key_file_get_string_list(kf, g, "remove-on-exit", NULL, NULL)))
         spec->removeOnExit = g_new0(char *, 1);
+    if (g_key_file_has_key(kf, g, "files", NULL)) {
+        g_auto(GStrv) files = g_key_file_get_string_list(kf, g, "files", NULL, NULL);
+        size_t i, n = files ? g_strv_length(files) : 0;
+
+        spec->files = g_new0(qemuLaunchFile, n);
+        for (i = 0; i < n; i++) {
+            g_auto(GStrv) parts = g_strsplit(files[i], ":", 3);
+            guint64 fd;
+
+            if (g_strv_length(parts) != 3 ||
+                !g_ascii_string_to_unsigned(parts[0], 10, 3, 1023, &fd, NULL) ||
+                (STRNEQ(parts[1], "append") && STRNEQ(parts[1], "truncate")) ||
+                !g_path_is_absolute(parts[2])) {
+                qvReportError(QV_ERR_PARSE_FAILED,
+                              _("'%s': key '%s': '%s' is not FD:append|truncate:/PATH"), path,
+                              "files", files[i]);
+                return NULL;
+            }
+            spec->files[i].fd = (int)fd;
+            spec->files[i].append = STREQ(parts[1], "append");
+            spec->files[i].path = g_strdup(parts[2]);
+            spec->nfiles++;
+        }
+    }
     if (qemuKeyEnum(kf, g, "on-poweroff", path, domainLifecycleActionTypeFromString,
                     &spec->onPoweroff) < 0 ||
         qemuKeyEnum(kf, g, "on-reboot", path, domainLifecycleActionTypeFromString,

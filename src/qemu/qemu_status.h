@@ -4,6 +4,21 @@
 
 #include "internal.h"
 
+/* A file QEMU writes that qvirt opens for it (a serial or console log), so that it is
+ * never opened through a symbolic link and is created for its owner only: the supervisor
+ * opens it and QEMU finds it at descriptor fd (-add-fd fd=FD,set=N and path=/dev/fdset/N,
+ * as libvirt passes them). */
+typedef struct {
+    char *path;
+    int fd;
+    bool append; /* else truncated, as QEMU's own open of a file chardev would */
+} qemuLaunchFile;
+
+void qemuLaunchFileClear(qemuLaunchFile *f);
+/* Open f: O_WRONLY|O_CREAT|O_NOFOLLOW, mode 0600 when created, O_APPEND or O_TRUNC. The
+ * descriptor, or -1 (reported; a symbolic link is named as one). */
+int qemuLaunchFileOpen(const qemuLaunchFile *f);
+
 /* What the driver hands the supervisor: the command and where everything lives. */
 typedef struct {
     char *name; /* the domain's */
@@ -19,6 +34,8 @@ typedef struct {
     char *agentPath; /* QEMU's agent socket: the supervisor stays connected to it */
     char *agentRelayPath; /* where the supervisor relays it to one client at a time */
     char **removeOnExit; /* files and directories (with their files) to remove at the end */
+    qemuLaunchFile *files; /* opened for QEMU at its descriptor numbers */
+    size_t nfiles;
     int onPoweroff; /* domainLifecycleAction */
     int onReboot;
     int startTimeoutMs; /* QEMU's monitor must answer within this */

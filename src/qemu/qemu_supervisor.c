@@ -1234,6 +1234,8 @@ static int svSpawn(svState *sv)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(GString) hdr = g_string_new(NULL);
+    g_autoptr(GArray) sourceFds = g_array_new(FALSE, FALSE, sizeof(int));
+    g_autoptr(GArray) targetFds = g_array_new(FALSE, FALSE, sizeof(int));
     size_t i;
     ssize_t n;
 
@@ -1244,20 +1246,39 @@ static int svSpawn(svState *sv)
 
         g_string_append_printf(hdr, "%s%s", q, sv->spec->argv[i + 1] ? " \\\n" : "\n");
     }
+    /* the files QEMU writes (serial and console logs) are opened here, never through a
+     * symbolic link, and handed to QEMU at the descriptors its -add-fd options name */
+    for (i = 0; i < sv->spec->nfiles; i++) {
+        int fd = qemuLaunchFileOpen(&sv->spec->files[i]);
+
+        if (fd < 0)
+            goto error;
+        g_array_append_val(sourceFds, fd);
+        g_array_append_val(targetFds, sv->spec->files[i].fd);
+    }
     svLog(sv, "starting QEMU for domain '%s'", sv->spec->name);
     n = write(sv->logFd, hdr->str, hdr->len);
     (void)n;
     sv->logStart = lseek(sv->logFd, 0, SEEK_END);
-    if (!g_spawn_async_with_fds(NULL, sv->spec->argv, sv->spec->env, G_SPAWN_DO_NOT_REAP_CHILD,
-                                svChildSetup, GINT_TO_POINTER(getpid()), &sv->qemuPid, -1,
-                                sv->logFd, sv->logFd, &err)) {
+    if (!g_spawn_async_with_pipes_and_fds(
+            NULL, (const char *const *)sv->spec->argv, (const char *const *)sv->spec->env,
+            G_SPAWN_DO_NOT_REAP_CHILD, svChildSetup, GINT_TO_POINTER(getpid()), -1, sv->logFd,
+            sv->logFd, (const int *)(void *)sourceFds->data, (const int *)(void *)targetFds->data,
+            sourceFds->len, &sv->qemuPid, NULL, NULL, NULL, &err)) {
         qvReportError(QV_ERR_INTERNAL_ERROR, _("cannot start '%s': %s"), sv->spec->argv[0],
                       err->message);
-        return -1;
+        goto error;
     }
+    for (i = 0; i < sourceFds->len; i++)
+        close(g_array_index(sourceFds, int, i));
     svLog(sv, "QEMU is pid %lld", (long long)sv->qemuPid);
     g_child_watch_add(sv->qemuPid, svQemuExited, sv);
     return 0;
+
+error:
+    for (i = 0; i < sourceFds->len; i++)
+        close(g_array_index(sourceFds, int, i));
+    return -1;
 }
 
 /* Remove what the driver created for this run; a directory goes with what is in it. */
