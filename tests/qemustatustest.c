@@ -35,6 +35,10 @@ static void testLaunchRoundTrip(void)
     spec->onReboot = DOMAIN_LIFECYCLE_RESTART;
     spec->startTimeoutMs = 30000;
     spec->startPaused = true;
+    spec->files = g_new0(qemuLaunchFile, 2);
+    spec->files[0] = (qemuLaunchFile){ g_strdup("/log/serial:0,a.log"), 100, true };
+    spec->files[1] = (qemuLaunchFile){ g_strdup("/log/b c.log"), 101, false };
+    spec->nfiles = 2;
 
     text = qemuLaunchSpecFormat(spec);
     back = qemuLaunchSpecParse(text, "launch");
@@ -46,6 +50,13 @@ static void testLaunchRoundTrip(void)
     g_assert_cmpstr(back->agentRelayPath, ==, "/run/agent.sock");
     g_assert_cmpint(back->onReboot, ==, DOMAIN_LIFECYCLE_RESTART);
     g_assert_true(back->startPaused);
+    /* a colon or a comma inside a path survives */
+    g_assert_cmpuint(back->nfiles, ==, 2);
+    g_assert_cmpstr(back->files[0].path, ==, "/log/serial:0,a.log");
+    g_assert_cmpint(back->files[0].fd, ==, 100);
+    g_assert_true(back->files[0].append);
+    g_assert_cmpstr(back->files[1].path, ==, "/log/b c.log");
+    g_assert_false(back->files[1].append);
     again = qemuLaunchSpecFormat(back);
     g_assert_cmpstr(again, ==, text);
 }
@@ -150,6 +161,25 @@ static void testLaunchDamaged(void)
                                       "start-paused=maybe\n",
                                       "/run/a.launch"));
     g_assert_nonnull(strstr(testLastError(), "'start-paused'"));
+    /* a file to open for QEMU: a descriptor that is one, a mode, an absolute path */
+    g_assert_null(qemuLaunchSpecParse("[launch]\nname=a\nlog=l\nmonitor=m\nproxy=p\n"
+                                      "status=s\nlock=k\nargv=q;\non-poweroff=destroy\n"
+                                      "on-reboot=restart\nstart-timeout-ms=1000\n"
+                                      "files=1:append:/log/x;\n",
+                                      "/run/a.launch"));
+    g_assert_nonnull(strstr(testLastError(), "'1:append:/log/x' is not FD:append|truncate:/PATH"));
+    g_assert_null(qemuLaunchSpecParse("[launch]\nname=a\nlog=l\nmonitor=m\nproxy=p\n"
+                                      "status=s\nlock=k\nargv=q;\non-poweroff=destroy\n"
+                                      "on-reboot=restart\nstart-timeout-ms=1000\n"
+                                      "files=100:sometimes:/log/x;\n",
+                                      "/run/a.launch"));
+    g_assert_nonnull(strstr(testLastError(), "'files'"));
+    g_assert_null(qemuLaunchSpecParse("[launch]\nname=a\nlog=l\nmonitor=m\nproxy=p\n"
+                                      "status=s\nlock=k\nargv=q;\non-poweroff=destroy\n"
+                                      "on-reboot=restart\nstart-timeout-ms=1000\n"
+                                      "files=100:append:log/x;\n",
+                                      "/run/a.launch"));
+    g_assert_nonnull(strstr(testLastError(), "'files'"));
 }
 
 int main(int argc, char **argv)
