@@ -81,6 +81,9 @@ run 0 q snapshot-list f --name
 expect_eq "a snapshot that died before the switch is not recorded" "$out" ""
 expect_eq "... its overlay is removed" "$(ls "$root/f.k1" 2>&1 >/dev/null | wc -l)" "1"
 expect_in "... and the domain's log says it was undone" "$(domain_log)" "snapshot 'k1' of a process that died: undone"
+qemu_pid=$(sed -n 's/^qemu-pid=//p' "$root/run/qemu/f.status")
+expect_eq "... QEMU no longer holds the overlay it had opened for it" \
+    "$(ls -l "/proc/$qemu_pid/fd" 2>/dev/null | grep -c "$root/f.k1")" "0"
 expect_wait "... the journal is gone" 1 nojournal
 run 0 q snapshot-create-as f k1 --disk-only --quiesce
 expect_eq "... and k1 can be taken again" "$(printf '%s\n' "$out" | head -1)" "Domain snapshot k1 created"

@@ -30,6 +30,7 @@ void qemuJournalFree(qemuJournal *j)
     g_ptr_array_unref(j->created);
     g_ptr_array_unref(j->disks);
     g_ptr_array_unref(j->overlays);
+    g_ptr_array_unref(j->nodes);
     g_ptr_array_unref(j->removed);
     g_ptr_array_unref(j->tags);
     g_ptr_array_unref(j->tagDisks);
@@ -56,6 +57,7 @@ static qemuJournal *qemuJournalAlloc(void)
     j->created = g_ptr_array_new_with_free_func(g_free);
     j->disks = g_ptr_array_new_with_free_func(g_free);
     j->overlays = g_ptr_array_new_with_free_func(g_free);
+    j->nodes = g_ptr_array_new_with_free_func(g_free);
     j->removed = g_ptr_array_new_with_free_func(g_free);
     j->tags = g_ptr_array_new_with_free_func(g_free);
     j->tagDisks = g_ptr_array_new_with_free_func(g_free);
@@ -109,6 +111,11 @@ void qemuJournalAddDisk(qemuJournal *j, const char *disk, const char *overlay)
     g_ptr_array_add(j->overlays, g_strdup(overlay));
 }
 
+void qemuJournalAddNode(qemuJournal *j, const char *node)
+{
+    g_ptr_array_add(j->nodes, g_strdup(node));
+}
+
 void qemuJournalAddRemoved(qemuJournal *j, const char *path)
 {
     g_ptr_array_add(j->removed, g_strdup(path));
@@ -146,6 +153,7 @@ int qemuJournalSave(qemuJournal *j)
     qemuJournalSetList(kf, "created", j->created);
     qemuJournalSetList(kf, "disks", j->disks);
     qemuJournalSetList(kf, "overlays", j->overlays);
+    qemuJournalSetList(kf, "nodes", j->nodes);
     qemuJournalSetList(kf, "removed", j->removed);
     qemuJournalSetList(kf, "tags", j->tags);
     qemuJournalSetList(kf, "tag-disks", j->tagDisks);
@@ -267,6 +275,7 @@ qemuJournal *qemuJournalLoad(const char *path, bool *absent)
     g_ptr_array_unref(j->created);
     g_ptr_array_unref(j->disks);
     g_ptr_array_unref(j->overlays);
+    g_ptr_array_unref(j->nodes);
     g_ptr_array_unref(j->removed);
     g_ptr_array_unref(j->tags);
     g_ptr_array_unref(j->tagDisks);
@@ -282,6 +291,7 @@ qemuJournal *qemuJournalLoad(const char *path, bool *absent)
     j->created = qemuJournalGetList(kf, "created");
     j->disks = qemuJournalGetList(kf, "disks");
     j->overlays = qemuJournalGetList(kf, "overlays");
+    j->nodes = qemuJournalGetList(kf, "nodes");
     if (j->targets->len != j->staged->len || j->disks->len != j->overlays->len ||
         j->tags->len != j->tagDisks->len || j->tags->len != j->tagImages->len) {
         qvReportError(QV_ERR_INTERNAL_ERROR, _("journal '%s' is inconsistent"), path);

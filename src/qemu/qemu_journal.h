@@ -33,6 +33,7 @@ typedef struct {
     GPtrArray *created; /* files the operation creates: removed on roll back */
     GPtrArray *disks; /* external snapshot: the disks (targets, "vda") switched... */
     GPtrArray *overlays; /* ...onto these files, same index */
+    GPtrArray *nodes; /* QEMU nodes it opens for them (format before file): dropped on undo */
     GPtrArray *removed; /* files the commit removes (after the renames) */
     GPtrArray *tags; /* internal snapshots: the tag (a snapshot's name)... */
     GPtrArray *tagDisks; /* ...of this disk ("vda")... */
@@ -56,6 +57,7 @@ qemuJournal *qemuJournalNew(const qemuDriverConfig *cfg, const char *op, const c
 int qemuJournalStage(qemuJournal *j, const char *target, const char *content, size_t len);
 void qemuJournalAddCreated(qemuJournal *j, const char *path);
 void qemuJournalAddDisk(qemuJournal *j, const char *disk, const char *overlay);
+void qemuJournalAddNode(qemuJournal *j, const char *node);
 /* The commit removes path (a record the operation deletes). */
 void qemuJournalAddRemoved(qemuJournal *j, const char *path);
 /* An internal snapshot tag the operation creates, applies or deletes in disk's image. */

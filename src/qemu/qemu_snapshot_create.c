@@ -80,12 +80,21 @@ static qemuJournal *qemuSnapshotStage(qemuSnapshotCtx *c, bool active, bool disk
         return NULL;
     }
     if (diskOnly) {
+        gint64 stamp = g_get_real_time() % 1000000000;
+
         for (i = 0; i < c->plan->len; i++) {
-            const qemuSnapshotDiskPlan *p = &g_array_index(c->plan, qemuSnapshotDiskPlan, i);
+            qemuSnapshotDiskPlan *p = &g_array_index(c->plan, qemuSnapshotDiskPlan, i);
 
             qemuJournalAddDisk(j, p->disk->dst, p->file);
             if (!reuse)
                 qemuJournalAddCreated(j, p->file);
+            if (active) {
+                /* the nodes QEMU will open for the overlay, named now: an undo finds them */
+                p->newNode = g_strdup_printf("qv-%s-o%09" G_GINT64_FORMAT, p->disk->dst, stamp);
+                p->fileNode = g_strdup_printf("qv-%s-f%09" G_GINT64_FORMAT, p->disk->dst, stamp);
+                qemuJournalAddNode(j, p->newNode);
+                qemuJournalAddNode(j, p->fileNode);
+            }
         }
         g_mutex_lock(&c->obj->lock);
         if (active)

@@ -309,6 +309,52 @@ static int qemuSnapshotSettle(qemuDriver *driver, domainObj *obj, qemuJournal *j
     return -1;
 }
 
+/* An external snapshot undone while QEMU runs: the process that died may have had QEMU
+ * open its overlays (blockdev-add) before the switch; QEMU lets go of the nodes the
+ * journal names (format nodes before the files under them), so that the overlays' space
+ * is really freed. Only logged when it fails. */
+static void qemuSnapshotDropOrphanNodes(qemuDriver *driver, domainObj *obj, const qemuJournal *j)
+{
+    g_autoptr(qvJSONValue) nodes = NULL;
+    g_autoptr(GHashTable) open = g_hash_table_new(g_str_hash, g_str_equal);
+    qemuMonitor *mon;
+    size_t k;
+    guint i;
+
+    if (j->nodes->len == 0)
+        return;
+    if (!(mon = qemuDomainGetMonitor(driver, obj)) ||
+        qemuMonitorCommand(mon, "query-named-block-nodes", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS,
+                           &nodes) < 0) {
+        QV_WARN("domain '%s': the nodes QEMU may hold for snapshot '%s' are left: %s", j->domain,
+                j->snapshot, qvGetLastErrorMessage());
+        qvResetLastError();
+        if (mon)
+            qemuMonitorUnref(mon);
+        return;
+    }
+    for (k = 0; k < qvJSONArraySize(nodes); k++) {
+        const char *name = qvJSONGetString(qvJSONObjectGet(qvJSONArrayGet(nodes, k), "node-name"));
+
+        if (name)
+            g_hash_table_add(open, (char *)name);
+    }
+    for (i = 0; i < j->nodes->len; i++) {
+        qvJSONValue *args;
+
+        if (!g_hash_table_contains(open, j->nodes->pdata[i]))
+            continue;
+        args = qvJSONNewObject();
+        qvJSONObjectAdd(args, "s:node-name", j->nodes->pdata[i], NULL);
+        if (qemuMonitorCommand(mon, "blockdev-del", args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0) {
+            QV_WARN("domain '%s': QEMU keeps node '%s' of snapshot '%s' open: %s", j->domain,
+                    (const char *)j->nodes->pdata[i], j->snapshot, qvGetLastErrorMessage());
+            qvResetLastError();
+        }
+    }
+    qemuMonitorUnref(mon);
+}
+
 int qemuSnapshotReconcile(qemuDriver *driver, domainObj *obj, const char *path)
 {
     g_autoptr(qemuJournal) j = NULL;
@@ -354,6 +400,8 @@ int qemuSnapshotReconcile(qemuDriver *driver, domainObj *obj, const char *path)
                                      : _("records completed"));
         return 1;
     }
+    if (obj && domainObjIsActive(obj))
+        qemuSnapshotDropOrphanNodes(driver, obj, j);
     if (qemuJournalRollback(j, true) < 0)
         return -1;
     qemuSnapshotReconcileLog(driver, j, _("undone"));

@@ -456,8 +456,11 @@ int qemuSnapshotOpenOverlays(qemuMonitor *mon, GArray *plan, bool reuse)
 
         if (reuse ? qemuSnapshotCheckReused(p) < 0 : qemuSnapshotCreateFile(p) < 0)
             return -1;
-        p->fileNode = g_strdup_printf("qv-%s-f%09" G_GINT64_FORMAT, p->disk->dst, stamp);
-        p->newNode = g_strdup_printf("qv-%s-o%09" G_GINT64_FORMAT, p->disk->dst, stamp);
+        /* named by the journal's staging, normally */
+        if (!p->fileNode)
+            p->fileNode = g_strdup_printf("qv-%s-f%09" G_GINT64_FORMAT, p->disk->dst, stamp);
+        if (!p->newNode)
+            p->newNode = g_strdup_printf("qv-%s-o%09" G_GINT64_FORMAT, p->disk->dst, stamp);
         if (qemuMonitorCommand(mon, "blockdev-add",
                                qemuBlockStorageProps(p->disk, &overlay, p->fileNode),
                                QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
