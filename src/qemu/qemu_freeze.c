@@ -1,12 +1,6 @@
 /* qemu_freeze.c: freeze and thaw, guarded (see qemu_freeze.h). */
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "qemu_freeze.h"
 #include "qemu_process.h"
 #include "qemu_svproto.h"

@@ -3,8 +3,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

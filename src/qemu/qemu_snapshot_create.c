@@ -4,11 +4,7 @@
  * offline overlays with qemu-img; intent journaled first. */
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "qemu_agent.h"
 #include "qemu_freeze.h"
@@ -63,22 +59,17 @@ static qemuJournal *qemuSnapshotStage(qemuSnapshotCtx *c, bool active, bool disk
 {
     qemuDriver *driver = c->driver;
     snapshotDef *snap = c->snap;
-    g_autoptr(qemuJournal) j = qemuJournalNew(
-        driver->cfg, diskOnly ? "snapshot-create-external" : "snapshot-create-internal", c->domname,
+    g_autoptr(qemuJournal) j = qemuSnapshotJournalNew(
+        driver, diskOnly ? "snapshot-create-external" : "snapshot-create-internal", c->domname,
         snap->name);
     g_autoptr(domainDef) live = NULL;
     g_autoptr(domainDef) persistent = NULL;
     bool reuse = c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT;
     guint i;
 
-    j->running = active;
-    if (qvFileExists(j->path)) {
-        qvReportError(QV_ERR_OPERATION_INVALID,
-                      _("domain '%s' has an unfinished operation ('%s'); it is completed or "
-                        "undone by the next change to this root"),
-                      c->domname, j->path);
+    if (!j)
         return NULL;
-    }
+    j->running = active;
     if (diskOnly) {
         gint64 stamp = g_get_real_time() % 1000000000;
 
@@ -122,10 +113,7 @@ static qemuJournal *qemuSnapshotStage(qemuSnapshotCtx *c, bool active, bool disk
         }
     }
     if (!(c->flags & QV_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)) {
-        g_autofree char *dir = qemuSnapshotDir(driver, c->domname);
-        g_autofree char *current = g_build_filename(dir, "current", NULL);
         g_autofree char *path = qemuSnapshotFile(driver, c->domname, snap->name);
-        g_autofree char *text = g_strdup_printf("%s\n", snap->name);
         g_autofree char *xml = NULL;
         int quiesce = snap->quiesce;
 
@@ -142,15 +130,11 @@ static qemuJournal *qemuSnapshotStage(qemuSnapshotCtx *c, bool active, bool disk
         snap->quiesce = quiesce;
         g_clear_pointer(&snap->quiesceReason, g_free);
         if (qemuJournalStage(j, path, xml, strlen(xml)) < 0 ||
-            qemuJournalStage(j, current, text, strlen(text)) < 0)
+            qemuSnapshotStageCurrent(driver, j, c->domname, snap->name) < 0)
             goto error;
     }
     if (!diskOnly) {
-        for (i = 0; i < c->plan->len; i++) {
-            const qemuSnapshotDiskPlan *p = &g_array_index(c->plan, qemuSnapshotDiskPlan, i);
-
-            qemuJournalAddTag(j, snap->name, p->disk->dst, p->disk->src->path);
-        }
+        qemuSnapshotJournalAddTags(j, snap->name, c->plan);
         if (active)
             j->job = qemuSnapshotJobId("snapshot-save");
     }
@@ -329,7 +313,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
 
 cleanup:
     if (ret < 0 && c->plan) {
-        qemuSnapshotCloseOverlays(mon, c->plan);
+        qemuSnapshotCloseOverlays(mon, c->plan, c->domname, c->snap->name);
         qemuSnapshotRemoveCreated(c->plan);
     }
     if (agent)

@@ -13,7 +13,9 @@
 
 typedef struct {
     char *node; /* the top format node now */
+    char *file; /* its image */
     long long size; /* virtual size in bytes */
+    char **tags; /* the internal snapshots it holds */
 } qemuSnapshotBlockInfo;
 
 typedef struct {
@@ -49,9 +51,6 @@ int qemuSnapshotImgOutput(const char *const *args, char **output);
 /* qemu-img args, its output not wanted */
 int qemuSnapshotImg(const char *const *args);
 
-/* Whether the ImageInfo image (query-block's inserted.image, qemu-img info) lists tag. */
-bool qemuSnapshotInfoHasTag(qvJSONValue *image, const char *tag);
-
 /* Whether the image file (not in use, or shared: -U) holds internal snapshot tag: 1 yes,
  * 0 no (or no such file), -1 not known (reported). */
 int qemuSnapshotImageHasTag(const char *image, const char *tag);
@@ -66,10 +65,8 @@ int qemuSnapshotJobDismiss(qemuMonitor *mon, const char *jobId);
 /* A new job id for cmd (unique within a QEMU run) */
 char *qemuSnapshotJobId(const char *cmd);
 
-/* qdev id or path ("/machine/peripheral/ALIAS/virtio-backend") -> its alias */
-char *qemuSnapshotQdevAlias(const char *qdev);
-
-/* Device alias -> current top node and size, from query-block. */
+/* Device alias -> its top image as QEMU has it now (qemuSnapshotBlockInfo), from
+ * query-block. */
 GHashTable *qemuSnapshotQueryBlock(qemuMonitor *mon);
 
 /* Free what the plan's entries own (not the array) */
@@ -87,7 +84,12 @@ int qemuSnapshotPrepareOverlays(GArray *plan, bool reuse);
 int qemuSnapshotOpenOverlays(qemuMonitor *mon, GArray *plan, bool reuse);
 
 /* After a failure: QEMU lets go of the overlays it opened (errors only logged). */
-void qemuSnapshotCloseOverlays(qemuMonitor *mon, GArray *plan);
+void qemuSnapshotCloseOverlays(qemuMonitor *mon, GArray *plan, const char *domain,
+                               const char *snapshot);
+
+/* blockdev-del of node, a failure only logged (domain, snapshot: for the log) */
+void qemuSnapshotBlockdevDel(qemuMonitor *mon, const char *node, const char *domain,
+                             const char *snapshot);
 
 /* Remove the overlays this call created */
 void qemuSnapshotRemoveCreated(GArray *plan);

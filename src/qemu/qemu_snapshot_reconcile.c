@@ -2,10 +2,7 @@
  * that died, from QEMU's own state (block graph, images' tags, jobs). */
 #include <config.h>
 
-#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qemu_command.h"
@@ -56,7 +53,9 @@ static int qemuSnapshotOverlayWritten(const char *overlay)
  * guest wrote to an overlay does (if it did not, undoing the switch loses nothing). */
 static int qemuSnapshotJournalSwitched(qemuDriver *driver, domainObj *obj, const qemuJournal *j)
 {
-    g_autoptr(qvJSONValue) ret = NULL;
+    g_autoptr(GHashTable) blocks = NULL;
+    GHashTableIter it;
+    gpointer value;
     qemuMonitor *mon;
     guint i, on = 0;
 
@@ -76,20 +75,14 @@ static int qemuSnapshotJournalSwitched(qemuDriver *driver, domainObj *obj, const
     }
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    if (qemuMonitorCommand(mon, "query-block", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &ret) < 0) {
-        qemuMonitorUnref(mon);
-        return -1;
-    }
+    blocks = qemuSnapshotQueryBlock(mon);
     qemuMonitorUnref(mon);
+    if (!blocks)
+        return -1;
     for (i = 0; i < j->disks->len; i++) {
-        size_t k;
-
-        for (k = 0; k < qvJSONArraySize(ret); k++) {
-            qvJSONValue *dev = qvJSONArrayGet(ret, k);
-            const char *file =
-                qvJSONGetString(qvJSONObjectGet(qvJSONObjectGet(dev, "inserted"), "file"));
-
-            if (STREQ_NULLABLE(file, j->overlays->pdata[i]))
+        g_hash_table_iter_init(&it, blocks);
+        while (g_hash_table_iter_next(&it, NULL, &value)) {
+            if (STREQ_NULLABLE(((qemuSnapshotBlockInfo *)value)->file, j->overlays->pdata[i]))
                 on++;
         }
     }
@@ -129,7 +122,7 @@ static void qemuSnapshotReconcileLog(qemuDriver *driver, const qemuJournal *j, c
 static int qemuSnapshotJournalTags(qemuDriver *driver, domainObj *obj, const qemuJournal *j,
                                    bool live, gboolean *present)
 {
-    g_autoptr(qvJSONValue) blocks = NULL;
+    g_autoptr(GHashTable) blocks = NULL;
     g_autoptr(domainDef) def = NULL;
     qemuMonitor *mon;
     guint i;
@@ -145,34 +138,26 @@ static int qemuSnapshotJournalTags(qemuDriver *driver, domainObj *obj, const qem
     }
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    rc = qemuMonitorCommand(mon, "query-block", NULL, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, &blocks);
+    blocks = qemuSnapshotQueryBlock(mon);
     qemuMonitorUnref(mon);
-    if (rc < 0)
+    if (!blocks)
         return -1;
     def = qemuSnapshotCopyDef(obj);
     for (i = 0; i < j->tags->len; i++) {
         g_autofree char *alias = NULL;
-        qvJSONValue *image = NULL;
+        const qemuSnapshotBlockInfo *b = NULL;
         size_t k;
 
         for (k = 0; k < def->ndisks && !alias; k++) {
             if (STREQ(def->disks[k]->dst, j->tagDisks->pdata[i]))
                 alias = qemuDiskDeviceAlias(def->disks[k]);
         }
-        for (k = 0; alias && k < qvJSONArraySize(blocks) && !image; k++) {
-            qvJSONValue *dev = qvJSONArrayGet(blocks, k);
-            const char *qdev = qvJSONGetString(qvJSONObjectGet(dev, "qdev"));
-            g_autofree char *a = qdev ? qemuSnapshotQdevAlias(qdev) : NULL;
-
-            if (STREQ_NULLABLE(a, alias))
-                image = qvJSONObjectGet(qvJSONObjectGet(dev, "inserted"), "image");
-        }
-        if (!image) {
+        if (!alias || !(b = g_hash_table_lookup(blocks, alias))) {
             qvReportError(QV_ERR_INTERNAL_ERROR, _("QEMU has no image for disk '%s'"),
                           (const char *)j->tagDisks->pdata[i]);
             return -1;
         }
-        present[i] = qemuSnapshotInfoHasTag(image, j->tags->pdata[i]);
+        present[i] = g_strv_contains((const char *const *)b->tags, j->tags->pdata[i]);
     }
     return 0;
 }
@@ -340,17 +325,8 @@ static void qemuSnapshotDropOrphanNodes(qemuDriver *driver, domainObj *obj, cons
             g_hash_table_add(open, (char *)name);
     }
     for (i = 0; i < j->nodes->len; i++) {
-        qvJSONValue *args;
-
-        if (!g_hash_table_contains(open, j->nodes->pdata[i]))
-            continue;
-        args = qvJSONNewObject();
-        qvJSONObjectAdd(args, "s:node-name", j->nodes->pdata[i], NULL);
-        if (qemuMonitorCommand(mon, "blockdev-del", args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0) {
-            QV_WARN("domain '%s': QEMU keeps node '%s' of snapshot '%s' open: %s", j->domain,
-                    (const char *)j->nodes->pdata[i], j->snapshot, qvGetLastErrorMessage());
-            qvResetLastError();
-        }
+        if (g_hash_table_contains(open, j->nodes->pdata[i]))
+            qemuSnapshotBlockdevDel(mon, j->nodes->pdata[i], j->domain, j->snapshot);
     }
     qemuMonitorUnref(mon);
 }

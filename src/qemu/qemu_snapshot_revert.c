@@ -2,12 +2,6 @@
  * step. */
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "qemu_process.h"
 #include "qemu_snapshot_priv.h"
 #include "qverror.h"

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,17 +64,22 @@ int qemuSnapshotImg(const char *const *args)
     return qemuSnapshotImgOutput(args, NULL);
 }
 
-/* Whether the ImageInfo image (query-block's inserted.image, qemu-img info) lists tag. */
-bool qemuSnapshotInfoHasTag(qvJSONValue *image, const char *tag)
+/* The internal snapshots an ImageInfo (query-block's inserted.image, qemu-img info)
+ * lists, by name. */
+static char **qemuSnapshotInfoTags(qvJSONValue *image)
 {
     qvJSONValue *tags = qvJSONObjectGet(image, "snapshots"); /* absent: none */
-    size_t i;
+    size_t i, n = tags ? qvJSONArraySize(tags) : 0;
+    char **names = g_new0(char *, n + 1);
+    size_t found = 0;
 
-    for (i = 0; tags && i < qvJSONArraySize(tags); i++) {
-        if (STREQ_NULLABLE(qvJSONGetString(qvJSONObjectGet(qvJSONArrayGet(tags, i), "name")), tag))
-            return true;
+    for (i = 0; i < n; i++) {
+        const char *name = qvJSONGetString(qvJSONObjectGet(qvJSONArrayGet(tags, i), "name"));
+
+        if (name)
+            names[found++] = g_strdup(name);
     }
-    return false;
+    return names;
 }
 
 /* Whether the image file (not in use, or shared: -U) holds internal snapshot tag: 1 yes,
@@ -98,7 +102,11 @@ int qemuSnapshotImageHasTag(const char *image, const char *tag)
                       perr ? perr : out);
         return -1;
     }
-    return qemuSnapshotInfoHasTag(info, tag) ? 1 : 0;
+    {
+        g_auto(GStrv) tags = qemuSnapshotInfoTags(info);
+
+        return g_strv_contains((const char *const *)tags, tag) ? 1 : 0;
+    }
 }
 
 /* Where QEMU's job id is: -1 not known (reported), 0 QEMU has no such job, 1 at work,
@@ -171,14 +179,27 @@ char *qemuSnapshotJobId(const char *cmd)
     return g_strdup_printf("qv-%s-%" G_GINT64_FORMAT, cmd, g_get_real_time());
 }
 
-/* Run a QMP job command (snapshot-save/-load/-delete, blockdev-create) to its end, then
- * dismiss it. */
+/* Run a QMP job command (snapshot-save/-load/-delete, blockdev-create) to its end, and
+ * dismiss it unless told not to. */
 static int qemuSnapshotRunJob(qemuMonitor *mon, const char *cmd, qvJSONValue *args,
-                              const char *jobId)
+                              const char *jobId, bool dismiss)
 {
     if (qemuMonitorCommand(mon, cmd, args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0)
         return -1;
-    return qemuSnapshotWaitJob(mon, cmd, jobId, true);
+    return qemuSnapshotWaitJob(mon, cmd, jobId, dismiss);
+}
+
+void qemuSnapshotBlockdevDel(qemuMonitor *mon, const char *node, const char *domain,
+                             const char *snapshot)
+{
+    qvJSONValue *args = qvJSONNewObject();
+
+    qvJSONObjectAdd(args, "s:node-name", node, NULL);
+    if (qemuMonitorCommand(mon, "blockdev-del", args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) < 0) {
+        QV_WARN("domain '%s': QEMU keeps node '%s' of snapshot '%s' open: %s", domain, node,
+                snapshot, qvGetLastErrorMessage());
+        qvResetLastError();
+    }
 }
 
 static void qemuSnapshotBlockInfoFree(gpointer p)
@@ -186,11 +207,13 @@ static void qemuSnapshotBlockInfoFree(gpointer p)
     qemuSnapshotBlockInfo *b = p;
 
     g_free(b->node);
+    g_free(b->file);
+    g_strfreev(b->tags);
     g_free(b);
 }
 
 /* qdev id or path ("/machine/peripheral/ALIAS/virtio-backend") -> its alias */
-char *qemuSnapshotQdevAlias(const char *qdev)
+static char *qemuSnapshotQdevAlias(const char *qdev)
 {
     g_auto(GStrv) parts = NULL;
 
@@ -200,7 +223,7 @@ char *qemuSnapshotQdevAlias(const char *qdev)
     return g_strdup(parts[0]);
 }
 
-/* Device alias -> current top node and size, from query-block. */
+/* Device alias -> its top image as QEMU has it now (query-block). */
 GHashTable *qemuSnapshotQueryBlock(qemuMonitor *mon)
 {
     g_autoptr(qvJSONValue) ret = NULL;
@@ -215,15 +238,17 @@ GHashTable *qemuSnapshotQueryBlock(qemuMonitor *mon)
         const char *qdev = qvJSONGetString(qvJSONObjectGet(dev, "qdev"));
         qvJSONValue *inserted = qvJSONObjectGet(dev, "inserted");
         const char *node = qvJSONGetString(qvJSONObjectGet(inserted, "node-name"));
+        qvJSONValue *image = qvJSONObjectGet(inserted, "image");
         qemuSnapshotBlockInfo *b;
 
         if (!qdev || !node)
             continue;
         b = g_new0(qemuSnapshotBlockInfo, 1);
         b->node = g_strdup(node);
-        if (qvJSONGetLLong(qvJSONObjectGet(qvJSONObjectGet(inserted, "image"), "virtual-size"),
-                           &b->size) < 0)
+        b->file = g_strdup(qvJSONGetString(qvJSONObjectGet(inserted, "file")));
+        if (qvJSONGetLLong(qvJSONObjectGet(image, "virtual-size"), &b->size) < 0)
             b->size = -1;
+        b->tags = qemuSnapshotInfoTags(image);
         g_hash_table_insert(map, qemuSnapshotQdevAlias(qdev), b);
     }
     return map;
@@ -482,7 +507,7 @@ int qemuSnapshotOpenOverlays(qemuMonitor *mon, GArray *plan, bool reuse)
                             p->block->size, "s:backing-file", p->disk->src->path, "s:backing-fmt",
                             domainDiskFormatTypeToString(p->disk->src->format), NULL);
             qvJSONObjectAdd(args, "s:job-id", job, "a:options", opts, NULL);
-            if (qemuSnapshotRunJob(mon, "blockdev-create", g_steal_pointer(&args), job) < 0)
+            if (qemuSnapshotRunJob(mon, "blockdev-create", g_steal_pointer(&args), job, true) < 0)
                 return -1;
         }
         fmt = qemuBlockFormatProps(p->disk, &overlay, p->newNode, p->fileNode, true);
@@ -496,7 +521,8 @@ int qemuSnapshotOpenOverlays(qemuMonitor *mon, GArray *plan, bool reuse)
 }
 
 /* After a failure: QEMU lets go of the overlays it opened (errors only logged). */
-void qemuSnapshotCloseOverlays(qemuMonitor *mon, GArray *plan)
+void qemuSnapshotCloseOverlays(qemuMonitor *mon, GArray *plan, const char *domain,
+                               const char *snapshot)
 {
     qvErrorPtr saved = qvErrorPreserveLast();
     guint i;
@@ -508,16 +534,8 @@ void qemuSnapshotCloseOverlays(qemuMonitor *mon, GArray *plan)
         size_t k;
 
         for (k = 0; k < G_N_ELEMENTS(nodes); k++) {
-            qvJSONValue *args;
-
-            if (!nodes[k])
-                continue;
-            args = qvJSONNewObject();
-            qvJSONObjectAdd(args, "s:node-name", nodes[k], NULL);
-            if (qemuMonitorCommand(mon, "blockdev-del", args, QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) <
-                0)
-                QV_WARN("disk '%s': QEMU keeps node '%s' of a failed snapshot open: %s",
-                        p->disk->dst, nodes[k], qvGetLastErrorMessage());
+            if (nodes[k])
+                qemuSnapshotBlockdevDel(mon, nodes[k], domain, snapshot);
         }
         p->newNodeAdded = p->fileNodeAdded = false;
     }
@@ -630,10 +648,7 @@ int qemuSnapshotJobOnDisks(qemuDriver *driver, domainObj *obj, GArray *plan, con
     if (vmstate)
         qvJSONObjectAdd(args, "s:vmstate", g_array_index(plan, qemuSnapshotDiskPlan, 0).block->node,
                         NULL);
-    if (qemuMonitorCommand(mon, cmd, g_steal_pointer(&args), QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL) <
-        0)
-        goto cleanup;
-    ret = qemuSnapshotWaitJob(mon, cmd, jobId, dismiss);
+    ret = qemuSnapshotRunJob(mon, cmd, g_steal_pointer(&args), jobId, dismiss);
 
 cleanup:
     qemuMonitorUnref(mon);
