@@ -51,8 +51,8 @@ typedef struct {
 static void qmpFuzzOpener(qmpFuzz *fz)
 {
     g_autoptr(GHashTable) frontends = NULL;
-    g_autoptr(qvJSONValue) ret = NULL;
     g_autofree char *status = NULL;
+    qemuDomainStatus st;
     bool running;
 
     if (qemuMonitorTestHandshake(fz->mon, QMPFUZZ_WAIT_MS) < 0)
@@ -60,8 +60,10 @@ static void qmpFuzzOpener(qmpFuzz *fz)
     g_atomic_int_set(&fz->opened, 1);
     qemuMonitorQueryStatus(fz->mon, &running, &status);
     qemuMonitorGetChardevFrontends(fz->mon, &frontends);
-    if (qemuMonitorCommand(fz->mon, QEMU_SV_QUERY_STATUS, NULL, QMPFUZZ_WAIT_MS, &ret) == 0)
-        qvJSONGetType(ret);
+    /* the supervisor's status, through its typed parser */
+    qemuDomainStatusInit(&st);
+    qemuSvQueryStatus(fz->mon, QMPFUZZ_WAIT_MS, &st);
+    qemuDomainStatusClear(&st);
 }
 
 static void qmpFuzzClientRun(qmpFuzzClient *c)
