@@ -2,6 +2,10 @@
  * damaged files refused with an error that names the file and the key. */
 #include <config.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "domain_conf.h"
 #include "qemu_status.h"
 #include "qverror.h"
@@ -182,6 +186,45 @@ static void testLaunchDamaged(void)
     g_assert_nonnull(strstr(testLastError(), "'files'"));
 }
 
+/* A file QEMU writes, opened for it: created 0600, never through a link, never hanging
+ * on a FIFO nobody reads. */
+static void testLaunchFileOpen(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("qvlaunchfile-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "serial.log", NULL);
+    g_autofree char *link = g_build_filename(dir, "link.log", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+    qemuLaunchFile f = { file, 100, false };
+    struct stat st;
+    int fd;
+
+    g_assert_nonnull(dir);
+    fd = qemuLaunchFileOpen(&f);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, "x", 1), ==, 1);
+    g_assert_cmpint(fcntl(fd, F_GETFL) & O_NONBLOCK, ==, 0);
+    close(fd);
+    g_assert_cmpint(stat(file, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+    g_assert_cmpint(symlink(file, link), ==, 0);
+    f.path = link;
+    qvResetLastError();
+    g_assert_cmpint(qemuLaunchFileOpen(&f), ==, -1);
+    g_assert_nonnull(strstr(testLastError(), "is a symbolic link"));
+
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    f.path = fifo;
+    qvResetLastError();
+    g_assert_cmpint(qemuLaunchFileOpen(&f), ==, -1);
+    g_assert_nonnull(strstr(testLastError(), "cannot open"));
+
+    unlink(fifo);
+    unlink(link);
+    unlink(file);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -189,6 +232,7 @@ int main(int argc, char **argv)
     testInit(&argc, &argv);
     g_test_add_func("/qemu/status/launch-round-trip", testLaunchRoundTrip);
     g_test_add_func("/qemu/status/launch-damaged", testLaunchDamaged);
+    g_test_add_func("/qemu/status/launch-file-open", testLaunchFileOpen);
     g_test_add_func("/qemu/status/round-trip", testStatusRoundTrip);
     for (i = 0; i < G_N_ELEMENTS(badCases); i++) {
         g_autofree char *name = g_strdup_printf("/qemu/status/damaged/%zu", i);

@@ -51,7 +51,9 @@ void qemuLaunchFileClear(qemuLaunchFile *f)
 
 int qemuLaunchFileOpen(const qemuLaunchFile *f)
 {
-    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (f->append ? O_APPEND : O_TRUNC);
+    /* O_NONBLOCK: a FIFO without a reader fails at once instead of hanging the start */
+    int flags =
+        O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (f->append ? O_APPEND : O_TRUNC);
     int fd = open(f->path, flags, 0600);
     struct stat st;
 
@@ -62,8 +64,12 @@ int qemuLaunchFileOpen(const qemuLaunchFile *f)
                       f->path);
         return -1;
     }
-    if (fd < 0)
+    if (fd < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
         qvReportSystemError(errno, _("cannot open '%s' for QEMU"), f->path);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
     return fd;
 }
 
