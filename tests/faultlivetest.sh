@@ -58,25 +58,19 @@ else
     not_ok "the guest of an orphaned start boots" "$(tail -5 "$root/f.console")"
 fi
 
-# ---- a quiesced snapshot whose process dies while the guest is frozen ----
-# The freeze guard is tied to the freezer's connection to the supervisor: when it closes
-# with the guest frozen, the supervisor thaws at once, not at the guard's deadline (300 s).
-die snapshot-frozen snapshot-create-as f k1 --disk-only --quiesce
-killed_ms=$(now_ms)
-expect_in "the snapshot froze the guest before it died" "$(domain_log)" "freeze guard armed"
-if wait_for 60 fs_is thawed; then
-    ok "the supervisor thawed the guest at once when its freezer died ($(($(now_ms) - killed_ms)) ms after the kill; guard 300 s)"
-else
-    not_ok "the guest is thawed when its freezer dies" "$(fsstatus)" "$(domain_log | tail -5)"
-fi
-expect_in "... and says why" "$(domain_log)" "the client that froze the guest's filesystems is gone; thawing them now"
-expect_match "... the guard is disarmed" "$(cat "$root/run/qemu/f.status")" '^freeze-deadline=0$'
+# ---- a quiesced snapshot whose process dies before it asks for the switch ----
+# The freeze, the switch and the thaw are one step of the supervisor's: the process that
+# asks for them dies either before it asks (here: QEMU had opened the overlay) or while
+# it waits (below), never in the middle of them.
+die snapshot-opened snapshot-create-as f k1 --disk-only --quiesce
+expect_eq "... the guest was never frozen" "$(fsstatus)" '{"return":"thawed"}'
+expect_not_in "... nor was the freeze guard armed" "$(domain_log)" "freeze guard armed"
 
 # ---- external snapshots: intent before action, QEMU's block graph the truth after ----
 gsh_dom=f
 nojournal() { [ -z "$(ls "$root/lib/qemu/journal" 2>/dev/null)" ]; }
-# k1's process died after it created the overlay, before the switch: the next qvsh (any
-# command, here a read-only one) undoes it, so the same name can be taken again
+# k1's process died after QEMU opened the overlay it created, before the switch: the next
+# qvsh (any command, here a read-only one) undoes it, so the same name can be taken again
 run 0 q snapshot-list f --name
 expect_eq "a snapshot that died before the switch is not recorded" "$out" ""
 expect_eq "... its overlay is removed" "$(ls "$root/f.k1" 2>&1 >/dev/null | wc -l)" "1"
@@ -124,6 +118,31 @@ run 0 q snapshot-list f --name
 expect_eq "a snapshot that died before acting is not recorded" "$out" "k1
 k2"
 expect_eq "... and has no overlay" "$(ls "$root/f.k3" 2>&1 >/dev/null | wc -l)" "1"
+
+# ---- the process dies while the supervisor holds the guest frozen ----
+# The guest's fsfreeze hook sleeps 3 s before qemu-ga freezes: the process that asked for
+# k5 is killed in that window. The supervisor's step goes on (freeze, switch, thaw), and
+# the next qvsh, which comes at once, waits for that step before it settles k5's journal
+# from QEMU's block graph: completed, not undone under the switch.
+gsh 'echo 3 > /run/fsfreeze-hook.freeze-sleep'
+hooks_before=$(grep -c 'fsfreeze-hook: freeze' "$root/f.console")
+"$qvsh" -c "$uri" snapshot-create-as f k5 --disk-only --quiesce >/dev/null 2>&1 &
+kpid=$!
+hook_started() { [ "$(grep -c 'fsfreeze-hook: freeze' "$root/f.console")" -gt "$hooks_before" ]; }
+expect_wait "k5: the guest's freeze began" 120 hook_started
+kill -9 "$kpid"
+wait "$kpid" 2>/dev/null
+expect_eq "... its process was killed in the frozen window" "$?" "137"
+run 0 q snapshot-list f --name
+expect_in "the next qvsh waited for the supervisor's switch, then completed k5's records" "$out" "k5"
+expect_in "... the supervisor switched and thawed without the process that asked" "$(domain_log)" "snapshot switch: switched; 1 filesystem(s) frozen"
+expect_in "... the domain's log says k5 was completed" "$(domain_log)" "snapshot 'k5' of a process that died: QEMU runs on its overlays: records completed"
+expect_eq "... the guest is thawed" "$(fsstatus)" '{"return":"thawed"}'
+expect_match "... the guard is disarmed" "$(cat "$root/run/qemu/f.status")" '^freeze-deadline=0$'
+run 0 q dumpxml --inactive f
+expect_in "... the definition names k5's overlay" "$out" "<source file='$root/f.k5'/>"
+gsh 'rm -f /run/fsfreeze-hook.freeze-sleep; cat /run/fsfreeze-hook.log'
+expect_eq "... the guest saw one freeze, then one thaw" "$(printf '%s\n' "$gout" | cut -d' ' -f1 | tail -2 | tr '\n' ,)" "freeze,thaw,"
 
 # ---- files created safely; names within the limits ----
 ln -s "$root/victim" "$root/f.k4"
@@ -297,10 +316,18 @@ boot_f() {
     fi
 }
 
-boot_f "for the supervisor kills"
-stop_at snapshot-frozen snapshot-create-as f v1 --disk-only --quiesce
-kill_supervisor
-go_on
+# the supervisor itself dies inside the frozen window (its own step): QEMU goes with it,
+# so nothing stays frozen, and the snapshot the guest never wrote to is undone
+run 0 env QVIRT_TEST_DIE_AT=snapshot-frozen "$qvsh" -c "$uri" start f
+if wait_for 120 agent_connected f; then
+    ok "the guest boots under a supervisor that dies at 'snapshot-frozen'"
+else
+    not_ok "the guest boots under a supervisor that dies at 'snapshot-frozen'" "$(tail -5 "$root/f.console")"
+fi
+run 1 q snapshot-create-as f v1 --disk-only --quiesce
+bg_rc=$rc
+expect_in "... it died at the step" "$(domain_log)" "qvirt: dying at snapshot-frozen"
+expect_wait "... QEMU went with it: shut off (crashed)" 60 state_is f "shut off (crashed)"
 expect_eq "a quiesced snapshot whose supervisor died while the guest was frozen fails" "$bg_rc" "1"
 expect_eq "... is not recorded" "$(q snapshot-list f --name | grep -c '^v1$')" "0"
 expect_eq "... and leaves no overlay" "$(ls "$root" | grep -c '\.v1$')" "0"

@@ -519,7 +519,7 @@ static void testRelayPause(void)
     relaySetUp(&f, 65536);
     c = relayConnect(&f);
     relaySpin();
-    up = qvRelayPause(f.relay);
+    up = qvRelayPause(f.relay, true);
     g_assert_cmpint(up, >=, 0);
     g_assert_cmpint(relayRead(c, buf, sizeof(buf)), ==, 0); /* the client saw EOF */
     g_assert_cmpint(write(f.up, "mine\n", 5), ==, 5);
@@ -537,12 +537,45 @@ static void testRelayPause(void)
     relayTearDown(&f);
 }
 
+/* Lending keeps the client: the caller talks upstream alone, what the client sends
+ * meanwhile waits, and the relay picks up where it was once it resumes. */
+static void testRelayLend(void)
+{
+    relayFixture f;
+    char buf[16];
+    int c, up, d;
+
+    relaySetUp(&f, 65536);
+    c = relayConnect(&f);
+    relaySpin();
+    up = qvRelayPause(f.relay, false);
+    g_assert_cmpint(up, >=, 0);
+    g_assert_cmpint(write(f.up, "lent\n", 5), ==, 5);
+    g_assert_cmpint(write(c, "held\n", 5), ==, 5);
+    relaySpin();
+    g_assert_cmpint(recv(up, buf, sizeof(buf), MSG_DONTWAIT), ==, 5); /* ours, not c's */
+    g_assert_cmpint(memcmp(buf, "lent\n", 5), ==, 0);
+    g_assert_cmpint(recv(c, buf, sizeof(buf), MSG_DONTWAIT), ==, -1); /* still attached */
+    g_assert_cmpint(recv(f.up, buf, sizeof(buf), MSG_DONTWAIT), ==, -1); /* held back */
+    d = relayConnect(&f); /* waits: nothing is accepted while lent */
+    qvRelayResume(f.relay);
+    g_assert_cmpint(relayRead(f.up, buf, sizeof(buf)), ==, 5);
+    g_assert_cmpint(memcmp(buf, "held\n", 5), ==, 0);
+    g_assert_cmpint(write(f.up, "back\n", 5), ==, 5);
+    g_assert_cmpint(relayRead(c, buf, sizeof(buf)), ==, 5);
+    g_assert_cmpint(memcmp(buf, "back\n", 5), ==, 0);
+    close(c);
+    close(d);
+    relayTearDown(&f);
+}
+
 int main(int argc, char **argv)
 {
     testInit(&argc, &argv);
     g_test_add_func("/util/error/prefixes", testErrorPrefixes);
     g_test_add_func("/util/relay/both-ways", testRelayBothWays);
     g_test_add_func("/util/relay/one-client", testRelayOneClientAtATime);
+    g_test_add_func("/util/relay/lend", testRelayLend);
     g_test_add_func("/util/relay/back-pressure", testRelayBackPressure);
     g_test_add_func("/util/relay/upstream-closes", testRelayUpstreamCloses);
     g_test_add_func("/util/relay/pause", testRelayPause);

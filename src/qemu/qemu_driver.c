@@ -1321,7 +1321,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
         }
     }
     /* recorded before it is sent: a guest never stays frozen past the guard */
-    if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds(), false) < 0) {
+    if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds()) < 0) {
         qemuAgentUnref(agent);
         return -1;
     }
@@ -1329,7 +1329,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
     rc = qemuAgentFSFreeze(agent, mountpoints, nmountpoints);
     if (rc == 0) {
         /* nothing frozen, but the guest's freeze hooks ran: their thaw must run too */
-        if (qemuDomainThawVerified(driver, obj, agent, NULL) < 0) {
+        if (qemuDomainThawVerified(driver, obj, agent) < 0) {
             qemuAgentUnref(agent);
             return -1;
         }
@@ -1337,7 +1337,7 @@ static int qemuDomainFSFreeze(qvDomainPtr dom, const char **mountpoints, unsigne
         /* whatever went wrong, part of the guest may be frozen: thaw */
         qvErrorPtr saved = qvErrorPreserveLast();
 
-        if (qemuDomainThawVerified(driver, obj, agent, NULL) < 0)
+        if (qemuDomainThawVerified(driver, obj, agent) < 0)
             QV_WARN("domain '%s': thaw after a failed freeze: %s", dom->name,
                     qvGetLastErrorMessage());
         qvErrorRestore(&saved);
@@ -1367,7 +1367,7 @@ static int qemuDomainFSThaw(qvDomainPtr dom, const char **mountpoints, unsigned 
     }
     if (!(agent = qemuDomainAgentFor(dom, &obj)))
         return -1;
-    rc = qemuDomainThawVerified(driver, obj, agent, NULL);
+    rc = qemuDomainThawVerified(driver, obj, agent);
     qemuAgentUnref(agent);
     qemuDomainFSEvent(driver, obj, rc < 0 ? "thaw-failed" : "thawed", "request");
     return rc;

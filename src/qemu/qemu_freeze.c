@@ -27,19 +27,19 @@ int qemuFreezeGuardSeconds(void)
     return QEMU_FREEZE_GUARD_DEFAULT;
 }
 
-int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied)
+int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds)
 {
     qemuMonitor *mon;
     int rc;
 
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    rc = qemuSvFreezeGuard(mon, seconds, tied);
+    rc = qemuSvFreezeGuard(mon, seconds);
     qemuMonitorUnref(mon);
     return rc;
 }
 
-int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent, gint64 *thawedAt)
+int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent)
 {
     g_autofree char *name = NULL;
     int attempt;
@@ -52,13 +52,11 @@ int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent,
         qemuAgentFSFreezeStatus status;
         int thawed = qemuAgentFSThaw(agent, true);
 
-        if (thawedAt && (thawed >= 0 || !*thawedAt))
-            *thawedAt = g_get_monotonic_time();
         if (qemuAgentFSFreezeStatusGet(agent, &status) == 0) {
             if (status == QEMU_AGENT_FSFREEZE_THAWED) {
                 /* thawed (even if the thaw call itself failed: someone thawed it) */
                 qvResetLastError();
-                if (qemuDomainFreezeGuard(driver, obj, 0, false) < 0)
+                if (qemuDomainFreezeGuard(driver, obj, 0) < 0)
                     return -1;
                 return thawed < 0 ? 0 : thawed;
             }

@@ -1,6 +1,6 @@
-/* qemu_freeze.h: the guest's filesystems frozen and thawed through the agent, always
- * guarded: the supervisor thaws a guest its freezer left frozen (FSFreeze/FSThaw and
- * the quiesced snapshot share these). */
+/* qemu_freeze.h: the guest's filesystems frozen and thawed through the agent at the
+ * user's request (domfsfreeze, domfsthaw), always guarded: the supervisor thaws a guest
+ * its freezer left frozen. (A quiesced snapshot's freeze is the supervisor's own step.) */
 #pragma once
 
 #include "qemu_domain.h"
@@ -9,15 +9,14 @@
  * ($QVIRT_FREEZE_GUARD_SECONDS, default 300). */
 int qemuFreezeGuardSeconds(void);
 /* Arm (seconds > 0) or disarm (0) the supervisor's auto-thaw for obj. Recorded in the
- * supervisor's status before a freeze is sent, so that it survives the caller. tied: the
- * freeze is a step of this process's operation; if its connection to the supervisor
- * closes before the thaw (the process died), the supervisor thaws at once. */
-int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds, bool tied);
+ * supervisor's status before a freeze is sent, so that it survives the caller: a freeze
+ * the user asked for (domfsfreeze) outlives the command, as libvirt's does. (A quiesced
+ * snapshot's freeze is the supervisor's own: qemuSvSnapshotSwitch.) */
+int qemuDomainFreezeGuard(qemuDriver *driver, domainObj *obj, long long seconds);
 /* Thaw ahead of any queued agent work, verify with fsfreeze-status, retry, and disarm the
  * guard once the guest is thawed. Returns the number thawed, or -1 (the guard stays
- * armed: the supervisor keeps trying). thawedAt (optional): when the thaw's reply came
- * (monotonic), the end of the frozen window. */
-int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent, gint64 *thawedAt);
+ * armed: the supervisor keeps trying). */
+int qemuDomainThawVerified(qemuDriver *driver, domainObj *obj, qemuAgent *agent);
 
 /* Tell every qvirt process connected to obj's supervisor (an fs-freeze event) that the
  * guest was frozen, thawed or not thawed (state: frozen, thawed, thaw-failed) by a

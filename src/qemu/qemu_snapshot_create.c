@@ -10,6 +10,7 @@
 #include "qemu_freeze.h"
 #include "qemu_process.h"
 #include "qemu_snapshot_priv.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvfault.h"
 #include "qvfile.h"
@@ -147,10 +148,10 @@ error:
     return NULL;
 }
 
-/* The switch: every disk onto its (open) overlay in one transaction (all or none). */
-static int qemuSnapshotTransaction(qemuMonitor *mon, GArray *plan)
+/* The switch: every disk onto its (open) overlay, as QMP transaction actions (all or
+ * none). */
+static qvJSONValue *qemuSnapshotActions(GArray *plan)
 {
-    g_autoptr(qvJSONValue) args = qvJSONNewObject();
     qvJSONValue *actions = qvJSONNewArray();
     guint i;
 
@@ -163,9 +164,7 @@ static int qemuSnapshotTransaction(qemuMonitor *mon, GArray *plan)
         qvJSONObjectAdd(action, "s:type", "blockdev-snapshot", "a:data", data, NULL);
         qvJSONArrayAppend(actions, action);
     }
-    qvJSONObjectAdd(args, "a:actions", actions, NULL);
-    return qemuMonitorCommand(mon, "transaction", g_steal_pointer(&args),
-                              QEMU_SNAPSHOT_QMP_TIMEOUT_MS, NULL);
+    return actions;
 }
 
 /* The last error's own words, without the prefix its code adds ("Guest agent is not
@@ -185,137 +184,99 @@ static char *qemuSnapshotErrorReason(void)
     return g_strdup(msg);
 }
 
-/* External, disk-only, running: [freeze] transaction [thaw]. */
+/* The snapshot is crash-consistent, and why (the last error, then reset). */
+static void qemuSnapshotNotQuiesced(qemuSnapshotCtx *c)
+{
+    c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
+    g_free(c->snap->quiesceReason);
+    c->snap->quiesceReason = qemuSnapshotErrorReason();
+    QV_WARN("domain '%s': snapshot '%s' is crash-consistent: %s", c->domname, c->snap->name,
+            c->snap->quiesceReason);
+    qvResetLastError();
+}
+
+/* External, disk-only, running: the supervisor's switch, [freeze] transaction [thaw].
+ * Returns 0, -1 (nothing changed: undone here) or -2 (whether QEMU switched is not
+ * known: the journal stays, for the next change to settle from QEMU's graph). */
 static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
 {
     qemuDriver *driver = c->driver;
     domainObj *obj = c->obj;
-    const char *name = c->domname;
     bool strict = (c->flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE) &&
                   !(c->flags & QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT);
-    bool quiesce = c->flags & (QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE |
-                               QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT);
+    qemuSvQuiesce quiesce = !(c->flags & (QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE |
+                                          QV_DOMAIN_SNAPSHOT_CREATE_QUIESCE_BEST_EFFORT))
+                                ? QEMU_SV_QUIESCE_NONE
+                            : strict ? QEMU_SV_QUIESCE_REQUIRED
+                                     : QEMU_SV_QUIESCE_BEST_EFFORT;
     g_autoptr(GHashTable) blocks = NULL;
+    qemuSvSwitchResult res = { .frozen = -1 };
     qemuMonitor *mon = NULL;
     qemuAgent *agent = NULL;
-    bool frozenTried = false;
-    int frozen = -1, txRc, ret = -1;
-    gint64 t0 = 0, window = 0;
+    int ret = -1;
 
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
     if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(c, blocks) < 0)
         goto cleanup;
 
-    /* the agent first: a quiesce that cannot happen is refused before anything changes */
-    if (quiesce) {
-        qemuAgentFSFreezeStatus status = QEMU_AGENT_FSFREEZE_THAWED;
-        bool usable = (agent = qemuDomainGetAgent(driver, obj, 5000)) &&
-                      qemuAgentFSFreezeStatusGet(agent, &status) == 0;
-
-        if (usable && status == QEMU_AGENT_FSFREEZE_FROZEN) {
-            /* someone else's freeze: thawing at the end would undo it */
-            qvReportError(QV_ERR_AGENT_GUEST_FROZEN,
-                          _("the filesystems of domain '%s' are already frozen"), name);
+    /* the agent is this process's while the supervisor freezes through it (no other
+     * qvirt process sends it anything meanwhile); an agent that cannot be had refuses a
+     * strict quiesce before anything changes */
+    if (quiesce != QEMU_SV_QUIESCE_NONE && !(agent = qemuDomainGetAgent(driver, obj, 5000))) {
+        if (strict)
             goto cleanup;
-        }
-        if (!usable && strict)
-            goto cleanup;
-        if (!usable) {
-            c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
-            c->snap->quiesceReason = qemuSnapshotErrorReason();
-            QV_WARN("domain '%s': snapshot '%s' will be crash-consistent: %s", name, c->snap->name,
-                    c->snap->quiesceReason);
-            qvResetLastError();
-            g_clear_pointer(&agent, qemuAgentUnref);
-        }
+        qemuSnapshotNotQuiesced(c);
+        quiesce = QEMU_SV_QUIESCE_NONE;
     }
     if (qemuSnapshotOpenOverlays(mon, c->plan, c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT) < 0)
         goto cleanup;
+    qvFaultPoint("snapshot-opened");
 
-    if (agent) {
-        /* recorded before it is sent: the supervisor thaws a guest left frozen */
-        if (qemuDomainFreezeGuard(driver, obj, qemuFreezeGuardSeconds(), true) < 0) {
-            if (strict)
-                goto cleanup;
-            c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
-            c->snap->quiesceReason = qemuSnapshotErrorReason();
-            qvResetLastError();
-            g_clear_pointer(&agent, qemuAgentUnref);
-        }
+    if (qemuSvSnapshotSwitch(mon, qemuSnapshotActions(c->plan), quiesce, qemuFreezeGuardSeconds(),
+                             QEMU_SNAPSHOT_SWITCH_WAIT_MS, &res) < 0) {
+        ret = -2;
+        goto cleanup;
     }
-    if (agent) {
-        frozenTried = true;
-        frozen = qemuAgentFSFreeze(agent, NULL, 0);
-        /* the guest is frozen from (just before) the reply: the window starts here */
-        t0 = g_get_monotonic_time();
-        if (frozen < 0) {
-            qvErrorPtr saved = qvErrorPreserveLast();
-            g_autofree char *why = qemuSnapshotErrorReason();
-
-            /* whatever went wrong, part of the guest may be frozen: thaw now */
-            if (qemuDomainThawVerified(driver, obj, agent, NULL) < 0)
-                QV_WARN("domain '%s': thaw after a failed freeze: %s", name,
-                        qvGetLastErrorMessage());
-            frozenTried = false;
-            if (strict) {
-                qvErrorRestore(&saved);
-                goto cleanup;
-            }
-            qvFreeError(saved);
-            qvResetLastError();
-            c->snap->quiesce = SNAPSHOT_QUIESCE_CRASH_CONSISTENT;
-            c->snap->quiesceReason = g_steal_pointer(&why);
-            QV_WARN("domain '%s': freeze failed, snapshot '%s' is crash-consistent: %s", name,
-                    c->snap->name, c->snap->quiesceReason);
-        }
+    if (res.switched != 1) {
+        qvSetErrorFromFields(res.errorDomain, res.errorCode, QV_ERR_ERROR, res.error);
+        ret = res.switched == 0 ? -1 : -2;
+        goto cleanup;
     }
-
-    if (frozenTried)
-        qvFaultPoint("snapshot-frozen");
-    /* nothing but the switch inside the frozen window */
-    txRc = qemuSnapshotTransaction(mon, c->plan);
-
-    if (frozenTried) {
-        qvErrorPtr saved = txRc < 0 ? qvErrorPreserveLast() : NULL;
-        gint64 thawedAt = 0;
-        /* the window ends with the thaw's reply; its verification (fsfreeze-status, the
-         * guard disarmed) follows outside it */
-        int thawed = qemuDomainThawVerified(driver, obj, agent, &thawedAt);
-
-        window = (thawedAt ? thawedAt : g_get_monotonic_time()) - t0;
-        c->snap->quiesceFilesystems = frozen > 0 ? (unsigned int)frozen : 0;
-        c->snap->quiesceWindowUs = window;
-        /* the events after the window: nothing but the switch inside it */
-        if (frozen > 0)
-            qemuDomainFSEvent(driver, obj, "frozen", "snapshot");
-        if (thawed < 0 || frozen > 0)
-            qemuDomainFSEvent(driver, obj, thawed < 0 ? "thaw-failed" : "thawed", "snapshot");
-        if (thawed < 0) {
+    if (quiesce != QEMU_SV_QUIESCE_NONE) {
+        c->snap->quiesceFilesystems = res.frozen > 0 ? (unsigned int)res.frozen : 0;
+        c->snap->quiesceWindowUs = res.windowUs;
+        if (res.quiesceError) {
+            qvSetErrorFromFields(res.quiesceDomain, res.quiesceCode, QV_ERR_ERROR,
+                                 res.quiesceError);
+            qemuSnapshotNotQuiesced(c);
+        } else if (res.thawError) {
+            qvSetErrorFromFields(res.thawDomain, res.thawCode, QV_ERR_ERROR, res.thawError);
             c->snap->quiesce = SNAPSHOT_QUIESCE_THAW_FAILED;
             c->snap->quiesceReason = qemuSnapshotErrorReason();
             QV_WARN("domain '%s': snapshot '%s': the thaw was not confirmed (%s); the "
                     "supervisor thaws the guest within %d s",
-                    name, c->snap->name, c->snap->quiesceReason, qemuFreezeGuardSeconds());
+                    c->domname, c->snap->name, c->snap->quiesceReason, qemuFreezeGuardSeconds());
+            qvResetLastError();
         } else {
             c->snap->quiesce = SNAPSHOT_QUIESCE_QUIESCED;
+            QV_INFO("domain '%s': snapshot '%s': %d filesystem(s) frozen for %.1f ms (thaw sent "
+                    "after %.1f ms)",
+                    c->domname, c->snap->name, res.frozen, res.windowUs / 1000.0,
+                    res.thawSentUs / 1000.0);
         }
-        QV_INFO("domain '%s': snapshot '%s': %d filesystem(s) frozen for %.1f ms", name,
-                c->snap->name, frozen, window / 1000.0);
-        if (saved)
-            qvErrorRestore(&saved);
-        else
-            qvResetLastError();
     }
-    if (txRc < 0)
-        goto cleanup;
     ret = 0;
 
 cleanup:
-    if (ret < 0 && c->plan) {
+    if (ret == -1 && c->plan) {
+        qvErrorPtr saved = qvErrorPreserveLast();
+
         qemuSnapshotCloseOverlays(mon, c->plan, c->domname, c->snap->name);
         qemuSnapshotRemoveCreated(c->plan);
+        qvErrorRestore(&saved);
     }
+    qemuSvSwitchResultClear(&res);
     if (agent)
         qemuAgentUnref(agent);
     qemuMonitorUnref(mon);
@@ -448,6 +409,16 @@ char *qemuSnapshotCreate(qemuDriver *driver, domainObj *obj, const char *xml, un
             rc = qemuSnapshotImgEach(plan, "-c", snap->name, "-d");
     }
     qemuSnapshotPlanClear(plan);
+    if (rc == -2) {
+        /* QEMU may have switched: undoing could lose what the guest writes next */
+        g_autofree char *why = g_strdup(qvGetLastErrorMessage());
+
+        qvReportError(QV_ERR_OPERATION_FAILED,
+                      _("domain '%s': whether snapshot '%s' was taken is not known (%s); the "
+                        "next change to this root completes or undoes it from QEMU's state"),
+                      domname, snap->name, why);
+        return NULL;
+    }
     if (rc < 0) {
         qvErrorPtr saved = qvErrorPreserveLast();
 

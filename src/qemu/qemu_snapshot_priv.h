@@ -8,6 +8,9 @@
 
 /* Bounds on what a snapshot waits for. */
 #define QEMU_SNAPSHOT_QMP_TIMEOUT_MS 30000 /* a transaction, query-block, a job command */
+/* How long a client waits for the supervisor's switch: longer than all the step's own
+ * bounds (agent calls, the transaction), which end it first. */
+#define QEMU_SNAPSHOT_SWITCH_WAIT_MS (15 * 60 * 1000)
 #define QEMU_SNAPSHOT_JOB_TIMEOUT_MS (600 * 1000) /* snapshot-save/load/delete */
 #define QEMU_SNAPSHOT_IMG_TIMEOUT_S 600
 

@@ -8,6 +8,7 @@
 #include "qemu_command.h"
 #include "qemu_process.h"
 #include "qemu_snapshot_priv.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "qvfile.h"
 #include "qvlog.h"
@@ -75,7 +76,9 @@ static int qemuSnapshotJournalSwitched(qemuDriver *driver, domainObj *obj, const
     }
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
         return -1;
-    blocks = qemuSnapshotQueryBlock(mon);
+    /* a switch the supervisor still runs for the process that died ends first */
+    if (qemuSvSwitchWait(mon, QEMU_SNAPSHOT_SWITCH_WAIT_MS) == 0)
+        blocks = qemuSnapshotQueryBlock(mon);
     qemuMonitorUnref(mon);
     if (!blocks)
         return -1;

@@ -14,7 +14,8 @@
  * monitor has answered and (unless the launch asks for a paused start) QEMU has
  * resumed the guest's CPUs, or once either failed; then it serves until QEMU exits.
  * The resume is the supervisor's own step: whoever asked for the start may die at any
- * moment without leaving the domain "paused (starting up)".
+ * moment without leaving the domain "paused (starting up)". So is the switch of a
+ * quiesced snapshot (freeze, QMP transaction, verified thaw): see svStartSwitch.
  */
 #include <config.h>
 
@@ -36,6 +37,7 @@
 #include "qemu_status.h"
 #include "qemu_svproto.h"
 #include "qverror.h"
+#include "qvfault.h"
 #include "qvfile.h"
 #include "qvjson.h"
 #include "qvlinebuf.h"
@@ -70,12 +72,21 @@ typedef struct {
     bool dead; /* clients: dropped; closed when its reader sees the shutdown */
 } svConn;
 
+typedef struct _svSwitchJob svSwitchJob;
+
 /* A command forwarded to QEMU: whose it is and what id the asker gave it. */
 typedef struct {
     guint client; /* 0: the supervisor's own */
     qvJSONValue *origId; /* NULL when the asker gave none */
     char *what; /* own commands: for the log */
+    svSwitchJob *job; /* the snapshot switch whose transaction this is */
 } svPending;
+
+/* A client waiting for the snapshot switch in flight to end. */
+typedef struct {
+    guint client;
+    qvJSONValue *id;
+} svWaiter;
 
 struct _svState {
     qemuLaunchSpec *spec;
@@ -100,8 +111,10 @@ struct _svState {
     guint listenWatch;
     qvRelay *relay; /* the agent socket, kept connected, relayed to one client at a time */
     guint freezeTimer; /* fires at st.freezeDeadline */
-    guint freezeOwner; /* the client whose freeze is guarded by its connection: 0 if none */
     GThread *thawThread; /* the auto-thaw at work (the relay is paused meanwhile) */
+    svSwitchJob *switchJob; /* the snapshot switch in flight (the relay is lent to it) */
+    GThread *switchThread;
+    GPtrArray *switchWaiters; /* svWaiter: clients waiting for the switch to end */
     GHashTable *clients; /* id -> svConn */
     guint nextClient;
     GHashTable *pending; /* "sv-N" -> svPending */
@@ -332,21 +345,21 @@ static void svClientFree(gpointer data)
     svConnFree(data);
 }
 
-static void svFreezeOwnerGone(svState *sv);
+static void svSwitchTxFinish(svSwitchJob *job, int state, const char *error);
 
 static void svConnClose(svConn *c)
 {
     svState *sv = c->sv;
 
     if (c->id) {
-        if (c->id == sv->freezeOwner)
-            svFreezeOwnerGone(sv);
         g_hash_table_remove(sv->clients, GUINT_TO_POINTER(c->id));
         return;
     }
     /* QEMU's monitor closed: QEMU is exiting; its exit status tells why */
     svLog(sv, "QEMU closed its monitor");
     sv->mon = NULL;
+    if (sv->switchJob)
+        svSwitchTxFinish(sv->switchJob, -1, _("QEMU closed its monitor"));
     svConnFree(c);
 }
 
@@ -511,7 +524,12 @@ static void svReplyFromQemu(svState *sv, qvJSONValue *msg)
         svLog(sv, "QEMU sent a reply nobody asked for; dropped");
         return;
     }
-    if (!p->client) {
+    if (p->job) {
+        qvJSONValue *err = qvJSONObjectGet(msg, "error");
+
+        svSwitchTxFinish(p->job, err ? 0 : 1,
+                         err ? NULLSTR(qvJSONGetString(qvJSONObjectGet(err, "desc"))) : NULL);
+    } else if (!p->client) {
         qvJSONValue *err = qvJSONObjectGet(msg, "error");
 
         if (err)
@@ -617,6 +635,8 @@ static void svClientReturn(svConn *c, qvJSONValue *id, qvJSONValue *ret)
     svConnSendJSON(c, reply);
 }
 
+static void svStartSwitch(svConn *c, qvJSONValue **id, qvJSONValue *args);
+
 static void svClientLine(svConn *c, const char *line, size_t len)
 {
     svState *sv = c->sv;
@@ -685,7 +705,6 @@ static void svClientLine(svConn *c, const char *line, size_t len)
     }
     if (STREQ(cmd, QEMU_SV_FREEZE_GUARD)) {
         long long seconds;
-        bool tied = false;
 
         if (qvJSONGetLLong(qvJSONObjectGet(args, "seconds"), &seconds) < 0 || seconds < 0 ||
             seconds > 24 * 3600) {
@@ -693,18 +712,25 @@ static void svClientLine(svConn *c, const char *line, size_t len)
                           "Parameter 'seconds' is missing or out of range (0 disarms)");
             return;
         }
-        if (qvJSONObjectGet(args, "tied") &&
-            qvJSONGetBoolean(qvJSONObjectGet(args, "tied"), &tied) < 0) {
-            svClientError(c, g_steal_pointer(&id), "GenericError",
-                          "Parameter 'tied' is not a boolean");
+        svArmFreezeGuard(sv, seconds);
+        svClientReturn(c, g_steal_pointer(&id), NULL);
+        return;
+    }
+    if (STREQ(cmd, QEMU_SV_SNAPSHOT_SWITCH)) {
+        svStartSwitch(c, &id, args);
+        return;
+    }
+    if (STREQ(cmd, QEMU_SV_SWITCH_WAIT)) {
+        svWaiter *w;
+
+        if (!sv->switchJob) {
+            svClientReturn(c, g_steal_pointer(&id), NULL);
             return;
         }
-        svArmFreezeGuard(sv, seconds);
-        /* tied: the freeze is one step of this client's operation (a quiesced snapshot),
-         * so its connection closing means the freezer is gone: thaw at once. A freeze a
-         * user asked for (domfsfreeze) outlives the command that asked, as libvirt's. */
-        sv->freezeOwner = seconds && tied ? c->id : 0;
-        svClientReturn(c, g_steal_pointer(&id), NULL);
+        w = g_new0(svWaiter, 1);
+        w->client = c->id;
+        w->id = g_steal_pointer(&id);
+        g_ptr_array_add(sv->switchWaiters, w);
         return;
     }
     if (STREQ(cmd, QEMU_SV_FS_EVENT)) {
@@ -888,36 +914,53 @@ typedef struct {
     svState *sv;
     int fd; /* a duplicate of the relay's upstream */
     bool thawed;
-    int frozenLeft; /* -1 unknown */
     char *error;
 } svThawJob;
+
+/* Thaw, ahead of anything queued, verified with fsfreeze-status, up to SV_THAW_ATTEMPTS
+ * times pauseMs apart. sent and replied (optional): when the first thaw was sent and
+ * when a thaw's reply came (monotonic). False with the last failure reported. */
+static bool svThawVerified(qemuAgent *agent, guint pauseMs, gint64 *sent, gint64 *replied)
+{
+    int attempt;
+
+    for (attempt = 1; attempt <= SV_THAW_ATTEMPTS; attempt++) {
+        qemuAgentFSFreezeStatus status;
+        gint64 t = g_get_monotonic_time();
+        int rc = qemuAgentFSThaw(agent, true);
+
+        if (sent && attempt == 1)
+            *sent = t;
+        if (replied && (rc >= 0 || attempt == 1))
+            *replied = g_get_monotonic_time();
+        if (qemuAgentFSFreezeStatusGet(agent, &status) == 0) {
+            if (status == QEMU_AGENT_FSFREEZE_THAWED) {
+                /* thawed (even if the thaw call itself failed: someone thawed it) */
+                qvResetLastError();
+                return true;
+            }
+            qvReportError(QV_ERR_OPERATION_FAILED, "%s",
+                          _("the guest's filesystems are still frozen after thaw"));
+        }
+        if (attempt < SV_THAW_ATTEMPTS)
+            g_usleep(pauseMs * 1000);
+    }
+    return false;
+}
 
 static gpointer svThawThread(gpointer data)
 {
     svThawJob *job = data;
     qemuAgentConfig cfg;
     qemuAgent *agent;
-    int attempt;
 
     qemuAgentConfigInit(&cfg);
     if (!(agent = qemuAgentOpenFD(job->fd, "auto-thaw", &cfg, NULL, NULL))) {
         job->error = g_strdup(qvGetLastErrorMessage());
         return job;
     }
-    for (attempt = 1; attempt <= SV_THAW_ATTEMPTS && !job->thawed; attempt++) {
-        qemuAgentFSFreezeStatus status;
-
-        if (qemuAgentFSThaw(agent, true) < 0) {
-            g_free(job->error);
-            job->error = g_strdup(qvGetLastErrorMessage());
-        }
-        if (qemuAgentFSFreezeStatusGet(agent, &status) == 0)
-            job->thawed = status == QEMU_AGENT_FSFREEZE_THAWED;
-        else if (!job->error)
-            job->error = g_strdup(qvGetLastErrorMessage());
-        if (!job->thawed && attempt < SV_THAW_ATTEMPTS)
-            g_usleep(G_USEC_PER_SEC);
-    }
+    if (!(job->thawed = svThawVerified(agent, 1000, NULL, NULL)))
+        job->error = g_strdup(qvGetLastErrorMessage());
     qemuAgentClose(agent);
     return job;
 }
@@ -982,33 +1025,24 @@ static gboolean svFreezeGuardFired(gpointer opaque)
     sv->freezeTimer = 0;
     if (!sv->st.freezeDeadline || sv->thawThread)
         return G_SOURCE_REMOVE;
+    if (sv->switchJob) {
+        /* a switch holds the agent; it thaws what it froze, within its own bounds */
+        sv->freezeTimer = g_timeout_add_seconds(1, svFreezeGuardFired, sv);
+        return G_SOURCE_REMOVE;
+    }
     if (g_get_real_time() >= sv->st.freezeDeadline)
         svLog(sv, "auto-thaw: the guest is still frozen %lld s after its deadline; thawing it",
               (long long)((g_get_real_time() - sv->st.freezeDeadline) / G_USEC_PER_SEC));
-    if (!sv->relay || (up = qvRelayPause(sv->relay)) < 0) {
+    if (!sv->relay || (up = qvRelayPause(sv->relay, true)) < 0) {
         svLog(sv, "auto-thaw: no connection to the agent socket");
         sv->freezeTimer = g_timeout_add_seconds(10, svFreezeGuardFired, sv);
         return G_SOURCE_REMOVE;
     }
     job = g_new0(svThawJob, 1);
     job->sv = sv;
-    job->fd = dup(up);
-    job->frozenLeft = -1;
+    job->fd = fcntl(up, F_DUPFD_CLOEXEC, 0);
     sv->thawThread = g_thread_new("auto-thaw", svThawThreadMain, job);
     return G_SOURCE_REMOVE;
-}
-
-/* The client that froze the guest for one of its operations is gone (it died, or
- * closed its connection without thawing): thaw now, not at the deadline. */
-static void svFreezeOwnerGone(svState *sv)
-{
-    sv->freezeOwner = 0;
-    if (!sv->st.freezeDeadline)
-        return;
-    svLog(sv, "the client that froze the guest's filesystems is gone; thawing them now");
-    if (sv->freezeTimer)
-        g_source_remove(sv->freezeTimer);
-    sv->freezeTimer = g_idle_add(svFreezeGuardFired, sv);
 }
 
 static void svArmFreezeGuard(svState *sv, long long seconds)
@@ -1028,6 +1062,298 @@ static void svArmFreezeGuard(svState *sv, long long seconds)
               seconds);
     }
     svWriteStatus(sv);
+}
+
+/* ---- the snapshot switch: one step, owned here from freeze to verified thaw ---- */
+
+/*
+ * A client asks for the switch of an external snapshot (qemu_svproto.h) and waits. A
+ * thread of the supervisor borrows the agent socket from the relay (the client that
+ * holds the relay stays attached, idle), syncs, checks nobody else froze the guest,
+ * freezes, has the main loop send QEMU the transaction, thaws at once when its reply
+ * comes, and verifies. Nothing but the transaction is inside the frozen window, and no
+ * client process is: its death changes nothing here. The freeze guard stays armed until
+ * the thaw is verified.
+ */
+#define SV_SWITCH_QMP_TIMEOUT_MS 30000
+#define SV_SWITCH_THAW_PAUSE_MS 200
+
+struct _svSwitchJob {
+    svState *sv;
+    guint client; /* who asked: answered if still connected */
+    qvJSONValue *origId;
+    qvJSONValue *actions; /* QMP transaction actions, until sent */
+    qemuSvQuiesce quiesce;
+    int agentFd; /* a duplicate of the relay's upstream: -1 when not lent */
+    bool lent; /* the relay is lent to this job */
+    bool armed; /* this job armed the freeze guard */
+    bool freezeTried;
+    qemuAgentConfig cfg;
+    GMutex lock;
+    GCond cond;
+    int txState; /* the transaction: 1 done, 0 refused, -1 lost; under lock */
+    bool txDone;
+    char *txError;
+    qemuSvSwitchResult res;
+};
+
+static void svWaiterFree(gpointer data)
+{
+    svWaiter *w = data;
+
+    qvJSONFree(w->id);
+    g_free(w);
+}
+
+/* The transaction's outcome reaches the waiting thread (first word wins). */
+static void svSwitchTxFinish(svSwitchJob *job, int state, const char *error)
+{
+    g_mutex_lock(&job->lock);
+    if (!job->txDone) {
+        job->txDone = true;
+        job->txState = state;
+        job->txError = g_strdup(error);
+        g_cond_signal(&job->cond);
+    }
+    g_mutex_unlock(&job->lock);
+}
+
+static gboolean svSwitchSendTransaction(gpointer data)
+{
+    svSwitchJob *job = data;
+    svState *sv = job->sv;
+    g_autoptr(qvJSONValue) msg = qvJSONNewObject();
+    qvJSONValue *args = qvJSONNewObject();
+    g_autofree char *key = NULL;
+    svPending *p;
+
+    if (!sv->mon) {
+        svSwitchTxFinish(job, 0, _("QEMU is exiting"));
+        return G_SOURCE_REMOVE;
+    }
+    key = g_strdup_printf("sv-%" G_GUINT64_FORMAT, ++sv->nextId);
+    p = g_new0(svPending, 1);
+    p->what = g_strdup("transaction");
+    p->job = job;
+    g_hash_table_insert(sv->pending, g_strdup(key), p);
+    qvJSONObjectAdd(args, "a:actions", g_steal_pointer(&job->actions), NULL);
+    qvJSONObjectAdd(msg, "s:execute", "transaction", "a:arguments", args, "s:id", key, NULL);
+    svConnSendJSON(sv->mon, msg);
+    return G_SOURCE_REMOVE;
+}
+
+/* In the job's thread: the transaction, through the main loop's connection to QEMU.
+ * 1 switched, 0 not (QEMU said no), -1 not known (no answer); failures recorded. */
+static int svSwitchTransaction(svSwitchJob *job)
+{
+    gint64 deadline = g_get_monotonic_time() + SV_SWITCH_QMP_TIMEOUT_MS * (gint64)1000;
+    g_autofree char *why = NULL;
+    int state;
+
+    g_main_context_invoke(NULL, svSwitchSendTransaction, job);
+    g_mutex_lock(&job->lock);
+    while (!job->txDone && g_cond_wait_until(&job->cond, &job->lock, deadline))
+        ;
+    state = job->txDone ? job->txState : -1;
+    why = job->txDone ? g_strdup(job->txError) : NULL;
+    g_mutex_unlock(&job->lock);
+    if (state == 1)
+        return 1;
+    if (state == 0)
+        qvReportError(QV_ERR_OPERATION_FAILED, _("QEMU refused the snapshot's transaction: %s"),
+                      NULLSTR(why));
+    else if (why)
+        qvReportError(QV_ERR_OPERATION_FAILED,
+                      _("whether QEMU switched the disks is not known: %s"), why);
+    else
+        qvReportError(QV_ERR_OPERATION_TIMEOUT,
+                      _("QEMU did not answer the snapshot's transaction within %d s"),
+                      SV_SWITCH_QMP_TIMEOUT_MS / 1000);
+    qemuSvSwitchResultSetError(&job->res, 'e');
+    return state;
+}
+
+static gboolean svSwitchDone(gpointer data);
+
+static gpointer svSwitchThread(gpointer data)
+{
+    svSwitchJob *job = data;
+    qemuSvSwitchResult *r = &job->res;
+    bool strict = job->quiesce == QEMU_SV_QUIESCE_REQUIRED;
+    qemuAgent *agent = NULL;
+    gint64 frozenAt = 0, sent = 0, replied = 0;
+
+    if (job->quiesce != QEMU_SV_QUIESCE_NONE) {
+        qemuAgentFSFreezeStatus status = QEMU_AGENT_FSFREEZE_THAWED;
+        bool usable;
+
+        if (job->agentFd < 0)
+            qvReportError(QV_ERR_AGENT_NOT_CONNECTED, "%s",
+                          _("the supervisor has no connection to the agent socket"));
+        else
+            agent = qemuAgentOpenFD(job->agentFd, "snapshot", &job->cfg, NULL, NULL);
+        job->agentFd = -1;
+        usable = agent && qemuAgentFSFreezeStatusGet(agent, &status) == 0;
+        if (usable && status == QEMU_AGENT_FSFREEZE_FROZEN) {
+            /* someone else's freeze: thawing at the end would undo it */
+            qvReportError(QV_ERR_AGENT_GUEST_FROZEN, "%s",
+                          _("the guest's filesystems are already frozen"));
+            qemuSvSwitchResultSetError(r, 'e');
+            goto done;
+        }
+        if (!usable) {
+            qemuSvSwitchResultSetError(r, strict ? 'e' : 'q');
+            if (strict)
+                goto done;
+        } else {
+            job->freezeTried = true;
+            r->frozen = qemuAgentFSFreeze(agent, NULL, 0);
+            /* the guest is frozen from (just before) the reply: the window starts here */
+            frozenAt = g_get_monotonic_time();
+            if (r->frozen < 0) {
+                qemuSvSwitchResultSetError(r, strict ? 'e' : 'q');
+                /* whatever went wrong, part of the guest may be frozen: thaw now */
+                r->thawed = svThawVerified(agent, SV_SWITCH_THAW_PAUSE_MS, NULL, NULL);
+                if (!r->thawed)
+                    qemuSvSwitchResultSetError(r, 't');
+                if (strict)
+                    goto done;
+            }
+        }
+    }
+
+    if (r->frozen >= 0)
+        qvFaultPoint("snapshot-frozen");
+    /* nothing but the switch inside the frozen window */
+    r->switched = svSwitchTransaction(job);
+    if (r->frozen >= 0) {
+        r->thawed = svThawVerified(agent, SV_SWITCH_THAW_PAUSE_MS, &sent, &replied);
+        if (!r->thawed)
+            qemuSvSwitchResultSetError(r, 't');
+        r->thawSentUs = sent - frozenAt;
+        r->windowUs = replied - frozenAt;
+    }
+
+done:
+    if (agent)
+        qemuAgentClose(agent);
+    qvResetLastError();
+    g_idle_add(svSwitchDone, job);
+    return NULL;
+}
+
+static void svFSEvent(svState *sv, const char *state, const char *reason)
+{
+    qvJSONValue *fs = qvJSONNewObject();
+
+    qvJSONObjectAdd(fs, "s:state", state, "s:reason", reason, NULL);
+    svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, fs);
+}
+
+static gboolean svSwitchDone(gpointer data)
+{
+    svSwitchJob *job = data;
+    svState *sv = job->sv;
+    qemuSvSwitchResult *r = &job->res;
+    GHashTableIter it;
+    gpointer value;
+    svConn *c;
+    guint i;
+
+    g_thread_join(g_steal_pointer(&sv->switchThread));
+    sv->switchJob = NULL;
+    g_hash_table_iter_init(&it, sv->pending);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (((svPending *)value)->job == job)
+            ((svPending *)value)->job = NULL;
+    }
+    if (job->lent && sv->relay)
+        qvRelayResume(sv->relay);
+    /* the guard stays armed over a thaw that was not verified: it keeps trying */
+    if (job->armed && (!job->freezeTried || r->thawed))
+        svArmFreezeGuard(sv, 0);
+    if (r->frozen > 0)
+        svFSEvent(sv, "frozen", "snapshot");
+    if (job->freezeTried && (r->frozen > 0 || !r->thawed))
+        svFSEvent(sv, r->thawed ? "thawed" : "thaw-failed", "snapshot");
+    svLog(sv,
+          "snapshot switch: %s; %d filesystem(s) frozen for %.1f ms (thaw sent after %.1f ms)%s%s",
+          r->switched > 0    ? "switched"
+          : r->switched == 0 ? "not switched"
+                             : "outcome not known",
+          r->frozen, r->windowUs / 1000.0, r->thawSentUs / 1000.0, r->error ? ": " : "",
+          r->error ? r->error : "");
+    if ((c = g_hash_table_lookup(sv->clients, GUINT_TO_POINTER(job->client))))
+        svClientReturn(c, g_steal_pointer(&job->origId), qemuSvSwitchResultToJSON(r));
+    for (i = 0; i < sv->switchWaiters->len; i++) {
+        svWaiter *w = sv->switchWaiters->pdata[i];
+
+        if ((c = g_hash_table_lookup(sv->clients, GUINT_TO_POINTER(w->client))))
+            svClientReturn(c, g_steal_pointer(&w->id), NULL);
+    }
+    g_ptr_array_set_size(sv->switchWaiters, 0);
+    qvJSONFree(job->origId);
+    qvJSONFree(job->actions);
+    g_free(job->txError);
+    qemuSvSwitchResultClear(r);
+    g_mutex_clear(&job->lock);
+    g_cond_clear(&job->cond);
+    g_free(job);
+    return G_SOURCE_REMOVE;
+}
+
+static void svStartSwitch(svConn *c, qvJSONValue **id, qvJSONValue *args)
+{
+    svState *sv = c->sv;
+    qvJSONValue *actions = qvJSONObjectGet(args, "actions");
+    const char *word = qvJSONGetString(qvJSONObjectGet(args, "quiesce"));
+    int quiesce = word ? qemuSvQuiesceTypeFromString(word) : -1;
+    long long guard = 0;
+    svSwitchJob *job;
+    int up;
+
+    if (!actions || qvJSONGetType(actions) != QV_JSON_ARRAY || !qvJSONArraySize(actions) ||
+        quiesce < 0 ||
+        (quiesce != QEMU_SV_QUIESCE_NONE &&
+         (qvJSONGetLLong(qvJSONObjectGet(args, "guard"), &guard) < 0 || guard < 1 ||
+          guard > 24 * 3600))) {
+        svClientError(c, g_steal_pointer(id), "GenericError",
+                      "Parameters 'actions' (a non-empty array), 'quiesce' (none, required, "
+                      "best-effort) and, to quiesce, 'guard' (1..86400 s) are required");
+        return;
+    }
+    if (sv->switchJob || sv->thawThread || !sv->mon) {
+        svClientError(c, g_steal_pointer(id), "GenericError",
+                      !sv->mon ? "QEMU is exiting"
+                      : sv->switchJob
+                          ? "another snapshot switch is in flight"
+                          : "the supervisor is thawing the guest's filesystems; try again");
+        return;
+    }
+    job = g_new0(svSwitchJob, 1);
+    job->sv = sv;
+    job->client = c->id;
+    job->origId = g_steal_pointer(id);
+    job->actions = qvJSONObjectSteal(args, "actions");
+    job->quiesce = quiesce;
+    job->agentFd = -1;
+    qemuSvSwitchResultClear(&job->res);
+    g_mutex_init(&job->lock);
+    g_cond_init(&job->cond);
+    qemuAgentConfigInit(&job->cfg);
+    job->cfg.responseTimeout = sv->st.agentTimeout;
+    if (quiesce != QEMU_SV_QUIESCE_NONE && sv->relay &&
+        (up = qvRelayPause(sv->relay, false)) >= 0) {
+        job->lent = true;
+        job->agentFd = fcntl(up, F_DUPFD_CLOEXEC, 0);
+        /* recorded before the freeze is sent; a freeze someone else armed is left as is */
+        if (!sv->st.freezeDeadline) {
+            svArmFreezeGuard(sv, guard);
+            job->armed = true;
+        }
+    }
+    sv->switchJob = job;
+    sv->switchThread = g_thread_new("snapshot-switch", svSwitchThread, job);
 }
 
 /* ---- QEMU's life ---- */
@@ -1308,6 +1634,7 @@ static void svCleanup(svState *sv)
     }
     g_clear_pointer(&sv->clients, g_hash_table_destroy);
     g_clear_pointer(&sv->pending, g_hash_table_destroy);
+    g_clear_pointer(&sv->switchWaiters, g_ptr_array_unref);
     g_clear_pointer(&sv->greeting, g_free);
     unlink(sv->spec->monitorPath);
     if (sv->reservePath)
@@ -1397,6 +1724,7 @@ int main(int argc, char **argv)
     g_unix_signal_add(SIGHUP, svSignal, &sv);
     sv.clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, svClientFree);
     sv.pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, svPendingFree);
+    sv.switchWaiters = g_ptr_array_new_with_free_func(svWaiterFree);
     if (svListen(&sv) < 0) {
         svReady(&sv, qvGetLastErrorMessage());
         goto cleanup;
@@ -1413,6 +1741,12 @@ int main(int argc, char **argv)
 
     g_main_loop_run(sv.loop);
     ret = sv.ready ? 0 : 1;
+    if (sv.switchJob) {
+        /* QEMU is gone: the switch ends at once (its agent calls fail) */
+        svSwitchTxFinish(sv.switchJob, -1, _("QEMU exited"));
+        while (sv.switchJob)
+            g_main_context_iteration(NULL, TRUE);
+    }
     if (!sv.qemuExited) {
         /* we are leaving before QEMU (startup failed): it must not stay behind */
         svKill(&sv, SIGKILL);

@@ -154,7 +154,8 @@ static gboolean qvRelayOnClientIn(gint fd G_GNUC_UNUSED, GIOCondition cond G_GNU
         qvRelayUpdate(r);
         return G_SOURCE_CONTINUE; /* already destroyed by the detach */
     }
-    if (!qvRelayFlush(r->upFd, &r->toUp, &r->stats.toUpstream)) {
+    /* lent out: it waits in the queue */
+    if (!r->paused && !qvRelayFlush(r->upFd, &r->toUp, &r->stats.toUpstream)) {
         g_string_truncate(r->toUp.buf, 0);
         r->toUp.off = 0;
     }
@@ -192,14 +193,9 @@ static gboolean qvRelayOnAccept(gint fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_
 /* Which ends to watch, from the queues: the heart of the back-pressure. */
 static void qvRelayUpdate(qvRelay *r)
 {
-    bool upOpen = !r->stats.upstreamClosed;
-
-    if (r->paused) {
-        qvRelayDrop(&r->listenIn);
-        qvRelayDrop(&r->upIn);
-        qvRelayDrop(&r->upOut);
-        return;
-    }
+    /* paused: the upstream is lent out, so neither read nor written, and nobody new is
+     * accepted; a client kept attached still fills its bounded queue */
+    bool upOpen = !r->stats.upstreamClosed && !r->paused;
 
     /* accept only while nobody is attached (later clients wait in the backlog) */
     if (upOpen && r->clientFd < 0)
@@ -210,7 +206,7 @@ static void qvRelayUpdate(qvRelay *r)
     /* read upstream unless the client is not keeping up */
     if (upOpen && qvRelayPending(&r->toClient) < r->maxBuffer)
         qvRelayWatch(r, &r->upIn, r->upFd, G_IO_IN | G_IO_HUP | G_IO_ERR, qvRelayOnUpIn);
-    else if (upOpen)
+    else
         qvRelayDrop(&r->upIn);
 
     if (upOpen && qvRelayPending(&r->toUp))
@@ -268,15 +264,17 @@ void qvRelayGetStats(qvRelay *r, qvRelayStats *stats)
     *stats = r->stats;
 }
 
-int qvRelayPause(qvRelay *r)
+int qvRelayPause(qvRelay *r, bool detach)
 {
     if (r->stats.upstreamClosed)
         return -1;
     r->paused = true;
-    qvRelayDetachClient(r);
-    /* half a command from the last client is not sent on its own */
-    g_string_truncate(r->toUp.buf, 0);
-    r->toUp.off = 0;
+    if (detach) {
+        qvRelayDetachClient(r);
+        /* half a command from the last client is not sent on its own */
+        g_string_truncate(r->toUp.buf, 0);
+        r->toUp.off = 0;
+    }
     qvRelayUpdate(r);
     return r->upFd;
 }

@@ -24,9 +24,11 @@ qvRelay *qvRelayNew(int upstreamFd, int listenFd, size_t maxBuffer, GMainContext
 void qvRelayFree(qvRelay *relay);
 void qvRelayGetStats(qvRelay *relay, qvRelayStats *stats);
 
-/* Take the upstream for the caller's own exchange: the attached client (if any) is
- * disconnected, nothing is relayed or accepted until qvRelayResume(). Returns the
- * upstream fd (still the relay's: do not close it), or -1 once the upstream has closed.
- * Call both from the thread that runs the relay's context. */
-int qvRelayPause(qvRelay *relay);
+/* Take the upstream for the caller's own exchange: nothing is relayed upstream or read
+ * from it, and nobody new is accepted, until qvRelayResume(). detach: the attached client
+ * (if any) is disconnected and what it sent but was not relayed is dropped; otherwise it
+ * stays attached, and what it sends meanwhile waits (bounded) for the resume. Returns
+ * the upstream fd (still the relay's: do not close it), or -1 once the upstream has
+ * closed. Call both from the thread that runs the relay's context. */
+int qvRelayPause(qvRelay *relay, bool detach);
 void qvRelayResume(qvRelay *relay);
