@@ -8,8 +8,11 @@
 
 #include "domain_conf.h"
 #include "qemu_status.h"
+#include "qemu_svproto.h"
 #include "qverror.h"
 #include "testutils.h"
+
+#define QV_FROM_THIS QV_FROM_QEMU
 
 static void testLaunchRoundTrip(void)
 {
@@ -225,6 +228,58 @@ static void testLaunchFileOpen(void)
     rmdir(dir);
 }
 
+/* The supervisor's answer to a snapshot switch: its failures keep their codes across the
+ * socket, and an answer that lies about itself is refused. */
+static void testSwitchResult(void)
+{
+    qemuSvSwitchResult r = { .frozen = -1 };
+    qemuSvSwitchResult back = { .frozen = -1 };
+    g_autoptr(qvJSONValue) v = NULL;
+    const char *bad[] = {
+        "{}",
+        "{\"switched\":2,\"frozen\":1,\"thawed\":true,\"window-us\":1,\"thaw-sent-us\":1}",
+        /* not switched, and no word why */
+        "{\"switched\":0,\"frozen\":-1,\"thawed\":false,\"window-us\":0,\"thaw-sent-us\":0}",
+        /* an error code nobody defined */
+        "{\"switched\":0,\"frozen\":-1,\"thawed\":false,\"window-us\":0,\"thaw-sent-us\":0,"
+        "\"error\":{\"code\":99999,\"domain\":10,\"message\":\"x\"}}",
+        "{\"switched\":1,\"frozen\":\"2\",\"thawed\":true,\"window-us\":1,\"thaw-sent-us\":1}",
+    };
+    size_t i;
+
+    r.switched = 1;
+    r.frozen = 2;
+    r.windowUs = 2500;
+    r.thawSentUs = 900;
+    qvReportError(QV_ERR_AGENT_COMMAND_TIMEOUT, "%s", "no thaw reply");
+    qemuSvSwitchResultSetError(&r, 't');
+    qvResetLastError();
+    v = qemuSvSwitchResultToJSON(&r);
+    g_assert_cmpint(qemuSvSwitchResultFromJSON(v, &back), ==, 0);
+    g_assert_cmpint(back.switched, ==, 1);
+    g_assert_cmpint(back.frozen, ==, 2);
+    g_assert_false(back.thawed);
+    g_assert_cmpint(back.windowUs, ==, 2500);
+    g_assert_cmpint(back.thawSentUs, ==, 900);
+    g_assert_cmpint(back.thawCode, ==, QV_ERR_AGENT_COMMAND_TIMEOUT);
+    g_assert_cmpstr(back.thawError, ==, r.thawError);
+    g_assert_null(back.error);
+    g_assert_null(back.quiesceError);
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *perr = NULL;
+        g_autoptr(qvJSONValue) b = qvJSONParse(bad[i], strlen(bad[i]), 8, &perr);
+
+        g_assert_nonnull(b);
+        g_assert_cmpint(qemuSvSwitchResultFromJSON(b, &back), ==, -1);
+        g_assert_cmpstr(qvGetLastErrorMessage(), ==,
+                        "internal error: the supervisor's answer to a snapshot switch is "
+                        "malformed");
+        qvResetLastError();
+    }
+    qemuSvSwitchResultClear(&r);
+    qemuSvSwitchResultClear(&back);
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -234,6 +289,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qemu/status/launch-damaged", testLaunchDamaged);
     g_test_add_func("/qemu/status/launch-file-open", testLaunchFileOpen);
     g_test_add_func("/qemu/status/round-trip", testStatusRoundTrip);
+    g_test_add_func("/qemu/status/switch-result", testSwitchResult);
     for (i = 0; i < G_N_ELEMENTS(badCases); i++) {
         g_autofree char *name = g_strdup_printf("/qemu/status/damaged/%zu", i);
 

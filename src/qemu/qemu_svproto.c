@@ -166,7 +166,7 @@ static int qemuSvErrorFromJSON(const qvJSONValue *e, int *code, int *domain, cha
 
     if (!e)
         return 0;
-    if (qvJSONGetInt(qvJSONObjectGet(e, "code"), code) < 0 || !qvErrorMsgFormat(*code) ||
+    if (qvJSONGetInt(qvJSONObjectGet(e, "code"), code) < 0 || !qvErrorCodeIsKnown(*code) ||
         qvJSONGetInt(qvJSONObjectGet(e, "domain"), domain) < 0 ||
         !(text = qvJSONGetString(qvJSONObjectGet(e, "message"))))
         return -1;

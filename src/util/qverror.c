@@ -143,7 +143,7 @@ void qvErrorRestore(qvErrorPtr *saved)
  * The message each code starts with. The texts are libvirt's, so that a libvirt client
  * (or a script matching on them) sees what it is used to; qvirt's own codes follow.
  */
-const char *qvErrorMsgFormat(int code)
+static const char *qvErrorMsgFormatKnown(int code)
 {
     switch ((qvErrorNumber)code) {
     case QV_ERR_OK:
@@ -239,7 +239,19 @@ const char *qvErrorMsgFormat(int code)
     case QV_ERR_AGENT_QUARANTINED:
         return _("Guest agent is quarantined: %s");
     }
-    return _("unknown error: %s");
+    return NULL;
+}
+
+const char *qvErrorMsgFormat(int code)
+{
+    const char *fmt = qvErrorMsgFormatKnown(code);
+
+    return fmt ? fmt : _("unknown error: %s");
+}
+
+bool qvErrorCodeIsKnown(int code)
+{
+    return qvErrorMsgFormatKnown(code) != NULL;
 }
 
 /*

@@ -30,6 +30,8 @@ void qvErrorRestore(qvErrorPtr *saved);
 
 /* The message an error code starts with, e.g. "Domain not found: %s". */
 const char *qvErrorMsgFormat(int code);
+/* Whether code is one of qvErrorNumber's. */
+bool qvErrorCodeIsKnown(int code);
 
 /* Install an error received from elsewhere (e.g. over the wire), as it is. */
 void qvSetErrorFromFields(int domain, int code, int level, const char *message);
