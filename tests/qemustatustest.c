@@ -237,13 +237,17 @@ static void testSwitchResult(void)
     g_autoptr(qvJSONValue) v = NULL;
     const char *bad[] = {
         "{}",
-        "{\"switched\":2,\"frozen\":1,\"thawed\":true,\"window-us\":1,\"thaw-sent-us\":1}",
+        "{\"switched\":2,\"frozen\":1,\"thawed\":true,\"window-us\":1,\"thaw-sent-us\":1,"
+        "\"transaction-us\":1}",
         /* not switched, and no word why */
-        "{\"switched\":0,\"frozen\":-1,\"thawed\":false,\"window-us\":0,\"thaw-sent-us\":0}",
+        "{\"switched\":0,\"frozen\":-1,\"thawed\":false,\"window-us\":0,\"thaw-sent-us\":0,"
+        "\"transaction-us\":0}",
         /* an error code nobody defined */
         "{\"switched\":0,\"frozen\":-1,\"thawed\":false,\"window-us\":0,\"thaw-sent-us\":0,"
+        "\"transaction-us\":0,"
         "\"error\":{\"code\":99999,\"domain\":10,\"message\":\"x\"}}",
-        "{\"switched\":1,\"frozen\":\"2\",\"thawed\":true,\"window-us\":1,\"thaw-sent-us\":1}",
+        "{\"switched\":1,\"frozen\":\"2\",\"thawed\":true,\"window-us\":1,\"thaw-sent-us\":1,"
+        "\"transaction-us\":1}",
     };
     size_t i;
 
@@ -251,6 +255,7 @@ static void testSwitchResult(void)
     r.frozen = 2;
     r.windowUs = 2500;
     r.thawSentUs = 900;
+    r.transactionUs = 700;
     qvReportError(QV_ERR_AGENT_COMMAND_TIMEOUT, "%s", "no thaw reply");
     qemuSvSwitchResultSetError(&r, 't');
     qvResetLastError();
@@ -261,6 +266,7 @@ static void testSwitchResult(void)
     g_assert_false(back.thawed);
     g_assert_cmpint(back.windowUs, ==, 2500);
     g_assert_cmpint(back.thawSentUs, ==, 900);
+    g_assert_cmpint(back.transactionUs, ==, 700);
     g_assert_cmpint(back.thawCode, ==, QV_ERR_AGENT_COMMAND_TIMEOUT);
     g_assert_cmpstr(back.thawError, ==, r.thawError);
     g_assert_null(back.error);

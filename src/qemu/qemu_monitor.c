@@ -52,6 +52,7 @@ struct _qemuMonitor {
     bool greeted;
     char *greetingError;
     bool eof;
+    guint64 jobsConcluded; /* JOB_STATUS_CHANGE events to "concluded" so far (under lock) */
     qemuMonitorCallbacks cb;
     void *opaque;
 };
@@ -298,6 +299,12 @@ static void qemuMonitorDispatch(qemuMonitor *mon, GPtrArray *events, bool eof)
             QV_DEBUG("monitor %s: ignoring event %s with missing or wrong members", mon->name,
                      ev.name);
             continue;
+        }
+        if (ev.type == QEMU_MONITOR_EVENT_JOB_STATUS_CHANGE && STREQ(ev.status, "concluded")) {
+            g_mutex_lock(&mon->lock);
+            mon->jobsConcluded++;
+            g_cond_broadcast(&mon->cond);
+            g_mutex_unlock(&mon->lock);
         }
         if (mon->cb.event)
             mon->cb.event(mon, &ev, mon->opaque);
@@ -557,4 +564,25 @@ int qemuMonitorGetChardevFrontends(qemuMonitor *mon, GHashTable **open)
     }
     *open = g_steal_pointer(&res);
     return 0;
+}
+
+guint64 qemuMonitorJobsConcluded(qemuMonitor *mon)
+{
+    guint64 n;
+
+    g_mutex_lock(&mon->lock);
+    n = mon->jobsConcluded;
+    g_mutex_unlock(&mon->lock);
+    return n;
+}
+
+void qemuMonitorWaitJobConcluded(qemuMonitor *mon, guint64 seen, int timeoutMs)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeoutMs * 1000;
+
+    g_mutex_lock(&mon->lock);
+    while (mon->jobsConcluded == seen && !mon->eof &&
+           g_cond_wait_until(&mon->cond, &mon->lock, deadline))
+        ;
+    g_mutex_unlock(&mon->lock);
 }

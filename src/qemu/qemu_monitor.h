@@ -88,6 +88,12 @@ void qemuMonitorUnref(gpointer data);
 int qemuMonitorCommand(qemuMonitor *mon, const char *cmd, qvJSONValue *arguments, int timeoutMs,
                        qvJSONValue **ret);
 
+/* Jobs: how many JOB_STATUS_CHANGE events to "concluded" the monitor has seen; wait until
+ * it has seen more than seen (any job), QEMU went away, or timeoutMs passed. A caller
+ * takes the count before it asks QEMU about its job, so no conclusion is missed. */
+guint64 qemuMonitorJobsConcluded(qemuMonitor *mon);
+void qemuMonitorWaitJobConcluded(qemuMonitor *mon, guint64 seen, int timeoutMs);
+
 /* A few typed commands the driver uses. */
 int qemuMonitorQueryStatus(qemuMonitor *mon, bool *running, char **status);
 int qemuMonitorSimple(qemuMonitor *mon, const char *cmd); /* cont, stop, system_reset... */

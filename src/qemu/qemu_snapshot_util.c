@@ -146,18 +146,20 @@ int qemuSnapshotJobDismiss(qemuMonitor *mon, const char *jobId)
 static int qemuSnapshotWaitJob(qemuMonitor *mon, const char *cmd, const char *jobId, bool dismiss)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)QEMU_SNAPSHOT_JOB_TIMEOUT_MS * 1000;
-    gulong pause = 500; /* us: short jobs (blockdev-create) end in a few ms */
     g_autofree char *error = NULL;
+    guint64 seen = qemuMonitorJobsConcluded(mon);
     int st;
 
+    /* woken by QEMU's JOB_STATUS_CHANGE to "concluded" (the supervisor forwards QEMU's
+     * events); the periodic look is only a bound against a lost event */
     while ((st = qemuSnapshotJobState(mon, jobId, &error)) == 1) {
         if (g_get_monotonic_time() > deadline) {
             qvReportError(QV_ERR_OPERATION_TIMEOUT, _("%s did not finish within %d s"), cmd,
                           QEMU_SNAPSHOT_JOB_TIMEOUT_MS / 1000);
             return -1;
         }
-        g_usleep(pause);
-        pause = MIN(pause * 2, 20 * 1000);
+        qemuMonitorWaitJobConcluded(mon, seen, 200);
+        seen = qemuMonitorJobsConcluded(mon);
     }
     if (st < 0)
         return -1;

@@ -1094,6 +1094,7 @@ struct _svSwitchJob {
     int txState; /* the transaction: 1 done, 0 refused, -1 lost; under lock */
     bool txDone;
     char *txError;
+    gint64 txSentAt, txRepliedAt; /* main loop's: when it went to QEMU, its reply came */
     qemuSvSwitchResult res;
 };
 
@@ -1110,6 +1111,7 @@ static void svSwitchTxFinish(svSwitchJob *job, int state, const char *error)
 {
     g_mutex_lock(&job->lock);
     if (!job->txDone) {
+        job->txRepliedAt = g_get_monotonic_time();
         job->txDone = true;
         job->txState = state;
         job->txError = g_strdup(error);
@@ -1138,6 +1140,9 @@ static gboolean svSwitchSendTransaction(gpointer data)
     g_hash_table_insert(sv->pending, g_strdup(key), p);
     qvJSONObjectAdd(args, "a:actions", g_steal_pointer(&job->actions), NULL);
     qvJSONObjectAdd(msg, "s:execute", "transaction", "a:arguments", args, "s:id", key, NULL);
+    g_mutex_lock(&job->lock);
+    job->txSentAt = g_get_monotonic_time();
+    g_mutex_unlock(&job->lock);
     svConnSendJSON(sv->mon, msg);
     return G_SOURCE_REMOVE;
 }
@@ -1156,6 +1161,8 @@ static int svSwitchTransaction(svSwitchJob *job)
         ;
     state = job->txDone ? job->txState : -1;
     why = job->txDone ? g_strdup(job->txError) : NULL;
+    if (job->txDone && job->txSentAt)
+        job->res.transactionUs = job->txRepliedAt - job->txSentAt;
     g_mutex_unlock(&job->lock);
     if (state == 1)
         return 1;
@@ -1277,12 +1284,13 @@ static gboolean svSwitchDone(gpointer data)
     if (job->freezeTried && (r->frozen > 0 || !r->thawed))
         svFSEvent(sv, r->thawed ? "thawed" : "thaw-failed", "snapshot");
     svLog(sv,
-          "snapshot switch: %s; %d filesystem(s) frozen for %.1f ms (thaw sent after %.1f ms)%s%s",
+          "snapshot switch: %s; %d filesystem(s) frozen for %.1f ms (thaw sent after %.2f ms, "
+          "QEMU's transaction %.2f ms)%s%s",
           r->switched > 0    ? "switched"
           : r->switched == 0 ? "not switched"
                              : "outcome not known",
-          r->frozen, r->windowUs / 1000.0, r->thawSentUs / 1000.0, r->error ? ": " : "",
-          r->error ? r->error : "");
+          r->frozen, r->windowUs / 1000.0, r->thawSentUs / 1000.0, r->transactionUs / 1000.0,
+          r->error ? ": " : "", r->error ? r->error : "");
     if ((c = g_hash_table_lookup(sv->clients, GUINT_TO_POINTER(job->client))))
         svClientReturn(c, g_steal_pointer(&job->origId), qemuSvSwitchResultToJSON(r));
     for (i = 0; i < sv->switchWaiters->len; i++) {

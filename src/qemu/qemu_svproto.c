@@ -152,7 +152,8 @@ qvJSONValue *qemuSvSwitchResultToJSON(const qemuSvSwitchResult *r)
     qvJSONValue *ret = qvJSONNewObject();
 
     qvJSONObjectAdd(ret, "i:switched", r->switched, "i:frozen", r->frozen, "b:thawed", r->thawed,
-                    "I:window-us", r->windowUs, "I:thaw-sent-us", r->thawSentUs, NULL);
+                    "I:window-us", r->windowUs, "I:thaw-sent-us", r->thawSentUs, "I:transaction-us",
+                    r->transactionUs, NULL);
     qemuSvErrorToJSON(ret, "e", r->errorCode, r->errorDomain, r->error);
     qemuSvErrorToJSON(ret, "q", r->quiesceCode, r->quiesceDomain, r->quiesceError);
     qemuSvErrorToJSON(ret, "t", r->thawCode, r->thawDomain, r->thawError);
@@ -182,6 +183,7 @@ int qemuSvSwitchResultFromJSON(const qvJSONValue *v, qemuSvSwitchResult *r)
         qvJSONGetBoolean(qvJSONObjectGet(v, "thawed"), &r->thawed) < 0 ||
         qvJSONGetLLong(qvJSONObjectGet(v, "window-us"), &r->windowUs) < 0 ||
         qvJSONGetLLong(qvJSONObjectGet(v, "thaw-sent-us"), &r->thawSentUs) < 0 ||
+        qvJSONGetLLong(qvJSONObjectGet(v, "transaction-us"), &r->transactionUs) < 0 ||
         qemuSvErrorFromJSON(qvJSONObjectGet(v, "error"), &r->errorCode, &r->errorDomain,
                             &r->error) < 0 ||
         qemuSvErrorFromJSON(qvJSONObjectGet(v, "quiesce-error"), &r->quiesceCode, &r->quiesceDomain,

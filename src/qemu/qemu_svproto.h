@@ -56,7 +56,8 @@ typedef struct {
     int frozen; /* filesystems the freeze reported; -1 no freeze was tried or it failed */
     bool thawed; /* a freeze was tried and the guest was verified thawed */
     long long windowUs; /* freeze reply to thaw reply: the guest's frozen window */
-    long long thawSentUs; /* freeze reply to thaw sent: the part qvirt spends */
+    long long thawSentUs; /* freeze reply to thaw sent: the transaction and qvirt's hops */
+    long long transactionUs; /* the transaction sent to its reply: QEMU's own part */
     /* the failures, as the supervisor reported them (code, domain, whole message) */
     int errorCode, errorDomain; /* why not switched, or why it is not known */
     char *error;
