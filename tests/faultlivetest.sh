@@ -32,10 +32,14 @@ trap cleanup EXIT
 die() {
     step_=$1
     shift
+    trial "qvsh dies at $step_ ($1)"
     run 137 env QVIRT_TEST_DIE_AT="$step_" "$qvsh" -c "$uri" "$@"
     expect_in "... it died at '$step_'" "$err" "qvirt: dying at $step_"
 }
 
+# trial WHAT: the checks that follow, up to the next trial, judge this fault (faultloop.sh
+# counts them per trial)
+trial() { echo "# trial: $*"; }
 state_is() { [ "$(q domstate --reason "$1")" = "$2" ]; }
 agent_connected() { q dumpxml "$1" | grep -q "name='org.qemu.guest_agent.0' state='connected'"; }
 fsstatus() { q qemu-agent-command f '{"execute":"guest-fsfreeze-status"}'; }
@@ -130,6 +134,7 @@ hooks_before=$(grep -c 'fsfreeze-hook: freeze' "$root/f.console")
 kpid=$!
 hook_started() { [ "$(grep -c 'fsfreeze-hook: freeze' "$root/f.console")" -gt "$hooks_before" ]; }
 expect_wait "k5: the guest's freeze began" 120 hook_started
+trial "qvsh killed in the supervisor's frozen window (snapshot-create-as)"
 kill -9 "$kpid"
 wait "$kpid" 2>/dev/null
 expect_eq "... its process was killed in the frozen window" "$?" "137"
@@ -164,6 +169,7 @@ sock=$root/qvirtd.sock
 qd() { "$qvsh" -c "qvirt+unix:///system?socket=$sock" "$@"; }
 # start_qvirtd [STEP]: qvirtd on the test's root (dying at STEP), listening
 start_qvirtd() {
+    [ -n "${1:-}" ] && trial "qvirtd dies at $1"
     rm -f "$sock"
     env QVIRT_TEST_DIE_AT="${1:-}" "$abs_top_builddir/daemon/qvirtd" --root "$root" \
         --socket "$sock" --no-socket-ro >>"$root/qvirtd.log" 2>&1 &
@@ -199,6 +205,7 @@ run 0 q domfsthaw f
 rundirs() { ls -d "$root"/run/qemu/domain-* "$root"/lib/qemu/domain-* "$root"/lib/qemu/channel/target/domain-* 2>/dev/null | wc -l; }
 expect_eq "a run has its run, home and channel directories" "$(rundirs)" "3"
 sv_pid=$(sed -n 's/^supervisor-pid=//p' "$root/run/qemu/f.status")
+trial "supervisor killed while idle"
 kill -9 "$sv_pid"
 expect_wait "the supervisor killed, QEMU goes with it: shut off (crashed)" 60 state_is f "shut off (crashed)"
 expect_eq "... its run files are still there" "$(rundirs)" "3"
@@ -293,6 +300,7 @@ stopped() { [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = 
 stop_at() {
     step_=$1
     shift
+    trial "supervisor killed, qvsh stopped at $step_ ($1)"
     env QVIRT_TEST_STOP_AT="$step_" "$qvsh" -c "$uri" "$@" >"$TAP_TMP/bg.out" 2>"$TAP_TMP/bg.err" &
     bg_pid=$!
     expect_wait "qvsh $* stopped at '$step_'" 120 stopped "$bg_pid"
@@ -324,6 +332,7 @@ if wait_for 120 agent_connected f; then
 else
     not_ok "the guest boots under a supervisor that dies at 'snapshot-frozen'" "$(tail -5 "$root/f.console")"
 fi
+trial "supervisor dies at snapshot-frozen (snapshot-create-as)"
 run 1 q snapshot-create-as f v1 --disk-only --quiesce
 bg_rc=$rc
 expect_in "... it died at the step" "$(domain_log)" "qvirt: dying at snapshot-frozen"
