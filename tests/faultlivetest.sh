@@ -264,6 +264,10 @@ fi
 # a revert of a shut-off domain that died with QEMU started paused, before the load:
 # that QEMU goes, the domain is shut off as before, never left paused
 run 0 q destroy f
+die revert-staged snapshot-revert f i1
+run 0 q domstate f
+expect_eq "a revert that died having recorded its intent changes nothing: shut off" "$out" "shut off"
+expect_wait "... its journal is gone" 1 nojournal
 die revert-started snapshot-revert f i1
 run 0 q domstate f
 expect_eq "a revert that died before the load leaves the domain shut off" "$out" "shut off"
@@ -430,6 +434,39 @@ qvirtd_dies() {
     fi
 }
 boot_f "for qvirtd's deaths"
+qvirtd_dies snapshot-opened snapshot-create-as f y0 --disk-only --quiesce
+expect_eq "an external snapshot whose qvirtd died before the switch is undone" "$(q snapshot-list f --name | grep -c '^y0$')" "0"
+expect_eq "... its overlay is gone" "$(ls "$root/f.y0" 2>&1 >/dev/null | wc -l)" "1"
+# qvirtd killed while the supervisor holds the guest frozen for y3 (issue 12 saw the
+# guest stay frozen for the guard's 300 s): the restarted qvirtd finds y3 complete
+gsh 'echo 3 > /run/fsfreeze-hook.freeze-sleep'
+hooks_before=$(grep -c 'fsfreeze-hook: freeze' "$root/f.console")
+if start_qvirtd; then
+    qd snapshot-create-as f y3 --disk-only --quiesce >/dev/null 2>&1 &
+    ypid=$!
+    expect_wait "y3: the guest's freeze began" 120 hook_started
+    trial "qvirtd killed in the supervisor's frozen window (snapshot-create-as)"
+    kill -9 "$qvirtd_pid"
+    wait "$qvirtd_pid"
+    expect_eq "... qvirtd was killed" "$?" "137"
+    wait "$ypid"
+    expect_eq "... its client was told the call failed" "$?" "1"
+    if start_qvirtd; then
+        run 0 qd snapshot-list f --name
+        expect_in "the restarted qvirtd waited for the switch and completed y3" "$out" "y3"
+        run 0 qd dumpxml f
+        expect_in "... the live definition names y3's overlay" "$out" "<source file='$root/f.y3'/>"
+        kill "$qvirtd_pid"
+        wait "$qvirtd_pid"
+    else
+        not_ok "qvirtd starts again" "$(tail -5 "$root/qvirtd.log")"
+    fi
+    expect_eq "... the guest is thawed" "$(fsstatus)" '{"return":"thawed"}'
+    expect_match "... the guard is disarmed" "$(cat "$root/run/qemu/f.status")" '^freeze-deadline=0$'
+else
+    not_ok "qvirtd starts" "$(tail -5 "$root/qvirtd.log")"
+fi
+gsh 'rm -f /run/fsfreeze-hook.freeze-sleep'
 run 0 q snapshot-create-as f y1
 gsh 'echo after-y1 > /mnt/y; sync'
 qvirtd_dies revert-loaded snapshot-revert f y1
