@@ -76,6 +76,7 @@ void qvdClientUnref(qvdClient *client)
 }
 
 static void qvdClientWatchInput(qvdClient *client);
+static bool qvdClientProcessInput(qvdClient *client);
 
 static gboolean qvdClientUnrefIdle(gpointer opaque)
 {
@@ -187,7 +188,9 @@ void qvdClientSend(qvdClient *client, GBytes *msg)
 }
 
 /* I/O thread: a worker finished a call of a client whose input was paused (too many
- * calls in flight): read from it again; opaque holds a client reference. */
+ * calls in flight): handle the calls already received (a client that sent them all at
+ * once sends nothing more to wake the watch), then read from it again; opaque holds a
+ * client reference. */
 static gboolean qvdResumeInput(gpointer opaque)
 {
     qvdClient *client = opaque;
@@ -198,6 +201,8 @@ static gboolean qvdResumeInput(gpointer opaque)
     workerInput = client->workerInput;
     g_mutex_unlock(&client->lock);
     if (!client->dead && !client->inWatch && !client->closing && !workerInput &&
+        (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient &&
+        qvdClientProcessInput(client) &&
         (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
         qvdClientWatchInput(client);
     qvdClientUnref(client);
