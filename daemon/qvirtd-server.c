@@ -46,7 +46,8 @@ qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly)
     client->readonlySocket = readonly;
     client->readonly = readonly;
     client->in = g_byte_array_new();
-    client->lastRead = g_get_monotonic_time();
+    client->lastRead = client->acceptedAt = g_get_monotonic_time();
+    srv->clientCount[readonly ? 1 : 0]++; /* until it is dropped */
     g_queue_init(&client->out);
     g_mutex_init(&client->lock);
     g_mutex_init(&client->outLock);
@@ -77,6 +78,7 @@ void qvdClientUnref(qvdClient *client)
 
 static void qvdClientWatchInput(qvdClient *client);
 static bool qvdClientProcessInput(qvdClient *client);
+static void qvdUpdateListen(qvdServer *srv);
 
 static gboolean qvdClientUnrefIdle(gpointer opaque)
 {
@@ -116,6 +118,8 @@ static void qvdClientDrop(qvdClient *client, const char *why)
     qvdDispatchClientGone(client);
     /* the caller may still hold it: the table's reference goes once this callback ends */
     g_hash_table_steal(srv->clients, GUINT_TO_POINTER(client->id));
+    srv->clientCount[client->readonlySocket ? 1 : 0]--;
+    qvdUpdateListen(srv);
     g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientUnrefIdle, client, NULL);
 }
 
@@ -554,6 +558,75 @@ static void qvdClientWatchInput(qvdClient *client)
         g_unix_fd_add(client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, qvdClientReadable, client);
 }
 
+/* Whether a client has not completed CONNECT_OPEN yet. */
+static bool qvdClientAnonymous(qvdClient *client)
+{
+    bool anonymous;
+
+    g_mutex_lock(&client->lock);
+    anonymous = !client->conn;
+    g_mutex_unlock(&client->lock);
+    return anonymous;
+}
+
+static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque);
+
+/* I/O thread: accept on a socket only while it has room: fewer than max_clients
+ * connected to it, fewer than max_anonymous_clients of them before CONNECT_OPEN. The
+ * limits are per socket, so that the read-only socket, open to every local user, can
+ * never use up the read-write socket's room. Connections beyond them wait in the
+ * kernel's queue (max_queued_clients), as libvirtd's do. */
+static void qvdUpdateListen(qvdServer *srv)
+{
+    const int fds[2] = { srv->listenFd, srv->listenROFd };
+    guint anonymous[2] = { 0, 0 };
+    bool counted = false;
+    int s;
+
+    for (s = 0; s < 2; s++) {
+        bool room = !srv->acceptPaused && srv->clientCount[s] < srv->cfg->maxClients;
+
+        if (fds[s] < 0)
+            continue;
+        /* only as many as max_anonymous_clients can be anonymous: count them then */
+        if (room && srv->clientCount[s] >= srv->cfg->maxAnonymousClients && !counted) {
+            GHashTableIter it;
+            gpointer value;
+
+            g_hash_table_iter_init(&it, srv->clients);
+            while (g_hash_table_iter_next(&it, NULL, &value)) {
+                qvdClient *c = value;
+
+                if (qvdClientAnonymous(c))
+                    anonymous[c->readonlySocket ? 1 : 0]++;
+            }
+            counted = true;
+        }
+        room = room && anonymous[s] < srv->cfg->maxAnonymousClients;
+        if (room && !srv->listenWatch[s]) {
+            srv->listenWatch[s] = g_unix_fd_add(fds[s], G_IO_IN, qvdAccept, srv);
+        } else if (!room && srv->listenWatch[s]) {
+            g_source_remove(srv->listenWatch[s]);
+            srv->listenWatch[s] = 0;
+            if (!srv->acceptPaused)
+                qvdLog("warning",
+                       _("the %s socket accepts no more clients for now: %u connected "
+                         "(max_clients %u), %u before CONNECT_OPEN (max_anonymous_clients %u)"),
+                       s ? "read-only" : "read-write", srv->clientCount[s], srv->cfg->maxClients,
+                       anonymous[s], srv->cfg->maxAnonymousClients);
+        }
+    }
+}
+
+static gboolean qvdAcceptAgain(gpointer opaque)
+{
+    qvdServer *srv = opaque;
+
+    srv->acceptPaused = false;
+    qvdUpdateListen(srv);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
 {
     qvdServer *srv = opaque;
@@ -563,12 +636,15 @@ static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
     qvdClient *client;
     int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-    if (cfd < 0)
-        return G_SOURCE_CONTINUE;
-    if (g_hash_table_size(srv->clients) >= srv->cfg->maxClients) {
-        qvdLog("warning", _("refusing a client: %u clients already (max_clients)"),
-               g_hash_table_size(srv->clients));
-        close(cfd);
+    if (cfd < 0) {
+        if (errno == EMFILE || errno == ENFILE) {
+            /* the connection stays queued: polling it now would spin */
+            qvdLog("warning", _("cannot accept a client: %s; trying again in 1 s"),
+                   g_strerror(errno));
+            srv->acceptPaused = true;
+            qvdUpdateListen(srv);
+            g_timeout_add_seconds(1, qvdAcceptAgain, srv);
+        }
         return G_SOURCE_CONTINUE;
     }
     client = qvdClientNew(srv, cfd, ro);
@@ -581,7 +657,35 @@ static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
     qvdLog("debug", "client %u connected on the %s socket (pid %d, uid %u)", client->id,
            ro ? "read-only" : "read-write", (int)client->pid, (unsigned)client->uid);
     qvdClientWatchInput(client);
+    qvdUpdateListen(srv);
     return G_SOURCE_CONTINUE;
+}
+
+/* Every second: drop the clients that stayed anonymous too long (a connection that
+ * never completes CONNECT_OPEN holds a max_anonymous_clients slot), and accept again
+ * on a socket whose anonymous clients went on to open. */
+static void qvdAnonymousTick(qvdServer *srv, gint64 now)
+{
+    g_autoptr(GList) all = NULL;
+    GList *l;
+
+    if (srv->cfg->anonymousTimeout) {
+        all = g_hash_table_get_values(srv->clients);
+        for (l = all; l; l = l->next) {
+            qvdClient *client = l->data;
+
+            if (!client->dead &&
+                now - client->acceptedAt >= (gint64)srv->cfg->anonymousTimeout * G_USEC_PER_SEC &&
+                qvdClientAnonymous(client)) {
+                qvdLog("warning",
+                       _("client %u (pid %d) did not open a connection within %u s "
+                         "(anonymous_client_timeout); disconnecting"),
+                       client->id, (int)client->pid, srv->cfg->anonymousTimeout);
+                qvdClientDrop(client, "anonymous for too long");
+            }
+        }
+    }
+    qvdUpdateListen(srv);
 }
 
 /* Every second: PING clients that were silent for the interval, drop the dead ones. */
@@ -596,6 +700,7 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
     g_autoptr(GList) all = NULL;
     GList *l;
 
+    qvdAnonymousTick(srv, now);
     if (!srv->cfg->keepaliveInterval)
         return G_SOURCE_CONTINUE;
     all = g_hash_table_get_values(srv->clients);
@@ -629,7 +734,7 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
 
 /* ---- listening ---- */
 
-static int qvdListen(const char *path, guint mode, GError **err)
+static int qvdListen(const char *path, guint mode, guint backlog, GError **err)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     g_autofree char *dir = g_path_get_dirname(path);
@@ -668,7 +773,7 @@ static int qvdListen(const char *path, guint mode, GError **err)
         unlink(path);
     }
     if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, mode) < 0 ||
-        listen(fd, 64) < 0) {
+        listen(fd, (int)backlog) < 0) { /* the kernel caps it at somaxconn */
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                     _("cannot listen on '%s': %s"), path, g_strerror(errno));
         close(fd);
@@ -687,17 +792,16 @@ qvdServer *qvdServerNew(qvdConfig *cfg, GError **err)
     g_mutex_init(&srv->lock);
     srv->clients =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)qvdClientUnref);
-    if ((srv->listenFd = qvdListen(cfg->socket, cfg->socketMode, err)) < 0)
+    if ((srv->listenFd = qvdListen(cfg->socket, cfg->socketMode, cfg->maxQueuedClients, err)) < 0)
         goto error;
-    if (cfg->socketRO && (srv->listenROFd = qvdListen(cfg->socketRO, cfg->socketROMode, err)) < 0)
+    if (cfg->socketRO && (srv->listenROFd = qvdListen(cfg->socketRO, cfg->socketROMode,
+                                                      cfg->maxQueuedClients, err)) < 0)
         goto error;
     /* exclusive: the workers are started now and wait, rather than borrowed from GLib's
      * shared pool per call (a worker call measured ~140 us shared, ~105 us exclusive) */
     if (!(srv->workers = g_thread_pool_new(qvdWorker, srv, (gint)cfg->workers, TRUE, err)))
         goto error;
-    g_unix_fd_add(srv->listenFd, G_IO_IN, qvdAccept, srv);
-    if (srv->listenROFd >= 0)
-        g_unix_fd_add(srv->listenROFd, G_IO_IN, qvdAccept, srv);
+    qvdUpdateListen(srv);
     g_timeout_add_seconds(1, qvdKeepaliveTick, srv);
     return srv;
 
@@ -712,6 +816,10 @@ void qvdServerFree(qvdServer *srv)
         return;
     if (srv->workers)
         g_thread_pool_free(srv->workers, TRUE, TRUE);
+    for (int s = 0; s < 2; s++) {
+        if (srv->listenWatch[s])
+            g_source_remove(srv->listenWatch[s]);
+    }
     if (srv->listenFd >= 0) {
         close(srv->listenFd);
         unlink(srv->cfg->socket);

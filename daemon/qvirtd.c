@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,11 @@ static const struct {
     { "unix_sock_rw_perms", QVD_KEY_MODE, G_STRUCT_OFFSET(qvdConfig, socketMode), 0, 0777 },
     { "unix_sock_ro_perms", QVD_KEY_MODE, G_STRUCT_OFFSET(qvdConfig, socketROMode), 0, 0777 },
     { "max_clients", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxClients), 1, 100000 },
+    { "max_queued_clients", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxQueuedClients), 1, 100000 },
+    { "max_anonymous_clients", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxAnonymousClients), 1,
+      100000 },
+    { "anonymous_client_timeout", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, anonymousTimeout), 0,
+      3600 },
     { "max_client_requests", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxCallsPerClient), 1, 1000 },
     { "max_message_size", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxMessage), 4096,
       REMOTE_MESSAGE_MAX },
@@ -55,7 +61,12 @@ static void qvdConfigDefaults(qvdConfig *cfg)
     cfg->socketRO = qvRPCDefaultSocket(system, true);
     cfg->socketMode = 0700;
     cfg->socketROMode = 0777;
-    cfg->maxClients = 64;
+    /* libvirt's defaults, except that each socket has its own max_clients and
+     * max_anonymous_clients */
+    cfg->maxClients = 5000;
+    cfg->maxQueuedClients = 1000;
+    cfg->maxAnonymousClients = 20;
+    cfg->anonymousTimeout = 30;
     cfg->maxCallsPerClient = 5;
     cfg->maxMessage = REMOTE_MESSAGE_MAX;
     cfg->workers = 20;
@@ -322,6 +333,28 @@ static GLogWriterOutput qvdLogWriter(GLogLevelFlags level, const GLogField *fiel
     return qvdLogStderr(level, fields, n);
 }
 
+/* Each client is a file descriptor: take as many as the hard limit allows (the soft
+ * limit is usually 1024), and say so when even that is short of max_clients on both
+ * sockets (the rest of the daemon needs about 256 more). */
+static void qvdRaiseFileLimit(const qvdConfig *cfg)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)cfg->maxClients * 2 + 256;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < need) {
+        rl.rlim_cur = MIN(rl.rlim_max, need);
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need)
+        qvdLog("warning",
+               _("only %llu file descriptors (RLIMIT_NOFILE): fewer clients than max_clients "
+                 "(%u per socket) can connect"),
+               (unsigned long long)rl.rlim_cur, cfg->maxClients);
+}
+
 int main(int argc, char **argv)
 {
     qvdConfig cfg = { 0 };
@@ -429,6 +462,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "qvirtd: %s\n", err->message);
         goto cleanup;
     }
+    qvdRaiseFileLimit(&cfg);
     loop = g_main_loop_new(NULL, FALSE);
     /* before the sockets exist: a client (or systemd) that sees them may stop us at once,
      * and that must be a clean stop, after the line that says we served */

@@ -14,7 +14,10 @@ typedef struct {
     char *socketRO; /* read-only socket, or NULL for none */
     guint socketMode;
     guint socketROMode;
-    guint maxClients;
+    guint maxClients; /* per socket: the read-only one never takes the read-write one's */
+    guint maxQueuedClients; /* each socket's listen backlog */
+    guint maxAnonymousClients; /* per socket: connected, CONNECT_OPEN not done yet */
+    guint anonymousTimeout; /* seconds an anonymous client may stay so; 0: for ever */
     guint maxMessage; /* bytes, header and payload */
     guint maxCallsPerClient; /* calls in flight before the client's input is paused */
     guint workers;
@@ -39,6 +42,7 @@ struct _qvdClient {
     uid_t uid;
     gid_t gid;
     /* I/O thread only */
+    gint64 acceptedAt; /* monotonic µs */
     GByteArray *in;
     guint inWatch;
     bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
@@ -78,6 +82,9 @@ struct _qvdServer {
     guint nextClientID;
     int listenFd;
     int listenROFd;
+    guint listenWatch[2]; /* accepting on the read-write [0] and read-only [1] socket */
+    guint clientCount[2]; /* clients per socket, same index */
+    bool acceptPaused; /* out of file descriptors: accept again in a moment */
     GMutex lock; /* reclaimTimer */
     guint reclaimTimer; /* while workers read clients' input: takes back what runs long */
 };

@@ -84,6 +84,72 @@ expect_eq "qvirtd stopped by SIGTERM: exit status" "$?" "0"
 expect_not_in "log_filters 3:qvirtd: no info or debug line of the daemon's" "$(cat "$dir/filters.out")" " info: "
 expect_in "... and 1:libqvirt: the library's debug lines (here: a client's connection opened)" "$(cat "$dir/filters.out")" "opened by driver QEMU"
 
+# ---- connection limits, per socket: the read-only socket never keeps root out ----
+# max_clients and max_anonymous_clients hold for each socket on its own: clients beyond
+# them wait in the kernel's queue (as libvirtd's do) while the read-write socket is
+# served; a connection that never opens is dropped after anonymous_client_timeout.
+printf 'max_clients = 40\nmax_anonymous_clients = 3\nanonymous_client_timeout = 2\n' >"$dir/limits.conf"
+"$qvirtd" --config "$dir/limits.conf" --root "$dir/root-l" --socket "$dir/l.sock" \
+    --socket-ro "$dir/l-ro.sock" >"$dir/limits.out" 2>&1 &
+lpid=$!
+wait_for 60 test -S "$dir/l-ro.sock"
+cat >"$dir/limits.py" <<PYEOF
+import libvirt, resource, socket, threading, time
+rw, ro = 'qvirt+unix:///system?socket=$dir/l.sock', 'qvirt+unix:///system?socket=$dir/l-ro.sock'
+def opener(uri, box):
+    def run():
+        try:
+            box.append(libvirt.openReadOnly(uri))
+        except libvirt.libvirtError as e:
+            box.append(str(e))
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+# max_clients: 40 opened read-only connections fill the read-only socket
+held = [libvirt.openReadOnly(ro) for _ in range(40)]
+late = []
+t = opener(ro, late)
+t.join(1)
+print('41st read-only:', 'waits' if not late else 'served')
+c = libvirt.open(rw)
+print('read-write while the read-only socket is full:', c.getHostname() != '')
+c.close()
+held.pop().close()
+t.join(60)
+print('41st read-only once one leaves:', 'served' if late and not isinstance(late[0], str) else late)
+for h in held + late:
+    h.close()
+# max_anonymous_clients: 3 connections that never open fill the read-only socket's slots
+silent = []
+for _ in range(3):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect('$dir/l-ro.sock')
+    silent.append(s)
+late = []
+start = time.monotonic()
+t = opener(ro, late)
+c = libvirt.open(rw)
+print('read-write while 3 read-only connections stay anonymous:', c.getHostname() != '')
+c.close()
+t.join(60)
+print('the next read-only one is served once they are dropped:', bool(late) and not isinstance(late[0], str))
+print('... which took at least anonymous_client_timeout:', time.monotonic() - start >= 1.5)
+print('... the silent ones were closed:', all(s.recv(1) == b'' for s in silent))
+PYEOF
+run 0 timeout 300 "$py" "$dir/limits.py"
+expect_eq "per-socket limits: max_clients, max_anonymous_clients, anonymous_client_timeout" "$out" "41st read-only: waits
+read-write while the read-only socket is full: True
+41st read-only once one leaves: served
+read-write while 3 read-only connections stay anonymous: True
+the next read-only one is served once they are dropped: True
+... which took at least anonymous_client_timeout: True
+... the silent ones were closed: True"
+expect_in "... qvirtd says why it stopped accepting" "$(cat "$dir/limits.out")" "the read-only socket accepts no more clients for now: 40 connected (max_clients 40)"
+expect_in "... and why it dropped the silent clients" "$(cat "$dir/limits.out")" "did not open a connection within 2 s (anonymous_client_timeout); disconnecting"
+kill "$lpid"
+wait "$lpid"
+expect_eq "qvirtd stopped by SIGTERM: exit status" "$?" "0"
+
 # ---- logging to the journal, and the systemd unit ----
 printf 'log_outputs = "journal"\n' >"$dir/journal.conf"
 since=$(date '+%Y-%m-%d %H:%M:%S')
@@ -195,6 +261,26 @@ for t in ts: t.join(max(0, deadline - time.monotonic()))
 print(len(done), 'threads done,', sum(t.is_alive() for t in ts), 'hung,', len(errs), 'errors')
 "
 expect_eq "python3-libvirt: 20 threads x 100 agent calls on one connection all complete" "$out" "20 threads done, 0 hung, 0 errors"
+# 1000 idle connections on the read-only socket (any local user may open them): the
+# read-write socket is served all the while (the worst latency is printed, not judged:
+# timing is the benchmarks' business)
+run 0 timeout 300 "$py" -c "
+import libvirt, resource, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+held = [libvirt.openReadOnly('qvirt+unix:///system?socket=$sockro') for _ in range(1000)]
+worst, served = 0, 0
+for i in range(20):
+    t = time.monotonic()
+    c = libvirt.open('$uri')
+    served += c.lookupByName('ga').state()[0] == libvirt.VIR_DOMAIN_RUNNING
+    c.close()
+    worst = max(worst, time.monotonic() - t)
+print(len(held), 'idle read-only connections;', served, 'read-write opens and calls served')
+print('# worst read-write open and call: %.1f ms' % (worst * 1000), file=sys.stderr)
+"
+expect_eq "1000 idle read-only connections do not keep the read-write socket from being served" "$out" "1000 idle read-only connections; 20 read-write opens and calls served"
+printf '%s\n' "$err" | grep '^# worst'
 
 # ---- snapshots ----
 run 1 V snapshot-create ga --quiesce
