@@ -806,7 +806,7 @@ static void qvdEventSendProgram(qvdEventReg *reg, unsigned int prog, int proc, x
     GBytes *bytes = qvRPCEncodeMessage(&hdr, filter, msg);
 
     if (bytes)
-        qvdClientSend(reg->client, bytes);
+        qvdClientSendEvent(reg->client, bytes);
     xdr_free(filter, msg);
 }
 

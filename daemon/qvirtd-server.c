@@ -49,6 +49,7 @@ qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly)
     client->lastRead = client->acceptedAt = g_get_monotonic_time();
     srv->clientCount[readonly ? 1 : 0]++; /* until it is dropped */
     g_queue_init(&client->out);
+    g_queue_init(&client->outIsEvent);
     g_mutex_init(&client->lock);
     g_mutex_init(&client->outLock);
     return client;
@@ -71,6 +72,7 @@ void qvdClientUnref(qvdClient *client)
         qvConnectClose(client->conn);
     g_byte_array_unref(client->in);
     g_queue_clear_full(&client->out, (GDestroyNotify)g_bytes_unref);
+    g_queue_clear(&client->outIsEvent);
     g_mutex_clear(&client->lock);
     g_mutex_clear(&client->outLock);
     g_free(client);
@@ -123,6 +125,19 @@ static void qvdClientDrop(qvdClient *client, const char *why)
     g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientUnrefIdle, client, NULL);
 }
 
+static gboolean qvdClientDropIdle(gpointer opaque);
+
+/* Whether more than QVD_OUT_PAUSE waits to be sent to the client: its calls wait. */
+static bool qvdClientBackedUp(qvdClient *client)
+{
+    bool backed;
+
+    g_mutex_lock(&client->outLock);
+    backed = client->outBytes > QVD_OUT_PAUSE;
+    g_mutex_unlock(&client->outLock);
+    return backed;
+}
+
 /* outLock held: write what is queued; -1 (errno) on a fatal error, else 0. */
 static int qvdClientFlushLocked(qvdClient *client)
 {
@@ -140,8 +155,11 @@ static int qvdClientFlushLocked(qvdClient *client)
         if (n < 0)
             return -1;
         client->outOff += n;
+        client->outBytes -= n;
         if (client->outOff == len) {
             g_bytes_unref(g_queue_pop_head(&client->out));
+            if (g_queue_pop_head(&client->outIsEvent))
+                client->outEventBytes -= len;
             client->outOff = 0;
         }
     }
@@ -164,6 +182,14 @@ static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
         qvdClientDrop(client, g_strerror(errno));
         return G_SOURCE_REMOVE;
     }
+    if (client->outPaused && !qvdClientBackedUp(client)) {
+        /* it reads again: so do we (the calls already received first) */
+        client->outPaused = false;
+        if (!client->inWatch && !client->dead && !client->closing &&
+            qvdClientProcessInput(client) &&
+            (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
+            qvdClientWatchInput(client);
+    }
     if (!empty)
         return G_SOURCE_CONTINUE;
     if (client->closing)
@@ -174,7 +200,46 @@ static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
 /* Any thread: queue msg, writing at once what the socket takes when nothing is ahead of
  * it (a worker's reply then needs no trip through the I/O thread). What is left, or a
  * write error, is for the I/O thread's watch. */
+static gboolean qvdClientDropIdle(gpointer opaque)
+{
+    qvdClient *client = opaque;
+
+    if (!client->dead) {
+        qvdLog("warning",
+               _("client %u (pid %d) does not read its events (more than %u bytes waiting, "
+                 "max_client_event_backlog); disconnecting"),
+               client->id, (int)client->pid, client->server->cfg->maxEventBacklog);
+        qvdClientDrop(client, "not reading");
+    }
+    qvdClientUnref(client);
+    return G_SOURCE_REMOVE;
+}
+
+static void qvdClientQueue(qvdClient *client, GBytes *msg, bool event);
+
+void qvdClientSendEvent(qvdClient *client, GBytes *msg)
+{
+    gsize max = client->server->cfg->maxEventBacklog;
+    bool over;
+
+    g_mutex_lock(&client->outLock);
+    over = !client->dead && client->outEventBytes + g_bytes_get_size(msg) > max;
+    g_mutex_unlock(&client->outLock);
+    if (!over) {
+        qvdClientQueue(client, msg, true);
+        return;
+    }
+    g_bytes_unref(msg);
+    /* later, in the I/O thread: not inside the event's own dispatch */
+    g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientDropIdle, qvdClientRef(client), NULL);
+}
+
 void qvdClientSend(qvdClient *client, GBytes *msg)
+{
+    qvdClientQueue(client, msg, false);
+}
+
+static void qvdClientQueue(qvdClient *client, GBytes *msg, bool event)
 {
     g_mutex_lock(&client->outLock);
     if (client->dead) {
@@ -182,7 +247,11 @@ void qvdClientSend(qvdClient *client, GBytes *msg)
         g_bytes_unref(msg);
         return;
     }
+    client->outBytes += g_bytes_get_size(msg);
+    if (event)
+        client->outEventBytes += g_bytes_get_size(msg);
     g_queue_push_tail(&client->out, msg);
+    g_queue_push_tail(&client->outIsEvent, GINT_TO_POINTER(event));
     if (!client->outWatch) {
         qvdClientFlushLocked(client);
         if (!g_queue_is_empty(&client->out))
@@ -205,6 +274,7 @@ static gboolean qvdResumeInput(gpointer opaque)
     workerInput = client->workerInput;
     g_mutex_unlock(&client->lock);
     if (!client->dead && !client->inWatch && !client->closing && !workerInput &&
+        !client->outPaused &&
         (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient &&
         qvdClientProcessInput(client) &&
         (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
@@ -270,7 +340,8 @@ static void qvdWorkerLinger(qvdClient *client)
                 continue;
             }
             if (hdr.type != QV_RPC_CALL || qvdDispatchInline(&hdr) ||
-                client->in->len != (gsize)total || client->closing || client->dead)
+                client->in->len != (gsize)total || client->closing || client->dead ||
+                qvdClientBackedUp(client))
                 break;
             payload = g_memdup2(data + QV_RPC_HEADER_LEN, len - QV_RPC_HEADER_LEN);
             g_byte_array_remove_range(client->in, 0, total);
@@ -414,6 +485,11 @@ static bool qvdClientProcessInput(qvdClient *client)
 
         if (total == 0)
             return true;
+        if (total > 0 && qvdClientBackedUp(client)) {
+            /* it does not read its replies: read no more calls until it does */
+            client->outPaused = true;
+            return false;
+        }
         if (total < 0) {
             /* as libvirtd: an invalid length word closes the connection */
             guint32 word;

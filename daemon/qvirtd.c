@@ -42,6 +42,8 @@ static const struct {
     { "anonymous_client_timeout", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, anonymousTimeout), 0,
       3600 },
     { "max_client_requests", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxCallsPerClient), 1, 1000 },
+    { "max_client_event_backlog", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxEventBacklog), 4096,
+      1024 * 1024 * 1024 },
     { "max_message_size", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, maxMessage), 4096,
       REMOTE_MESSAGE_MAX },
     { "max_workers", QVD_KEY_UINT, G_STRUCT_OFFSET(qvdConfig, workers), 1, 256 },
@@ -68,6 +70,7 @@ static void qvdConfigDefaults(qvdConfig *cfg)
     cfg->maxAnonymousClients = 20;
     cfg->anonymousTimeout = 30;
     cfg->maxCallsPerClient = 5;
+    cfg->maxEventBacklog = 1024 * 1024;
     cfg->maxMessage = REMOTE_MESSAGE_MAX;
     cfg->workers = 20;
     cfg->keepaliveInterval = 5;

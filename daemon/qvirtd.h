@@ -20,6 +20,7 @@ typedef struct {
     guint anonymousTimeout; /* seconds an anonymous client may stay so; 0: for ever */
     guint maxMessage; /* bytes, header and payload */
     guint maxCallsPerClient; /* calls in flight before the client's input is paused */
+    guint maxEventBacklog; /* bytes of events waiting for a client before it is dropped */
     guint workers;
     guint keepaliveInterval; /* seconds of silence before a PING; 0: never ping */
     guint keepaliveCount; /* unanswered PINGs before the client is dropped */
@@ -46,10 +47,14 @@ struct _qvdClient {
     GByteArray *in;
     guint inWatch;
     bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
+    bool outPaused; /* its calls are not read while too much waits to be sent to it */
     /* under outLock: a worker may write its reply itself when nothing is queued */
     GMutex outLock;
     GQueue out; /* GBytes, written in order */
     gsize outOff;
+    gsize outBytes; /* queued, not yet written */
+    gsize outEventBytes; /* ... of which events */
+    GQueue outIsEvent; /* per queued message: GINT_TO_POINTER(1) for an event */
     guint outWatch;
     bool dead;
     gint64 lastRead; /* monotonic µs */
@@ -103,6 +108,15 @@ qvdServer *qvdServerNew(qvdConfig *cfg, GError **err);
 void qvdServerFree(qvdServer *srv);
 /* Queue bytes for a client, from any thread (written at once when nothing is ahead). */
 void qvdClientSend(qvdClient *client, GBytes *msg);
+/* The same for an event, which nobody waits for: a client with more than
+ * max_client_event_backlog bytes of events waiting for it does not read them, and is
+ * dropped. */
+void qvdClientSendEvent(qvdClient *client, GBytes *msg);
+/* Past QVD_OUT_PAUSE bytes waiting to be sent to a client its calls are not read (each
+ * call's reply adds to it). A client that never reads thus costs at most QVD_OUT_PAUSE,
+ * the replies of the calls it has in flight (max_client_requests x max_message_size at
+ * the very worst) and max_client_event_backlog. */
+#define QVD_OUT_PAUSE (1024 * 1024)
 /* A client on fd (the caller keeps the reference); readonly: came in on the read-only
  * socket. */
 qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly);

@@ -88,7 +88,7 @@ expect_in "... and 1:libqvirt: the library's debug lines (here: a client's conne
 # max_clients and max_anonymous_clients hold for each socket on its own: clients beyond
 # them wait in the kernel's queue (as libvirtd's do) while the read-write socket is
 # served; a connection that never opens is dropped after anonymous_client_timeout.
-printf 'max_clients = 40\nmax_anonymous_clients = 3\nanonymous_client_timeout = 2\n' >"$dir/limits.conf"
+printf 'max_clients = 40\nmax_anonymous_clients = 3\nanonymous_client_timeout = 2\nmax_client_event_backlog = 4096\n' >"$dir/limits.conf"
 "$qvirtd" --config "$dir/limits.conf" --root "$dir/root-l" --socket "$dir/l.sock" \
     --socket-ro "$dir/l-ro.sock" >"$dir/limits.out" 2>&1 &
 lpid=$!
@@ -135,6 +135,37 @@ t.join(60)
 print('the next read-only one is served once they are dropped:', bool(late) and not isinstance(late[0], str))
 print('... which took at least anonymous_client_timeout:', time.monotonic() - start >= 1.5)
 print('... the silent ones were closed:', all(s.recv(1) == b'' for s in silent))
+# max_client_event_backlog: a client registered for lifecycle events that never reads them
+import struct
+def frame(body):
+    return struct.pack('>I', len(body) + 4) + body
+def call(proc, serial, args):
+    return frame(struct.pack('>IIiiIi', 0x20008086, 1, proc, 0, serial, 0) + args)
+name = b'qemu:///system'
+ev = socket.socket(socket.AF_UNIX)
+ev.connect('$dir/l.sock')
+ev.sendall(call(1, 1, struct.pack('>II', 1, len(name)) + name + b'\\0' * (-len(name) % 4) + struct.pack('>I', 0)))
+ev.sendall(call(316, 2, struct.pack('>iI', 0, 0)))  # CALLBACK_REGISTER_ANY, lifecycle, all domains
+time.sleep(0.5)
+c = libvirt.open(rw)
+xml = "<domain type='qemu'><name>ev</name><uuid>5f1d1f7e-3c2a-4b7e-9d1e-0000000000e1</uuid><memory>65536</memory><os><type arch='x86_64'>hvm</type></os></domain>"
+n = 0
+ev.settimeout(0)
+while n < 20000:
+    c.defineXML(xml)  # an event each time (defined, then updated)
+    n += 1
+    if n % 500 == 0 and 'does not read its events' in open('$dir/limits.out').read():
+        break
+print('an event client that never reads is dropped:', 'does not read its events' in open('$dir/limits.out').read())
+print('... others are served all the while:', c.lookupByName('ev').name() == 'ev')
+ev.settimeout(10)
+got = b''
+while True:
+    chunk = ev.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print('... it gets what was queued, then the end:', len(got) > 0)
 PYEOF
 run 0 timeout 300 "$py" "$dir/limits.py"
 expect_eq "per-socket limits: max_clients, max_anonymous_clients, anonymous_client_timeout" "$out" "41st read-only: waits
@@ -143,7 +174,10 @@ read-write while the read-only socket is full: True
 read-write while 3 read-only connections stay anonymous: True
 the next read-only one is served once they are dropped: True
 ... which took at least anonymous_client_timeout: True
-... the silent ones were closed: True"
+... the silent ones were closed: True
+an event client that never reads is dropped: True
+... others are served all the while: True
+... it gets what was queued, then the end: True"
 expect_in "... qvirtd says why it stopped accepting" "$(cat "$dir/limits.out")" "the read-only socket accepts no more clients for now: 40 connected (max_clients 40)"
 expect_in "... and why it dropped the silent clients" "$(cat "$dir/limits.out")" "did not open a connection within 2 s (anonymous_client_timeout); disconnecting"
 kill "$lpid"
@@ -326,6 +360,20 @@ expect_eq "... and the events that follow do not reach its old callback (qvirtd 
 run 0 V domstate ga
 expect_eq "... and virsh is still served, beside a silent client" "$out" "running"
 kill "$hold_pid" 2>/dev/null
+# a client that pipelines 50000 calls for the domain's XML and reads no reply: qvirtd
+# stops reading its calls once 1 MiB waits for it (it used to queue every reply)
+rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$dpid/status"; }
+rss_before=$(rss)
+"$py" "$data/hostile.py" "$sock" no-read ga 600 >"$dir/noread.out" 2>&1 &
+noread_pid=$!
+expect_wait "a client that reads no reply: its sending stalls" 120 grep -q "^sent part of the calls" "$dir/noread.out"
+rss_after=$(rss)
+expect_match "... qvirtd's RSS is read" "$rss_before $rss_after" '^[0-9]+ [0-9]+$'
+expect_eq "... qvirtd grew by less than 48 MB (RSS ${rss_before} -> ${rss_after} kB)" "$((${rss_after:-999999} - ${rss_before:-0} < 49152))" "1"
+run 0 V domstate ga
+expect_eq "... and others are served meanwhile" "$out" "running"
+kill "$noread_pid" 2>/dev/null
+wait "$noread_pid" 2>/dev/null
 
 # ---- a slow call (an agent that does not answer) holds up no other call ----
 # qemu-ga stops itself inside the guest (once its reply to guest-exec is out) and says so;

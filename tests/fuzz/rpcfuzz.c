@@ -414,7 +414,11 @@ static void rpcFuzzInit(void)
     rpcFuzz.cfg.root = rpcFuzz.root;
     rpcFuzz.cfg.maxMessage = 1024 * 1024;
     rpcFuzz.cfg.maxCallsPerClient = 5;
+    rpcFuzz.cfg.maxEventBacklog = 1024 * 1024;
+    rpcFuzz.cfg.maxClients = 5000;
+    rpcFuzz.cfg.maxAnonymousClients = 20;
     rpcFuzz.server.cfg = &rpcFuzz.cfg;
+    rpcFuzz.server.listenFd = rpcFuzz.server.listenROFd = -1; /* no sockets */
     rpcFuzz.server.uri = g_strdup_printf("qvirt:///embed?root=%s", rpcFuzz.root);
     rpcFuzz.server.clients = g_hash_table_new(g_direct_hash, g_direct_equal);
     /* workers NULL: every call runs in this thread, deterministically */

@@ -116,6 +116,26 @@ def main():
         assert r.startswith("reply OK"), "event registration failed: " + r
         s.sendall(frame(header(REMOTE, 1, serial=3) + struct.pack(">I", 1) + xdr_string("qemu:///system") + struct.pack(">I", 0)))
         print("reopened: " + read_reply(s))
+    elif case == "no-read":
+        # pipeline calls with big replies (the domain's XML, ARG's) and never read one:
+        # the daemon must stop reading the calls, not queue every reply
+        s = opened(path)
+        s.sendall(frame(header(REMOTE, 23, serial=2) + xdr_string(sys.argv[3])))
+        r = b""
+        while len(r) < 4 or len(r) < struct.unpack(">I", r[:4])[0]:
+            r += s.recv(65536)
+        dom = r[28:]  # remote_nonnull_domain, as LOOKUP_BY_NAME returned it
+        calls = b"".join(frame(header(REMOTE, 14, serial=3 + i) + dom + struct.pack(">I", 0)) for i in range(50000))
+        s.settimeout(10)
+        sent = 0
+        try:
+            while sent < len(calls):
+                sent += s.send(calls[sent : sent + 65536])
+        except socket.timeout:
+            pass
+        print("sent %s of the calls" % ("all" if sent == len(calls) else "part"), flush=True)
+        import time
+        time.sleep(float(sys.argv[4]))
     elif case == "hold":
         # a client that connects and says nothing: others must not wait for it
         s = connect(path)
