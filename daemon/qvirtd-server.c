@@ -81,6 +81,7 @@ void qvdClientUnref(qvdClient *client)
 static void qvdClientWatchInput(qvdClient *client);
 static bool qvdClientProcessInput(qvdClient *client);
 static void qvdUpdateListen(qvdServer *srv);
+static void qvdInputRelease(qvdClient *client);
 
 static gboolean qvdClientUnrefIdle(gpointer opaque)
 {
@@ -121,6 +122,7 @@ static void qvdClientDrop(qvdClient *client, const char *why)
     /* the caller may still hold it: the table's reference goes once this callback ends */
     g_hash_table_steal(srv->clients, GUINT_TO_POINTER(client->id));
     srv->clientCount[client->readonlySocket ? 1 : 0]--;
+    qvdInputRelease(client);
     qvdUpdateListen(srv);
     g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientUnrefIdle, client, NULL);
 }
@@ -471,6 +473,51 @@ static qvdCallJob *qvdClientMessage(qvdClient *client, const char *data, gsize l
     return job;
 }
 
+static gsize qvdInputBudget(qvdServer *srv)
+{
+    return MAX((gsize)QVD_IN_BUDGET, 2 * (gsize)srv->cfg->maxMessage);
+}
+
+/* Room for the whole message at once: growing by doubling would leave the smaller
+ * buffers behind (and take up to twice the message). */
+static void qvdInputPresize(qvdClient *client, gsize total)
+{
+    guint keep = client->in->len;
+
+    g_byte_array_set_size(client->in, (guint)total);
+    g_byte_array_set_size(client->in, keep);
+}
+
+/* The client's big message completed (or the client went): its room goes to those
+ * waiting, in order. */
+static void qvdInputRelease(qvdClient *client)
+{
+    qvdServer *srv = client->server;
+
+    if (!client->inReserved)
+        return;
+    srv->inReserved -= client->inReserved;
+    client->inReserved = 0;
+    while (!g_queue_is_empty(&srv->inWaiting)) {
+        qvdClient *next = g_queue_peek_head(&srv->inWaiting);
+        gssize total =
+            next->dead ? 0 : qvRPCFrameLength(next->in->data, next->in->len, srv->cfg->maxMessage);
+
+        if (total > 0 && srv->inReserved + (gsize)total > qvdInputBudget(srv))
+            break;
+        g_queue_pop_head(&srv->inWaiting);
+        next->inWaiting = false;
+        if (total > 0) {
+            next->inReserved = (gsize)total;
+            srv->inReserved += (gsize)total;
+            qvdInputPresize(next, (gsize)total);
+            if (!next->inWatch && !next->outPaused && !next->closing)
+                qvdClientWatchInput(next);
+        }
+        qvdClientUnref(next);
+    }
+}
+
 /* I/O thread: handle the whole messages in client->in. false: read no more for now (the
  * client was dropped, has too many calls in flight, or a worker reads it now). */
 static bool qvdClientProcessInput(qvdClient *client)
@@ -500,8 +547,28 @@ static bool qvdClientProcessInput(qvdClient *client)
             qvdClientDrop(client, why);
             return false;
         }
-        if (client->in->len < (gsize)total)
-            return true;
+        if (client->in->len < (gsize)total) {
+            qvdServer *srv = client->server;
+
+            if ((gsize)total <= QVD_IN_SMALL || client->inReserved || !srv->workers)
+                return true;
+            if (srv->inReserved + (gsize)total <= qvdInputBudget(srv) &&
+                g_queue_is_empty(&srv->inWaiting)) {
+                client->inReserved = (gsize)total;
+                srv->inReserved += (gsize)total;
+                qvdInputPresize(client, (gsize)total);
+                return true;
+            }
+            /* no room for it now: read nothing more of it until there is */
+            if (!client->inWaiting) {
+                client->inWaiting = true;
+                g_queue_push_tail(&srv->inWaiting, qvdClientRef(client));
+                qvdLog("debug", "client %u waits for input room for a message of %zd bytes",
+                       client->id, total);
+            }
+            return false;
+        }
+        qvdInputRelease(client);
         job = qvdClientMessage(client, (const char *)client->in->data + QV_RPC_LENGTH_WORD,
                                total - QV_RPC_LENGTH_WORD);
         if (client->dead)
@@ -892,6 +959,7 @@ void qvdServerFree(qvdServer *srv)
         return;
     if (srv->workers)
         g_thread_pool_free(srv->workers, TRUE, TRUE);
+    g_queue_clear_full(&srv->inWaiting, (GDestroyNotify)qvdClientUnref);
     for (int s = 0; s < 2; s++) {
         if (srv->listenWatch[s])
             g_source_remove(srv->listenWatch[s]);

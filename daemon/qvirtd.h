@@ -48,6 +48,8 @@ struct _qvdClient {
     guint inWatch;
     bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
     bool outPaused; /* its calls are not read while too much waits to be sent to it */
+    gsize inReserved; /* the room its big message in progress holds in the input budget */
+    bool inWaiting; /* in the queue for input budget: not read meanwhile */
     /* under outLock: a worker may write its reply itself when nothing is queued */
     GMutex outLock;
     GQueue out; /* GBytes, written in order */
@@ -90,6 +92,8 @@ struct _qvdServer {
     guint listenWatch[2]; /* accepting on the read-write [0] and read-only [1] socket */
     guint clientCount[2]; /* clients per socket, same index */
     bool acceptPaused; /* out of file descriptors: accept again in a moment */
+    gsize inReserved; /* input budget held by clients' big messages in progress */
+    GQueue inWaiting; /* clients (a reference each) waiting for input budget, in order */
     GMutex lock; /* reclaimTimer */
     guint reclaimTimer; /* while workers read clients' input: takes back what runs long */
 };
@@ -117,6 +121,13 @@ void qvdClientSendEvent(qvdClient *client, GBytes *msg);
  * the replies of the calls it has in flight (max_client_requests x max_message_size at
  * the very worst) and max_client_event_backlog. */
 #define QVD_OUT_PAUSE (1024 * 1024)
+/* A message longer than QVD_IN_SMALL is read only once its whole length is reserved in
+ * the input budget that all clients share (QVD_IN_BUDGET, or two messages of
+ * max_message_size if that is more); a client whose message does not fit waits, unread,
+ * for the messages ahead of it to complete. So clients that start big messages and never
+ * finish them hold at most the budget, and a message once started can always finish. */
+#define QVD_IN_SMALL (64 * 1024)
+#define QVD_IN_BUDGET (32 * 1024 * 1024)
 /* A client on fd (the caller keeps the reference); readonly: came in on the read-only
  * socket. */
 qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly);

@@ -374,6 +374,18 @@ run 0 V domstate ga
 expect_eq "... and others are served meanwhile" "$out" "running"
 kill "$noread_pid" 2>/dev/null
 wait "$noread_pid" 2>/dev/null
+# 20 clients each start a 16 MiB message and never finish it: they hold at most the
+# input budget all clients share (32 MiB), not 20 x 16 MiB
+rss_before=$(rss)
+"$py" "$data/hostile.py" "$sock" partial 20 600 >"$dir/partial.out" 2>&1 &
+partial_pid=$!
+expect_wait "20 clients that start 16 MiB messages and stall" 300 grep -q "^holding" "$dir/partial.out"
+rss_after=$(rss)
+expect_eq "... qvirtd grew by less than 96 MB (RSS ${rss_before} -> ${rss_after} kB)" "$((${rss_after:-999999} - ${rss_before:-0} < 98304))" "1"
+run 0 V domstate ga
+expect_eq "... and others are served meanwhile" "$out" "running"
+kill "$partial_pid" 2>/dev/null
+wait "$partial_pid" 2>/dev/null
 
 # ---- a slow call (an agent that does not answer) holds up no other call ----
 # qemu-ga stops itself inside the guest (once its reply to guest-exec is out) and says so;

@@ -136,6 +136,24 @@ def main():
         print("sent %s of the calls" % ("all" if sent == len(calls) else "part"), flush=True)
         import time
         time.sleep(float(sys.argv[4]))
+    elif case == "partial":
+        # N connections each start a message of nearly 16 MiB and never finish it
+        conns = []
+        for _ in range(int(sys.argv[3])):
+            s = opened(path)
+            s.settimeout(1)  # a client the daemon does not read stalls within it
+            body = header(REMOTE, 14, serial=9) + b"\0" * (16 * 1024 * 1024 - 64)
+            msg = struct.pack(">I", len(body) + 4) + body
+            sent = 0
+            try:
+                while sent < len(msg) - 4096:
+                    sent += s.send(msg[sent : min(sent + 65536, len(msg) - 4096)])
+            except socket.timeout:
+                pass
+            conns.append(s)
+        print("holding", flush=True)
+        import time
+        time.sleep(float(sys.argv[4]))
     elif case == "hold":
         # a client that connects and says nothing: others must not wait for it
         s = connect(path)
