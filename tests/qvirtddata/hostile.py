@@ -154,6 +154,37 @@ def main():
         print("holding", flush=True)
         import time
         time.sleep(float(sys.argv[4]))
+    elif case == "events-unread":
+        # register for every domain's lifecycle events, then read nothing for a while:
+        # the daemon must drop it, not queue every event; then read what it was sent
+        s = opened(path)
+        s.sendall(frame(header(REMOTE, 316, serial=2) + struct.pack(">iI", 0, 0)))
+        import signal
+        import time
+
+        class Wake(Exception):
+            pass
+
+        def wake(signum, frame):
+            raise Wake()
+
+        signal.signal(signal.SIGUSR1, wake)  # the test's word to read now
+        print("registered", flush=True)
+        try:
+            time.sleep(float(sys.argv[3]))
+        except Wake:
+            pass
+        s.settimeout(10)
+        got = 0
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    print("closed after %s" % ("some events" if got else "nothing"))
+                    break
+                got += len(chunk)
+        except socket.timeout:
+            print("still open")
     elif case == "hold":
         # a client that connects and says nothing: others must not wait for it
         s = connect(path)
