@@ -497,6 +497,81 @@ static void testQueueAndPriority(void)
     testSetupClose(&t);
 }
 
+/* Wait until n qemuAgentHold callers wait or hold. */
+static void testWaitHolds(qemuAgent *agent, unsigned long long n)
+{
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    qemuAgentStats st;
+
+    for (;;) {
+        qemuAgentGetStats(agent, &st);
+        if (st.holds >= n || g_get_monotonic_time() > deadline)
+            break;
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(st.holds, ==, n);
+}
+
+static gpointer testHoldThread(gpointer data)
+{
+    qemuAgent *agent = data;
+
+    return GINT_TO_POINTER(qemuAgentHold(agent, 60000) == 0 ? 1 : 2);
+}
+
+/* A hold (the connection lent out for a quiesced snapshot) waits for the command in
+ * flight, then starts nothing: a call made meanwhile waits, queued, until the release. */
+static void testHoldAndRelease(void)
+{
+    static const char *const before[] = {
+        "send-sync",
+        "recv guest-ping",
+        "reply {\"return\": {}}",
+        NULL,
+    };
+    static const char *const after[] = {
+        "recv guest-get-time",
+        "reply {\"return\": 1700000000123456789}",
+        NULL,
+    };
+    testCaller ping = { .what = "call ping" }, time = { .what = "call time" };
+    GThread *pinger, *holder, *timer;
+    qemuAgentConfig cfg;
+    testSetup t = { 0 };
+    qemuAgentStats st;
+
+    qemuAgentConfigInit(&cfg);
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_SYNC] = 60000;
+    cfg.timeoutsMs[QEMU_AGENT_TIMEOUT_QUERY] = 60000;
+    testSetupOpen(&t, "hold", &cfg, 0);
+    ping.agent = time.agent = t.agent;
+    pinger = g_thread_new("ping", testCallerThread, &ping);
+    testFakePeerDirective(&t.peer, "recv-sync"); /* the ping is in flight */
+    holder = g_thread_new("hold", testHoldThread, t.agent);
+    testWaitHolds(t.agent, 1); /* waiting for the ping to end */
+    timer = g_thread_new("time", testCallerThread, &time);
+    testWaitQueued(t.agent, 1);
+    testSetupCheckPeer(&t, "hold");
+    testScript(&t, before);
+    testFakePeerRun(&t.peer);
+    g_thread_join(pinger);
+    g_assert_cmpstr(ping.result, ==, "ok");
+    g_assert_cmpint(GPOINTER_TO_INT(g_thread_join(holder)), ==, 1);
+    /* held: the time call is still queued, nothing was sent for it */
+    qemuAgentGetStats(t.agent, &st);
+    g_assert_cmpuint(st.queued, ==, 1);
+    g_assert_null(time.result);
+    qemuAgentRelease(t.agent);
+    testScript(&t, after);
+    testFakePeerRun(&t.peer);
+    g_thread_join(timer);
+    g_assert_cmpstr(time.result, ==, "ok 1700000000.123456789");
+    testSetupCheckPeer(&t, "hold");
+    g_free(ping.result);
+    g_free(time.result);
+    testSetupClose(&t);
+}
+
 /* A command that cannot be written completely (the agent reads nothing) times out; the
  * next thing on the wire starts with 0xFF, so qemu-ga's parser drops the half object. */
 static void testAbandonedWriteIsFlushed(void)
@@ -603,6 +678,7 @@ int main(int argc, char **argv)
         g_test_add_data_func(p, cases->pdata[i], testScenario);
     }
     g_test_add_func("/agent/queue-and-priority", testQueueAndPriority);
+    g_test_add_func("/agent/hold-and-release", testHoldAndRelease);
     g_test_add_func("/agent/abandoned-write-is-flushed", testAbandonedWriteIsFlushed);
     g_test_add_func("/agent/no-call-from-callback", testNoCallFromCallback);
     return g_test_run();

@@ -70,6 +70,8 @@ struct _qemuAgent {
 
     GQueue queue; /* of qemuAgentMessage*, waiting */
     qemuAgentMessage *current; /* being served */
+    unsigned int holdWanted; /* qemuAgentHold callers waiting: start nothing new */
+    bool held; /* lent out (qemuAgentHold): the queue waits */
     qemuAgentPhase phase;
     bool synced;
     long long syncId;
@@ -322,7 +324,7 @@ static void qemuAgentStartNext(qemuAgent *agent)
 {
     qemuAgentMessage *msg;
 
-    if (agent->current || agent->eof || agent->fd < 0)
+    if (agent->current || agent->held || agent->holdWanted || agent->eof || agent->fd < 0)
         return;
     if (!(msg = g_queue_pop_head(&agent->queue)))
         return;
@@ -728,6 +730,7 @@ void qemuAgentGetStats(qemuAgent *agent, qemuAgentStats *stats)
     g_mutex_lock(&agent->lock);
     *stats = agent->stats;
     stats->queued = agent->queue.length;
+    stats->holds = agent->holdWanted + (agent->held ? 1 : 0);
     g_mutex_unlock(&agent->lock);
 }
 
@@ -1715,4 +1718,37 @@ int qemuAgentSuspend(qemuAgent *agent, qemuAgentSuspendMode mode)
     return qemuAgentPowerCommand(agent, cmds[mode], NULL,
                                  mode == QEMU_AGENT_SUSPEND_DISK ? QEMU_AGENT_EVENT_SHUTDOWN
                                                                  : QEMU_AGENT_EVENT_SUSPEND);
+}
+
+int qemuAgentHold(qemuAgent *agent, int timeoutMs)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeoutMs * 1000;
+    bool got;
+
+    g_mutex_lock(&agent->lock);
+    agent->holdWanted++;
+    while ((agent->current || agent->held) && g_get_monotonic_time() < deadline)
+        qemuAgentWaitLocked(agent, deadline);
+    agent->holdWanted--;
+    if ((got = !agent->current && !agent->held))
+        agent->held = true;
+    else
+        qemuAgentStartNext(agent);
+    g_mutex_unlock(&agent->lock);
+    if (!got) {
+        qvReportError(QV_ERR_AGENT_COMMAND_TIMEOUT,
+                      _("the guest agent was still busy with another command after %d ms"),
+                      timeoutMs);
+        return -1;
+    }
+    return 0;
+}
+
+void qemuAgentRelease(qemuAgent *agent)
+{
+    g_mutex_lock(&agent->lock);
+    agent->held = false;
+    qemuAgentStartNext(agent);
+    qemuAgentKick(agent);
+    g_mutex_unlock(&agent->lock);
 }

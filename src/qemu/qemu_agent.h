@@ -78,6 +78,13 @@ void qemuAgentNotifyEvent(qemuAgent *agent, qemuAgentEvent event);
 int qemuAgentSetResponseTimeout(qemuAgent *agent, int timeout);
 bool qemuAgentIsQuarantined(qemuAgent *agent);
 
+/* Lend the agent's connection out (the supervisor talks to qemu-ga through it meanwhile,
+ * for a quiesced snapshot): wait up to timeoutMs for the command in flight to end, then
+ * start none until qemuAgentRelease; calls made meanwhile wait in order (their own
+ * timeouts still run). */
+int qemuAgentHold(qemuAgent *agent, int timeoutMs);
+void qemuAgentRelease(qemuAgent *agent);
+
 /* Counters, for tests and status output. */
 typedef struct {
     unsigned long long commands; /* replies matched to their command */
@@ -86,6 +93,7 @@ typedef struct {
     unsigned long long stale; /* late replies to abandoned commands, dropped */
     unsigned long long timeouts;
     unsigned long long queued; /* now: calls waiting behind the one in flight */
+    unsigned long long holds; /* now: qemuAgentHold callers waiting, or one holding */
 } qemuAgentStats;
 void qemuAgentGetStats(qemuAgent *agent, qemuAgentStats *stats);
 

@@ -213,6 +213,7 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
     qemuSvSwitchResult res = { .frozen = -1 };
     qemuMonitor *mon = NULL;
     qemuAgent *agent = NULL;
+    bool held = false;
     int ret = -1;
 
     if (!(mon = qemuDomainGetMonitor(driver, obj)))
@@ -220,14 +221,20 @@ static int qemuSnapshotCreateActiveExternal(qemuSnapshotCtx *c)
     if (!(blocks = qemuSnapshotQueryBlock(mon)) || qemuSnapshotMapBlocks(c, blocks) < 0)
         goto cleanup;
 
-    /* the agent is this process's while the supervisor freezes through it (no other
-     * qvirt process sends it anything meanwhile); an agent that cannot be had refuses a
-     * strict quiesce before anything changes */
-    if (quiesce != QEMU_SV_QUIESCE_NONE && !(agent = qemuDomainGetAgent(driver, obj, 5000))) {
+    /* the agent is this process's while the supervisor freezes through it: no other
+     * qvirt process (the agent's lock) nor thread of this one (held) sends it anything
+     * meanwhile; an agent that cannot be had refuses a strict quiesce before anything
+     * changes */
+    if (quiesce != QEMU_SV_QUIESCE_NONE &&
+        (!(agent = qemuDomainGetAgent(driver, obj, 5000)) ||
+         qemuAgentHold(agent, QEMU_SNAPSHOT_AGENT_HOLD_MS) < 0)) {
         if (strict)
             goto cleanup;
         qemuSnapshotNotQuiesced(c);
         quiesce = QEMU_SV_QUIESCE_NONE;
+        g_clear_pointer(&agent, qemuAgentUnref);
+    } else if (agent) {
+        held = true;
     }
     if (qemuSnapshotOpenOverlays(mon, c->plan, c->flags & QV_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT) < 0)
         goto cleanup;
@@ -277,6 +284,8 @@ cleanup:
         qvErrorRestore(&saved);
     }
     qemuSvSwitchResultClear(&res);
+    if (held)
+        qemuAgentRelease(agent);
     if (agent)
         qemuAgentUnref(agent);
     qemuMonitorUnref(mon);

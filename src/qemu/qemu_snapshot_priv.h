@@ -11,6 +11,8 @@
 /* How long a client waits for the supervisor's switch: longer than all the step's own
  * bounds (agent calls, the transaction), which end it first. */
 #define QEMU_SNAPSHOT_SWITCH_WAIT_MS (15 * 60 * 1000)
+/* How long a quiesced snapshot waits for another thread's agent command to end. */
+#define QEMU_SNAPSHOT_AGENT_HOLD_MS 30000
 #define QEMU_SNAPSHOT_JOB_TIMEOUT_MS (600 * 1000) /* snapshot-save/load/delete */
 #define QEMU_SNAPSHOT_IMG_TIMEOUT_S 600
 
