@@ -191,6 +191,7 @@ static int qvdConnectOpen(qvdClient *c, void *argsv, void *retv)
         qvConnectClose(c->conn);
     c->conn = conn;
     g_mutex_unlock(&c->lock);
+    qvdClientOpened(c);
     qvdLog("debug", "client %u opened '%s'%s", c->id, args->name && *args->name ? *args->name : "",
            c->readonly ? " read-only" : "");
     return 0;

@@ -48,6 +48,7 @@ qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly)
     client->in = g_byte_array_new();
     client->lastRead = client->acceptedAt = g_get_monotonic_time();
     srv->clientCount[readonly ? 1 : 0]++; /* until it is dropped */
+    srv->anonymousCount[readonly ? 1 : 0]++; /* until it opens (qvdClientOpened) */
     g_queue_init(&client->out);
     g_queue_init(&client->outIsEvent);
     g_mutex_init(&client->lock);
@@ -79,6 +80,7 @@ void qvdClientUnref(qvdClient *client)
 }
 
 static void qvdClientWatchInput(qvdClient *client);
+static void qvdClientResumeInput(qvdClient *client);
 static bool qvdClientProcessInput(qvdClient *client);
 static void qvdUpdateListen(qvdServer *srv);
 static void qvdInputRelease(qvdClient *client);
@@ -122,6 +124,8 @@ static void qvdClientDrop(qvdClient *client, const char *why)
     /* the caller may still hold it: the table's reference goes once this callback ends */
     g_hash_table_steal(srv->clients, GUINT_TO_POINTER(client->id));
     srv->clientCount[client->readonlySocket ? 1 : 0]--;
+    if (!client->opened)
+        srv->anonymousCount[client->readonlySocket ? 1 : 0]--;
     qvdInputRelease(client);
     qvdUpdateListen(srv);
     g_idle_add_full(G_PRIORITY_DEFAULT, qvdClientUnrefIdle, client, NULL);
@@ -185,12 +189,9 @@ static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
         return G_SOURCE_REMOVE;
     }
     if (client->outPaused && !qvdClientBackedUp(client)) {
-        /* it reads again: so do we (the calls already received first) */
+        /* it reads again: so do we */
         client->outPaused = false;
-        if (!client->inWatch && !client->dead && !client->closing &&
-            qvdClientProcessInput(client) &&
-            (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
-            qvdClientWatchInput(client);
+        qvdClientResumeInput(client);
     }
     if (!empty)
         return G_SOURCE_CONTINUE;
@@ -199,9 +200,6 @@ static gboolean qvdClientWritable(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-/* Any thread: queue msg, writing at once what the socket takes when nothing is ahead of
- * it (a worker's reply then needs no trip through the I/O thread). What is left, or a
- * write error, is for the I/O thread's watch. */
 static gboolean qvdClientDropIdle(gpointer opaque)
 {
     qvdClient *client = opaque;
@@ -241,6 +239,9 @@ void qvdClientSend(qvdClient *client, GBytes *msg)
     qvdClientQueue(client, msg, false);
 }
 
+/* Any thread: queue msg, writing at once what the socket takes when nothing is ahead of
+ * it (a worker's reply then needs no trip through the I/O thread). What is left, or a
+ * write error, is for the I/O thread's watch. */
 static void qvdClientQueue(qvdClient *client, GBytes *msg, bool event)
 {
     g_mutex_lock(&client->outLock);
@@ -262,26 +263,30 @@ static void qvdClientQueue(qvdClient *client, GBytes *msg, bool event)
     g_mutex_unlock(&client->outLock);
 }
 
-/* I/O thread: a worker finished a call of a client whose input was paused (too many
- * calls in flight): handle the calls already received (a client that sent them all at
- * once sends nothing more to wake the watch), then read from it again; opaque holds a
- * client reference. */
-static gboolean qvdResumeInput(gpointer opaque)
+/* I/O thread: read a client whose input was paused (too many calls in flight, or too
+ * much waiting to be sent to it) again, unless something else still holds it: the calls
+ * already received first (a client that sent them all at once sends nothing more to wake
+ * the watch). */
+static void qvdClientResumeInput(qvdClient *client)
 {
-    qvdClient *client = opaque;
-
+    guint max = client->server->cfg->maxCallsPerClient;
     bool workerInput;
 
     g_mutex_lock(&client->lock);
     workerInput = client->workerInput;
     g_mutex_unlock(&client->lock);
     if (!client->dead && !client->inWatch && !client->closing && !workerInput &&
-        !client->outPaused &&
-        (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient &&
-        qvdClientProcessInput(client) &&
-        (guint)g_atomic_int_get(&client->inFlight) < client->server->cfg->maxCallsPerClient)
+        !client->outPaused && (guint)g_atomic_int_get(&client->inFlight) < max &&
+        qvdClientProcessInput(client) && (guint)g_atomic_int_get(&client->inFlight) < max)
         qvdClientWatchInput(client);
-    qvdClientUnref(client);
+}
+
+/* I/O thread: a worker finished a call of a client whose input was paused; opaque holds
+ * a client reference. */
+static gboolean qvdResumeInput(gpointer opaque)
+{
+    qvdClientResumeInput(opaque);
+    qvdClientUnref(opaque);
     return G_SOURCE_REMOVE;
 }
 
@@ -701,15 +706,22 @@ static void qvdClientWatchInput(qvdClient *client)
         g_unix_fd_add(client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, qvdClientReadable, client);
 }
 
-/* Whether a client has not completed CONNECT_OPEN yet. */
-static bool qvdClientAnonymous(qvdClient *client)
+static gboolean qvdClientOpenedIdle(gpointer opaque)
 {
-    bool anonymous;
+    qvdClient *client = opaque;
 
-    g_mutex_lock(&client->lock);
-    anonymous = !client->conn;
-    g_mutex_unlock(&client->lock);
-    return anonymous;
+    if (!client->dead && !client->opened) {
+        client->opened = true;
+        client->server->anonymousCount[client->readonlySocket ? 1 : 0]--;
+        qvdUpdateListen(client->server);
+    }
+    qvdClientUnref(client);
+    return G_SOURCE_REMOVE;
+}
+
+void qvdClientOpened(qvdClient *client)
+{
+    g_main_context_invoke(NULL, qvdClientOpenedIdle, qvdClientRef(client));
 }
 
 static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque);
@@ -722,30 +734,14 @@ static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque);
 static void qvdUpdateListen(qvdServer *srv)
 {
     const int fds[2] = { srv->listenFd, srv->listenROFd };
-    guint anonymous[2] = { 0, 0 };
-    bool counted = false;
     int s;
 
     for (s = 0; s < 2; s++) {
-        bool room = !srv->acceptPaused && srv->clientCount[s] < srv->cfg->maxClients;
+        bool room = !srv->acceptPaused && srv->clientCount[s] < srv->cfg->maxClients &&
+                    srv->anonymousCount[s] < srv->cfg->maxAnonymousClients;
 
         if (fds[s] < 0)
             continue;
-        /* only as many as max_anonymous_clients can be anonymous: count them then */
-        if (room && srv->clientCount[s] >= srv->cfg->maxAnonymousClients && !counted) {
-            GHashTableIter it;
-            gpointer value;
-
-            g_hash_table_iter_init(&it, srv->clients);
-            while (g_hash_table_iter_next(&it, NULL, &value)) {
-                qvdClient *c = value;
-
-                if (qvdClientAnonymous(c))
-                    anonymous[c->readonlySocket ? 1 : 0]++;
-            }
-            counted = true;
-        }
-        room = room && anonymous[s] < srv->cfg->maxAnonymousClients;
         if (room && !srv->listenWatch[s]) {
             srv->listenWatch[s] = g_unix_fd_add(fds[s], G_IO_IN, qvdAccept, srv);
         } else if (!room && srv->listenWatch[s]) {
@@ -756,7 +752,7 @@ static void qvdUpdateListen(qvdServer *srv)
                        _("the %s socket accepts no more clients for now: %u connected "
                          "(max_clients %u), %u before CONNECT_OPEN (max_anonymous_clients %u)"),
                        s ? "read-only" : "read-write", srv->clientCount[s], srv->cfg->maxClients,
-                       anonymous[s], srv->cfg->maxAnonymousClients);
+                       srv->anonymousCount[s], srv->cfg->maxAnonymousClients);
         }
     }
 }
@@ -805,37 +801,13 @@ static gboolean qvdAccept(gint fd, GIOCondition cond, gpointer opaque)
 }
 
 /* Every second: drop the clients that stayed anonymous too long (a connection that
- * never completes CONNECT_OPEN holds a max_anonymous_clients slot), and accept again
- * on a socket whose anonymous clients went on to open. */
-static void qvdAnonymousTick(qvdServer *srv, gint64 now)
-{
-    g_autoptr(GList) all = NULL;
-    GList *l;
-
-    if (srv->cfg->anonymousTimeout) {
-        all = g_hash_table_get_values(srv->clients);
-        for (l = all; l; l = l->next) {
-            qvdClient *client = l->data;
-
-            if (!client->dead &&
-                now - client->acceptedAt >= (gint64)srv->cfg->anonymousTimeout * G_USEC_PER_SEC &&
-                qvdClientAnonymous(client)) {
-                qvdLog("warning",
-                       _("client %u (pid %d) did not open a connection within %u s "
-                         "(anonymous_client_timeout); disconnecting"),
-                       client->id, (int)client->pid, srv->cfg->anonymousTimeout);
-                qvdClientDrop(client, "anonymous for too long");
-            }
-        }
-    }
-    qvdUpdateListen(srv);
-}
-
-/* Every second: PING clients that were silent for the interval, drop the dead ones. */
+ * never completes CONNECT_OPEN holds a max_anonymous_clients slot); PING clients that
+ * were silent for the interval, drop the dead ones. */
 static gboolean qvdKeepaliveTick(gpointer opaque)
 {
     qvdServer *srv = opaque;
     gint64 now = g_get_monotonic_time();
+    gint64 anonymousMax = (gint64)srv->cfg->anonymousTimeout * G_USEC_PER_SEC;
     remote_message_header ping = {
         KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, QV_RPC_KEEPALIVE_PING, QV_RPC_MESSAGE, 0,
         QV_RPC_OK
@@ -843,8 +815,7 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
     g_autoptr(GList) all = NULL;
     GList *l;
 
-    qvdAnonymousTick(srv, now);
-    if (!srv->cfg->keepaliveInterval)
+    if (!srv->cfg->keepaliveInterval && !anonymousMax)
         return G_SOURCE_CONTINUE;
     all = g_hash_table_get_values(srv->clients);
     for (l = all; l; l = l->next) {
@@ -852,15 +823,26 @@ static gboolean qvdKeepaliveTick(gpointer opaque)
         gint64 due;
         guint unanswered;
 
+        if (client->dead)
+            continue;
+        if (anonymousMax && !client->opened && now - client->acceptedAt >= anonymousMax) {
+            qvdLog("warning",
+                   _("client %u (pid %d) did not open a connection within %u s "
+                     "(anonymous_client_timeout); disconnecting"),
+                   client->id, (int)client->pid, srv->cfg->anonymousTimeout);
+            qvdClientDrop(client, "anonymous for too long");
+            continue;
+        }
+        if (!srv->cfg->keepaliveInterval)
+            continue;
         g_mutex_lock(&client->lock); /* a worker reading the client updates them */
         unanswered = client->pingsUnanswered;
         due = client->lastRead +
               (gint64)srv->cfg->keepaliveInterval * G_USEC_PER_SEC * (unanswered + 1);
-        if (client->keepalive && !client->dead && now >= due &&
-            unanswered < srv->cfg->keepaliveCount)
+        if (client->keepalive && now >= due && unanswered < srv->cfg->keepaliveCount)
             client->pingsUnanswered++;
         g_mutex_unlock(&client->lock);
-        if (!client->keepalive || client->dead || now < due)
+        if (!client->keepalive || now < due)
             continue;
         if (unanswered >= srv->cfg->keepaliveCount) {
             qvdLog("warning",

@@ -44,6 +44,7 @@ struct _qvdClient {
     gid_t gid;
     /* I/O thread only */
     gint64 acceptedAt; /* monotonic µs */
+    bool opened; /* its CONNECT_OPEN succeeded (counted out of anonymousCount) */
     GByteArray *in;
     guint inWatch;
     bool closing; /* after CONNECT_CLOSE's reply, or a fatal error */
@@ -91,6 +92,7 @@ struct _qvdServer {
     int listenROFd;
     guint listenWatch[2]; /* accepting on the read-write [0] and read-only [1] socket */
     guint clientCount[2]; /* clients per socket, same index */
+    guint anonymousCount[2]; /* ... of which not opened yet */
     bool acceptPaused; /* out of file descriptors: accept again in a moment */
     gsize inReserved; /* input budget held by clients' big messages in progress */
     GQueue inWaiting; /* clients (a reference each) waiting for input budget, in order */
@@ -132,6 +134,8 @@ void qvdClientSendEvent(qvdClient *client, GBytes *msg);
  * socket. */
 qvdClient *qvdClientNew(qvdServer *srv, int fd, bool readonly);
 qvdClient *qvdClientRef(qvdClient *client);
+/* Any thread: the client's CONNECT_OPEN succeeded (it is anonymous no more). */
+void qvdClientOpened(qvdClient *client);
 void qvdClientUnref(qvdClient *client);
 /* For the fuzz target: bytes as if read from the client's socket (len 0: its end), framed
  * and dispatched as the I/O thread does; a server without workers (workers NULL, no
