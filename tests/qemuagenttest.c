@@ -430,20 +430,25 @@ static gpointer testCallerThread(gpointer data)
     return NULL;
 }
 
-/* Wait until the agent has n calls queued behind the one in flight. */
-static void testWaitQueued(qemuAgent *agent, unsigned long long n)
+/* Wait until the agent's counter at offset (in qemuAgentStats) reaches n: calls queued
+ * behind the one in flight, qemuAgentHold callers waiting or holding. */
+static void testWaitStat(qemuAgent *agent, gsize offset, unsigned long long n)
 {
     gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
     qemuAgentStats st;
 
     for (;;) {
         qemuAgentGetStats(agent, &st);
-        if (st.queued >= n || g_get_monotonic_time() > deadline)
+        if (G_STRUCT_MEMBER(unsigned long long, &st, offset) >= n ||
+            g_get_monotonic_time() > deadline)
             break;
         g_usleep(1000);
     }
-    g_assert_cmpuint(st.queued, ==, n);
+    g_assert_cmpuint(G_STRUCT_MEMBER(unsigned long long, &st, offset), ==, n);
 }
+
+#define testWaitQueued(agent, n) testWaitStat(agent, G_STRUCT_OFFSET(qemuAgentStats, queued), n)
+#define testWaitHolds(agent, n) testWaitStat(agent, G_STRUCT_OFFSET(qemuAgentStats, holds), n)
 
 /* A queued thaw with priority goes ahead of queued commands; everyone is answered in
  * turn, each matched to its own reply. The order of arrival is made, not hoped for:
@@ -495,21 +500,6 @@ static void testQueueAndPriority(void)
     for (i = 0; i < 3; i++)
         g_free(callers[i].result);
     testSetupClose(&t);
-}
-
-/* Wait until n qemuAgentHold callers wait or hold. */
-static void testWaitHolds(qemuAgent *agent, unsigned long long n)
-{
-    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
-    qemuAgentStats st;
-
-    for (;;) {
-        qemuAgentGetStats(agent, &st);
-        if (st.holds >= n || g_get_monotonic_time() > deadline)
-            break;
-        g_usleep(1000);
-    }
-    g_assert_cmpuint(st.holds, ==, n);
 }
 
 static gpointer testHoldThread(gpointer data)

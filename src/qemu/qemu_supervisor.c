@@ -416,6 +416,7 @@ static GPtrArray *svClientList(svState *sv)
 }
 
 static void svBroadcastEvent(svState *sv, const char *name, qvJSONValue *data);
+static void svFSEvent(svState *sv, const char *state, const char *reason);
 
 static void svBroadcast(svState *sv, const qvJSONValue *ev)
 {
@@ -738,7 +739,6 @@ static void svClientLine(svConn *c, const char *line, size_t len)
         const char *state = qvJSONGetString(qvJSONObjectGet(args, "state"));
         const char *reason = qvJSONGetString(qvJSONObjectGet(args, "reason"));
         int why = qemuFSFreezeReasonTypeFromString(reason);
-        qvJSONValue *ev;
 
         /* the guard's events are the supervisor's own */
         if (qemuFSFreezeStateTypeFromString(state) <= 0 ||
@@ -749,10 +749,8 @@ static void svClientLine(svConn *c, const char *line, size_t len)
                           "(request, snapshot) are required");
             return;
         }
-        ev = qvJSONNewObject();
-        qvJSONObjectAdd(ev, "s:state", state, "s:reason", reason, NULL);
         svClientReturn(c, g_steal_pointer(&id), NULL);
-        svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, ev);
+        svFSEvent(sv, state, reason);
         return;
     }
     if (STREQ(cmd, QEMU_SV_DESTROY)) {
@@ -977,6 +975,16 @@ static void svBroadcastEvent(svState *sv, const char *name, qvJSONValue *data)
     svBroadcast(sv, ev);
 }
 
+/* The guest was frozen, thawed or not thawed (state), and why (reason): every client
+ * hears it. */
+static void svFSEvent(svState *sv, const char *state, const char *reason)
+{
+    qvJSONValue *fs = qvJSONNewObject();
+
+    qvJSONObjectAdd(fs, "s:state", state, "s:reason", reason, NULL);
+    svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, fs);
+}
+
 static gboolean svThawDone(gpointer data)
 {
     svThawJob *job = data;
@@ -997,12 +1005,8 @@ static gboolean svThawDone(gpointer data)
     }
     qvJSONObjectAdd(ev, "b:thawed", job->thawed, "S:error", job->error, NULL);
     svBroadcastEvent(sv, QEMU_SV_EVENT_AUTO_THAW, ev);
-    if (job->thawed) {
-        qvJSONValue *fs = qvJSONNewObject();
-
-        qvJSONObjectAdd(fs, "s:state", "thawed", "s:reason", "guard", NULL);
-        svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, fs);
-    }
+    if (job->thawed)
+        svFSEvent(sv, "thawed", "guard");
     g_free(job->error);
     g_free(job);
     return G_SOURCE_REMOVE;
@@ -1247,14 +1251,6 @@ done:
     qvResetLastError();
     g_idle_add(svSwitchDone, job);
     return NULL;
-}
-
-static void svFSEvent(svState *sv, const char *state, const char *reason)
-{
-    qvJSONValue *fs = qvJSONNewObject();
-
-    qvJSONObjectAdd(fs, "s:state", state, "s:reason", reason, NULL);
-    svBroadcastEvent(sv, QEMU_SV_EVENT_FS_FREEZE, fs);
 }
 
 static gboolean svSwitchDone(gpointer data)
